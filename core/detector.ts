@@ -1,0 +1,512 @@
+/**
+ * Conversion-drop detector: one verdict per calendar day for one segment's daily counts.
+ *
+ * Two profiles (see ARCHITECTURE.md § Detector for the method and its sources):
+ * - `seed`: the reference rule (same-weekday median, σ = 1.4826·MAD, drop when rate ≤ max(median − 2σ, 0)),
+ *   reproducing ../shared/data/expected_static_analysis_5_combos.csv, without the two bugs of the reference's
+ *   packaged checker (σ = 0 flagging a day equal to its baseline; streaks not re-tested).
+ * - `robust` (default): weekday-adjusted level over the recent weeks, binomial + between-day (overdispersion)
+ *   variance, masking of anomalous days from the baseline, single-day ANOMALY at `sigma` σ and CRITICAL on a
+ *   sustained run of re-tested drop days whose combined evidence is strong.
+ *
+ * Pure TypeScript; dates are integer UTC day numbers internally.
+ */
+import type {
+  AlertLevel,
+  BaselineDay,
+  DayCounts,
+  DetectionResult,
+  DetectionStatus,
+  DetectorProfile,
+  DetectorSettings,
+  Direction,
+  Period,
+  Segment,
+} from './types.js';
+import { MAD_TO_SIGMA, dayNumber, dayString, medianInPlace, weekdayMon0 } from './stats.js';
+
+export const DEFAULT_SETTINGS: Record<DetectorProfile, DetectorSettings> = {
+  seed: { profile: 'seed', sigma: 2, weeks: 4, streak: 3, minViews: 0, directions: ['drop'] },
+  robust: { profile: 'robust', sigma: 3, weeks: 4, streak: 3, minViews: 100, directions: ['drop'] },
+};
+
+/** Tuning constants of the robust profile (documented in ARCHITECTURE.md § Detector). */
+export const ROBUST_PARAMS = {
+  /** a day counts towards a sustained run when its deviation is at least this many σ in the run's direction */
+  runDaySigma: 1,
+  /** a run of ≥ streak days is CRITICAL when Σz/√len reaches this many σ (Stouffer combination) */
+  criticalSigma: 4,
+  /** weeks of history used for the weekday profile and the day-to-day dispersion (level uses `weeks`) */
+  profileWeeks: 8,
+  /** days with data needed in the history window before any verdict */
+  minHistoryDays: 14,
+  /** pseudo-purchases shrinking each weekday factor towards 1 */
+  weekdayPrior: 10,
+  /** prior relative day-to-day dispersion φ (weight `phiPriorDays` pseudo-days) and its floor */
+  phiPrior: 0.1,
+  phiPriorDays: 10,
+  phiFloor: 0.03,
+} as const;
+
+export function settingsFor(profile: DetectorProfile, overrides?: Partial<DetectorSettings>): DetectorSettings {
+  const base = DEFAULT_SETTINGS[profile];
+  if (!base) throw new Error(`unknown detector profile '${String(profile)}' (want seed or robust)`);
+  const s: DetectorSettings = { ...base, directions: [...base.directions] };
+  if (overrides) {
+    for (const [k, v] of Object.entries(overrides) as [keyof DetectorSettings, unknown][]) {
+      if (v !== undefined && k !== 'profile') (s as unknown as Record<string, unknown>)[k] = v;
+    }
+  }
+  validateSettings(s);
+  return s;
+}
+
+function validateSettings(s: DetectorSettings): void {
+  if (!(s.sigma > 0) || !Number.isFinite(s.sigma)) throw new Error(`detector sigma must be > 0 (got ${s.sigma})`);
+  if (!Number.isInteger(s.weeks) || s.weeks < 1) throw new Error(`detector weeks must be an integer ≥ 1 (got ${s.weeks})`);
+  if (!Number.isInteger(s.streak) || s.streak < 1) throw new Error(`detector streak must be an integer ≥ 1 (got ${s.streak})`);
+  if (!(s.minViews >= 0)) throw new Error(`detector minViews must be ≥ 0 (got ${s.minViews})`);
+  if (!Array.isArray(s.directions) || s.directions.some((d) => d !== 'drop' && d !== 'spike')) {
+    throw new Error(`detector directions must be a list of 'drop' / 'spike'`);
+  }
+}
+
+// ------------------------------------------------------------------ indexing
+
+/** The series laid out on a dense day grid [start, start + len). views = 0 where no row. */
+interface Grid {
+  start: number;
+  len: number;
+  views: Float64Array;
+  purchases: Float64Array;
+}
+
+function buildGrid(series: DayCounts[]): Grid | null {
+  if (series.length === 0) return null;
+  const days = new Int32Array(series.length);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < series.length; i++) {
+    const d = dayNumber(series[i].date);
+    days[i] = d;
+    if (d < lo) lo = d;
+    if (d > hi) hi = d;
+  }
+  const len = hi - lo + 1;
+  const views = new Float64Array(len);
+  const purchases = new Float64Array(len);
+  for (let i = 0; i < series.length; i++) {
+    const r = series[i];
+    const v = Number(r.views);
+    const p = Number(r.purchases);
+    if (!Number.isFinite(v) || v < 0 || !Number.isFinite(p) || p < 0) {
+      throw new Error(`bad counts on ${r.date}: views=${String(r.views)} purchases=${String(r.purchases)}`);
+    }
+    // duplicate dates are summed (a series assembled from several sources)
+    views[days[i] - lo] += v;
+    purchases[days[i] - lo] += p;
+  }
+  return { start: lo, len, views, purchases };
+}
+
+// ------------------------------------------------------------------ per-day verdicts (struct of arrays)
+
+const ST_NO_DATA = 0;
+const ST_INSUFFICIENT = 1;
+const ST_OK = 2;
+const ST_ANOMALY = 3;
+const ST_CRITICAL = 4;
+const STATUS_NAMES: DetectionStatus[] = ['NO_DATA', 'INSUFFICIENT_DATA', 'OK', 'ANOMALY', 'CRITICAL'];
+const ALERTS: AlertLevel[] = ['NONE', 'NONE', 'NONE', 'MEDIUM', 'HIGH'];
+
+interface Verdicts {
+  status: Uint8Array;
+  /** -1 drop, +1 spike, 0 none */
+  dir: Int8Array;
+  baseline: Float64Array;
+  sigma: Float64Array;
+  threshold: Float64Array;
+  dev: Float64Array;
+  runLen: Int32Array;
+  /** baseline days used: offsets into the grid, per day a slice [bdStart[i], bdStart[i]+bdCount[i]) of bdIdx */
+  bdIdx: Int32Array[];
+}
+
+function allocVerdicts(n: number): Verdicts {
+  return {
+    status: new Uint8Array(n),
+    dir: new Int8Array(n),
+    baseline: new Float64Array(n).fill(NaN),
+    sigma: new Float64Array(n).fill(NaN),
+    threshold: new Float64Array(n).fill(NaN),
+    dev: new Float64Array(n).fill(NaN),
+    runLen: new Int32Array(n),
+    bdIdx: new Array<Int32Array>(n),
+  };
+}
+
+const EMPTY_IDX = new Int32Array(0);
+
+// ------------------------------------------------------------------ seed profile
+
+function runSeed(g: Grid, s: DetectorSettings, upto: number): Verdicts {
+  const n = upto;
+  const v = allocVerdicts(n);
+  const rate = new Float64Array(g.len);
+  let withData = 0;
+  for (let i = 0; i < g.len; i++) {
+    if (g.views[i] > 0) {
+      rate[i] = g.purchases[i] / g.views[i];
+      withData++;
+    } else rate[i] = NaN;
+  }
+  // whole-series fallback: median and MAD of every day with data in the series (retrospective, as the reference)
+  const all = new Float64Array(withData);
+  let j = 0;
+  for (let i = 0; i < g.len; i++) if (g.views[i] > 0) all[j++] = rate[i];
+  const scratchAll = new Float64Array(withData);
+  scratchAll.set(all);
+  const fbMedian = medianInPlace(scratchAll, withData);
+  for (let i = 0; i < withData; i++) scratchAll[i] = Math.abs(all[i] - fbMedian);
+  const fbSigma = MAD_TO_SIGMA * medianInPlace(scratchAll, withData);
+
+  const enough = withData >= s.weeks * 7;
+  const wantDrop = s.directions.includes('drop');
+  const wantSpike = s.directions.includes('spike');
+  const pts = new Float64Array(s.weeks);
+  const idx = new Int32Array(s.weeks);
+  const scratch = new Float64Array(s.weeks);
+  let runDrop = 0;
+  let runSpike = 0;
+  for (let i = 0; i < n; i++) {
+    if (!(g.views[i] > 0)) {
+      v.status[i] = ST_NO_DATA;
+      v.bdIdx[i] = EMPTY_IDX;
+      runDrop = runSpike = 0;
+      continue;
+    }
+    if (!enough) {
+      v.status[i] = ST_INSUFFICIENT;
+      v.bdIdx[i] = EMPTY_IDX;
+      runDrop = runSpike = 0;
+      continue;
+    }
+    let m = 0;
+    for (let w = 1; w <= s.weeks; w++) {
+      const k = i - 7 * w;
+      if (k >= 0 && g.views[k] > 0) {
+        pts[m] = rate[k];
+        idx[m] = k;
+        m++;
+      }
+    }
+    let base: number;
+    let sig: number;
+    if (m >= 2) {
+      for (let t = 0; t < m; t++) scratch[t] = pts[t];
+      base = medianInPlace(scratch, m);
+      for (let t = 0; t < m; t++) scratch[t] = Math.abs(pts[t] - base);
+      sig = MAD_TO_SIGMA * medianInPlace(scratch, m);
+      v.bdIdx[i] = idx.slice(0, m);
+    } else {
+      base = fbMedian;
+      sig = fbSigma;
+      v.bdIdx[i] = EMPTY_IDX;
+    }
+    const r = rate[i];
+    const lower = Math.max(base - s.sigma * sig, 0);
+    const upper = base + s.sigma * sig;
+    // σ = 0: a day equal to its baseline is not a deviation (the packaged checker's bug flagged it)
+    const isDrop = wantDrop && (sig > 0 ? r <= lower : r < base);
+    const isSpike = !isDrop && wantSpike && (sig > 0 ? r >= upper : r > base);
+    v.baseline[i] = base;
+    v.sigma[i] = sig;
+    v.threshold[i] = wantDrop || !wantSpike ? lower : upper;
+    v.dev[i] = sig > 0 ? (r - base) / sig : NaN;
+    runDrop = isDrop ? runDrop + 1 : 0;
+    runSpike = isSpike ? runSpike + 1 : 0;
+    if (isDrop || isSpike) {
+      const run = isDrop ? runDrop : runSpike;
+      v.dir[i] = isDrop ? -1 : 1;
+      v.runLen[i] = run;
+      v.status[i] = run >= s.streak ? ST_CRITICAL : ST_ANOMALY;
+    } else {
+      v.status[i] = ST_OK;
+    }
+  }
+  return v;
+}
+
+// ------------------------------------------------------------------ robust profile
+
+function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
+  const P = ROBUST_PARAMS;
+  const n = upto;
+  const v = allocVerdicts(n);
+  const H = Math.max(P.profileWeeks, s.weeks) * 7; // history window for weekday profile + dispersion
+  const L = s.weeks * 7; // level window
+  const wantDrop = s.directions.includes('drop');
+  const wantSpike = s.directions.includes('spike');
+  /** 1 when the day was judged anomalous (either direction) and is kept out of later baselines */
+  const masked = new Uint8Array(n);
+  const kW = new Float64Array(7);
+  const nW = new Float64Array(7);
+  const fW = new Float64Array(7);
+  const u = new Float64Array(H);
+  const bin = new Float64Array(H);
+  const used = new Int32Array(H);
+  let runDrop = 0;
+  let runSpike = 0;
+  let sumDrop = 0;
+  let sumSpike = 0;
+  for (let i = 0; i < n; i++) {
+    v.bdIdx[i] = EMPTY_IDX;
+    if (!(g.views[i] > 0)) {
+      v.status[i] = ST_NO_DATA;
+      runDrop = runSpike = 0;
+      sumDrop = sumSpike = 0;
+      continue;
+    }
+    // ---- history window [i − H, i − 1]: count days with data, and the masked ones
+    let have = 0;
+    let nMasked = 0;
+    for (let k = Math.max(0, i - H); k < i; k++) {
+      if (g.views[k] > 0) {
+        have++;
+        if (masked[k]) nMasked++;
+      }
+    }
+    if (have < P.minHistoryDays || g.views[i] < s.minViews) {
+      v.status[i] = ST_INSUFFICIENT;
+      runDrop = runSpike = 0;
+      sumDrop = sumSpike = 0;
+      continue;
+    }
+    // keep anomalous days out of the baseline unless they are the majority (then the level has shifted)
+    const useMask = have - nMasked >= P.minHistoryDays;
+    kW.fill(0);
+    nW.fill(0);
+    let kAll = 0;
+    let nAll = 0;
+    let m = 0;
+    for (let k = Math.max(0, i - H); k < i; k++) {
+      if (!(g.views[k] > 0) || (useMask && masked[k])) continue;
+      const w = weekdayMon0(g.start + k);
+      kW[w] += g.purchases[k];
+      nW[w] += g.views[k];
+      kAll += g.purchases[k];
+      nAll += g.views[k];
+      used[m++] = k;
+    }
+    const pAll = nAll > 0 ? kAll / nAll : 0;
+    for (let w = 0; w < 7; w++) {
+      // shrunk weekday factor: (k_w + a) / (n_w·p + a)
+      fW[w] = pAll > 0 ? (kW[w] + P.weekdayPrior) / (nW[w] * pAll + P.weekdayPrior) : 1;
+    }
+    // ---- level over the last L days (weekday-adjusted): Σk / Σ n·f
+    let kL = 0;
+    let eL = 0;
+    let mL = 0;
+    for (let t = 0; t < m; t++) {
+      const k = used[t];
+      if (k < i - L) continue;
+      kL += g.purchases[k];
+      eL += g.views[k] * fW[weekdayMon0(g.start + k)];
+      mL++;
+    }
+    if (mL < 7 || eL <= 0) {
+      // too little recent data: fall back to the whole history window
+      kL = 0;
+      eL = 0;
+      mL = 0;
+      for (let t = 0; t < m; t++) {
+        const k = used[t];
+        kL += g.purchases[k];
+        eL += g.views[k] * fW[weekdayMon0(g.start + k)];
+        mL++;
+      }
+    }
+    const level = eL > 0 ? kL / eL : 0;
+    const wd = weekdayMon0(g.start + i);
+    const pHat = level * fW[wd];
+    // ---- relative day-to-day dispersion φ from the history window (robust: MAD of relative residuals)
+    let binMean = 0;
+    for (let t = 0; t < m; t++) {
+      const k = used[t];
+      const e = pAll * fW[weekdayMon0(g.start + k)];
+      if (e > 0) {
+        u[t] = (g.purchases[k] / g.views[k] - e) / e;
+        bin[t] = (1 - e) / (g.views[k] * e);
+      } else {
+        u[t] = 0;
+        bin[t] = 0;
+      }
+      binMean += bin[t];
+    }
+    binMean = m > 0 ? binMean / m : 0;
+    let phi2 = P.phiPrior ** 2;
+    if (m >= 3 && pAll > 0) {
+      const med = medianInPlace(u, m); // reorders u, fine: recomputed below
+      // u was reordered by the partial sort; recompute absolute deviations from the sorted values
+      for (let t = 0; t < m; t++) u[t] = Math.abs(u[t] - med);
+      const sd = MAD_TO_SIGMA * medianInPlace(u, m);
+      const est = Math.max(sd * sd - binMean, 0);
+      phi2 = (m * est + P.phiPriorDays * P.phiPrior ** 2) / (m + P.phiPriorDays);
+    }
+    phi2 = Math.max(phi2, P.phiFloor ** 2);
+    // ---- variance of the day's rate around p̂: between-day + binomial on n + error of p̂ itself
+    const nD = g.views[i];
+    const kD = g.purchases[i];
+    const rD = kD / nD;
+    const q = Math.min(Math.max(pHat, 0), 1);
+    const varDay = q * q * phi2 + (q * (1 - q)) / nD;
+    const varBase = q * q * (phi2 / Math.max(mL, 1) + 1 / Math.max(kL, 1) + 1 / (kW[wd] + P.weekdayPrior));
+    const sd = Math.sqrt(varDay + varBase);
+    // continuity correction of ½ purchase towards p̂ keeps tiny counts from looking extreme
+    const cc = 0.5 / nD;
+    let z: number;
+    if (!(sd > 0)) z = rD < pHat ? -Infinity : rD > pHat ? Infinity : 0;
+    else if (rD < pHat) z = Math.min(rD + cc - pHat, 0) / sd;
+    else z = Math.max(rD - cc - pHat, 0) / sd;
+    v.baseline[i] = pHat;
+    v.sigma[i] = sd;
+    v.dev[i] = Number.isFinite(z) ? z : NaN;
+    const lower = Math.max(pHat - s.sigma * sd - cc, 0);
+    const upper = pHat + s.sigma * sd + cc;
+    v.threshold[i] = wantDrop || !wantSpike ? lower : upper;
+    // same-weekday days within `weeks` weeks are what the user sees as "baseline days"
+    let nb = 0;
+    for (let w = 1; w <= s.weeks; w++) if (i - 7 * w >= 0 && g.views[i - 7 * w] > 0) nb++;
+    const bd = new Int32Array(nb);
+    nb = 0;
+    for (let w = 1; w <= s.weeks; w++) if (i - 7 * w >= 0 && g.views[i - 7 * w] > 0) bd[nb++] = i - 7 * w;
+    v.bdIdx[i] = bd;
+
+    // ---- runs of re-tested drop / spike days and their combined (Stouffer) evidence
+    const dropDay = wantDrop && z <= -P.runDaySigma;
+    const spikeDay = wantSpike && z >= P.runDaySigma;
+    if (dropDay) {
+      runDrop++;
+      sumDrop += Math.max(z, -50);
+    } else {
+      runDrop = 0;
+      sumDrop = 0;
+    }
+    if (spikeDay) {
+      runSpike++;
+      sumSpike += Math.min(z, 50);
+    } else {
+      runSpike = 0;
+      sumSpike = 0;
+    }
+    const critDrop = dropDay && runDrop >= s.streak && sumDrop / Math.sqrt(runDrop) <= -P.criticalSigma;
+    const critSpike = spikeDay && runSpike >= s.streak && sumSpike / Math.sqrt(runSpike) >= P.criticalSigma;
+    const anomDrop = wantDrop && z <= -s.sigma;
+    const anomSpike = wantSpike && z >= s.sigma;
+    if (critDrop || (anomDrop && !critSpike)) {
+      v.status[i] = critDrop ? ST_CRITICAL : ST_ANOMALY;
+      v.dir[i] = -1;
+      v.runLen[i] = runDrop;
+      masked[i] = 1;
+    } else if (critSpike || anomSpike) {
+      v.status[i] = critSpike ? ST_CRITICAL : ST_ANOMALY;
+      v.dir[i] = 1;
+      v.runLen[i] = runSpike;
+      masked[i] = 1;
+    } else {
+      v.status[i] = ST_OK;
+      // a day inside a building drop run is kept out of the baseline too (it is evidence, not normal)
+      if (dropDay && runDrop >= 2) masked[i] = 1;
+    }
+  }
+  return v;
+}
+
+// ------------------------------------------------------------------ public API
+
+/**
+ * One result per calendar day from range.from (default first date of series) to range.to (default last);
+ * days with no row or 0 views → NO_DATA. series may be unsorted and have gaps.
+ */
+export function detectSeries(
+  series: DayCounts[],
+  settings: DetectorSettings,
+  segment: Segment = {},
+  range?: Partial<Period>,
+): DetectionResult[] {
+  validateSettings(settings);
+  const g = buildGrid(series);
+  const from = range?.from !== undefined ? dayNumber(range.from) : g ? g.start : undefined;
+  const to = range?.to !== undefined ? dayNumber(range.to) : g ? g.start + g.len - 1 : undefined;
+  if (from === undefined || to === undefined || to < from) return [];
+  const out: DetectionResult[] = new Array(to - from + 1);
+  // verdicts are computed on the grid from its first day up to `to` (streaks and masking need the past)
+  const upto = g ? Math.max(0, Math.min(to - g.start + 1, g.len)) : 0;
+  const v = g && upto > 0 ? (settings.profile === 'seed' ? runSeed : runRobust)(g, settings, upto) : null;
+  for (let day = from; day <= to; day++) {
+    const i = g ? day - g.start : -1;
+    if (!g || !v || i < 0 || i >= upto || i >= g.len || !(g.views[i] > 0)) {
+      out[day - from] = noData(dayString(day), segment, g && i >= 0 && i < g.len ? g.purchases[i] : 0);
+      continue;
+    }
+    out[day - from] = toResult(g, v, i, segment);
+  }
+  return out;
+}
+
+/** The verdict for one date (same logic as detectSeries, with history before the date). */
+export function detect(series: DayCounts[], date: string, settings: DetectorSettings, segment: Segment = {}): DetectionResult {
+  return detectSeries(series, settings, segment, { from: date, to: date })[0];
+}
+
+function noData(date: string, segment: Segment, purchases: number): DetectionResult {
+  return {
+    date,
+    segment,
+    status: 'NO_DATA',
+    alertLevel: 'NONE',
+    rate: null,
+    baseline: null,
+    sigma: null,
+    threshold: null,
+    deviationSigma: null,
+    direction: null,
+    baselineDays: [],
+    views: 0,
+    purchases,
+    streak: { start: null, length: 0 },
+  };
+}
+
+const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+function toResult(g: Grid, v: Verdicts, i: number, segment: Segment): DetectionResult {
+  const st = v.status[i];
+  const views = g.views[i];
+  const purchases = g.purchases[i];
+  const idx = v.bdIdx[i] ?? EMPTY_IDX;
+  const baselineDays: BaselineDay[] = new Array(idx.length);
+  for (let t = 0; t < idx.length; t++) {
+    const k = idx[t];
+    baselineDays[t] = { date: dayString(g.start + k), rate: g.purchases[k] / g.views[k], views: g.views[k] };
+  }
+  const dir: Direction | null = v.dir[i] < 0 ? 'drop' : v.dir[i] > 0 ? 'spike' : null;
+  const run = v.runLen[i];
+  const anomalous = st === ST_ANOMALY || st === ST_CRITICAL;
+  return {
+    date: dayString(g.start + i),
+    segment,
+    status: STATUS_NAMES[st],
+    alertLevel: ALERTS[st],
+    rate: purchases / views,
+    baseline: num(v.baseline[i]),
+    sigma: num(v.sigma[i]),
+    threshold: num(v.threshold[i]),
+    deviationSigma: num(v.dev[i]),
+    direction: anomalous ? dir : null,
+    baselineDays,
+    views,
+    purchases,
+    streak: anomalous && run > 0 ? { start: dayString(g.start + i - run + 1), length: run } : { start: null, length: 0 },
+  };
+}
