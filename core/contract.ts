@@ -1,0 +1,336 @@
+/**
+ * The typed host contract: every operation the renderer may ask of the host (Electron main over IPC, or the
+ * local web host over HTTP + WebSocket), with a zod schema for its request and the TypeScript type of its
+ * response, the progress/command events the host pushes, and the error shape.
+ *
+ * Pure TypeScript + zod (no DOM, Node or Electron imports): imported by electron/host/* (validation of every
+ * incoming payload), renderer/host/client.ts (typed calls) and tests.
+ *
+ * Wire conventions (both transports):
+ * - a call is (op, requestId, request); the request is validated with `operations[op].request` on the host;
+ * - success carries the response; binary operations (`binary: true`) answer with raw Arrow IPC stream bytes
+ *   (Uint8Array over IPC, `application/vnd.apache.arrow.stream` over HTTP);
+ * - failure carries `HostErrorPayload {code, message, details?}`; `message` is the specific, human-readable
+ *   message (e.g. which file is corrupt), safe to show as is;
+ * - long operations push `ProgressEvent`s tagged with the caller's requestId; `cancel {requestId}` aborts them.
+ */
+import { z } from 'zod';
+
+export const HOST_CONTRACT_VERSION = 1;
+
+/** Electron IPC channel names (the preload duplicates these literals; a unit test keeps them in sync). */
+export const IPC_CHANNELS = {
+  invoke: 'funnelscope:invoke',
+  event: 'funnelscope:event',
+  drop: 'funnelscope:drop',
+} as const;
+
+/** HTTP paths of the web host. POST `${invoke}/${op}`; WebSocket at `events`. */
+export const WEB_PATHS = {
+  invoke: '/api/invoke',
+  events: '/api/events',
+} as const;
+/** Header carrying the session token (alternatives: `?token=` query parameter, the `funnelscope_token` cookie). */
+export const TOKEN_HEADER = 'x-funnelscope-token';
+export const TOKEN_COOKIE = 'funnelscope_token';
+export const TOKEN_QUERY = 'token';
+export const ARROW_STREAM_MIME = 'application/vnd.apache.arrow.stream';
+
+// ------------------------------------------------------------------------------------------- building blocks
+
+export const requestIdSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be 1-100 characters of letters, digits, _ . : -');
+
+export const datasetIdSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^ds-[a-z0-9-]{1,64}$/, 'must look like "ds-…" (as returned by openFolder/openSample)');
+
+const isoDay = z
+  .string({ error: 'must be a date string YYYY-MM-DD' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'is not a valid calendar date');
+
+/** A column / dimension name as it appears in the data (letters, digits, _ ; what the SQL builders accept). */
+export const columnNameSchema = z
+  .string({ error: 'must be a column name string' })
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a column name (letters, digits, _; not starting with a digit)');
+
+const folderSchema = z
+  .string({ error: 'must be a string (an absolute folder path)' })
+  .min(1, 'must not be empty')
+  .max(4096, 'path is too long')
+  .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
+
+/**
+ * Column mapping override: a JSON object in the shape the dataset service documents (canonical field -> source
+ * column, plus optional value maps). The host only checks that it is a plain JSON object; the dataset service
+ * validates its content and reports specific errors (e.g. a mapped column that is not in the files).
+ */
+export const mappingSchema = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
+export type MappingInput = z.infer<typeof mappingSchema>;
+
+// ------------------------------------------------------------------------------------------- response types
+
+/** Data-quality profile of a loaded folder (same shape as `funnelscope profile --json`). */
+export interface DatasetProfile {
+  /** detected or chosen layout name, e.g. 'retailrocket', 'cosmetics', 'streaming', 'custom' */
+  layout: string;
+  /** effective mapping (canonical field -> source column …) */
+  mapping: Record<string, unknown>;
+  files: { read: number; skipped: { file: string; reason: string }[] };
+  rows: { read: number; rejected: Record<string, number>; duplicates: number };
+  range: { from: string | null; to: string | null };
+  /** dimension name -> number of distinct values */
+  dimensions: Record<string, number>;
+  /** anything else the dataset service reports (passed through untouched) */
+  [extra: string]: unknown;
+}
+
+export interface OpenDatasetResult {
+  datasetId: string;
+  /** absolute, real path of the opened folder */
+  folder: string;
+  /** true for the embedded sample */
+  sample: boolean;
+  profile: DatasetProfile;
+}
+
+export interface PreviewResult {
+  columns: { name: string; type: string }[];
+  /** JSON-safe values: bigint -> number (or string when unsafe), dates -> ISO strings, bytes -> base64 */
+  rows: Record<string, unknown>[];
+}
+
+export interface RecentFolder {
+  folder: string;
+  /** mapping override the user chose for this folder, if any */
+  mapping?: Record<string, unknown>;
+  /** ISO timestamp of the last open */
+  openedAt: string;
+}
+
+export interface HostInfo {
+  contractVersion: number;
+  appVersion: string;
+  transport: 'electron' | 'web';
+  platform: string;
+  /** what the UI should open first: the folder given on the command line / dropped at launch, or the sample */
+  initial: { kind: 'folder'; folder: string } | { kind: 'sample' } | { kind: 'none' };
+  /** operations that exist in the contract but are not available in this host yet */
+  unavailable: OperationName[];
+}
+
+// ------------------------------------------------------------------------------------------- operations
+
+const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
+
+export const operations = {
+  /** Host/version info and what to open first. */
+  hostInfo: { request: strict({}), binary: false },
+  /**
+   * Electron: show the native folder chooser; the chosen folder becomes allowed. Returns null when cancelled.
+   * Web host: not available (the folder is given on the command line) -> NOT_AVAILABLE.
+   */
+  chooseFolder: { request: strict({}), binary: false },
+  /** Open (scan + profile) a folder the user chose. Long: progress events + cancellable. */
+  openFolder: { request: strict({ folder: folderSchema, mapping: mappingSchema.optional() }), binary: false },
+  /** Open the embedded sample (generated into the user data directory on first use). Long. */
+  openSample: { request: strict({}), binary: false },
+  /** Re-open a dataset with a new column mapping (remembered for the folder in the recent list). Long. */
+  setMapping: { request: strict({ datasetId: datasetIdSchema, mapping: mappingSchema }), binary: false },
+  profile: { request: strict({ datasetId: datasetIdSchema }), binary: false },
+  preview: {
+    request: strict({
+      datasetId: datasetIdSchema,
+      rows: z
+        .number({ error: 'must be a number' })
+        .int('must be an integer')
+        .min(1, 'must be at least 1')
+        .max(1000, 'must be at most 1000')
+        .default(20),
+    }),
+    binary: false,
+  },
+  /** Aggregate the dataset into a cube; answers Arrow IPC stream bytes. Long. */
+  cube: {
+    request: strict({
+      datasetId: datasetIdSchema,
+      dimensions: z
+        .array(columnNameSchema, { error: 'must be an array of column names' })
+        .max(12, 'at most 12 dimensions')
+        .refine((d) => new Set(d).size === d.length, 'must not repeat a dimension'),
+      grain: z.enum(['day', 'hour'], { error: 'must be "day" or "hour"' }),
+      from: isoDay.optional(),
+      to: isoDay.optional(),
+    }).refine((r) => !r.from || !r.to || r.from <= r.to, { message: 'from must not be after to', path: ['from'] }),
+    binary: true,
+  },
+  closeDataset: { request: strict({ datasetId: datasetIdSchema }), binary: false },
+  recentFolders: { request: strict({}), binary: false },
+  forgetRecentFolder: { request: strict({ folder: folderSchema }), binary: false },
+  /** Abort a running operation by the requestId it was started with. */
+  cancel: { request: strict({ requestId: requestIdSchema }), binary: false },
+  /**
+   * Export the incident report as PDF (filled by a later issue; answers NOT_AVAILABLE until then).
+   * `report` is the report model from core (validated by the report service).
+   */
+  exportReport: {
+    request: strict({ datasetId: datasetIdSchema, report: z.record(z.string(), z.unknown()).optional() }),
+    binary: false,
+  },
+} as const;
+
+export type OperationName = keyof typeof operations;
+export const OPERATION_NAMES = Object.keys(operations) as OperationName[];
+
+/** Request as the caller writes it (defaults optional). */
+export type OperationInput<K extends OperationName> = z.input<(typeof operations)[K]['request']>;
+/** Request after validation (defaults filled). */
+export type OperationRequest<K extends OperationName> = z.output<(typeof operations)[K]['request']>;
+
+export interface OperationResponses {
+  hostInfo: HostInfo;
+  chooseFolder: { folder: string | null };
+  openFolder: OpenDatasetResult;
+  openSample: OpenDatasetResult;
+  setMapping: OpenDatasetResult;
+  profile: DatasetProfile;
+  preview: PreviewResult;
+  /** Arrow IPC stream: one row per date (and hour) x dimension values; columns date, [hour], dims…, views,
+   * carts, purchases, revenue, visitors */
+  cube: Uint8Array;
+  closeDataset: { closed: boolean };
+  recentFolders: { folders: RecentFolder[] };
+  forgetRecentFolder: { folders: RecentFolder[] };
+  cancel: { cancelled: boolean };
+  exportReport: { file: string | null };
+}
+export type OperationResponse<K extends OperationName> = OperationResponses[K];
+
+/** Operations that report progress and can be cancelled. */
+export const LONG_OPERATIONS: readonly OperationName[] = ['openFolder', 'openSample', 'setMapping', 'cube'];
+
+export function isOperationName(op: unknown): op is OperationName {
+  return typeof op === 'string' && Object.prototype.hasOwnProperty.call(operations, op);
+}
+
+// ------------------------------------------------------------------------------------------- errors
+
+export const HOST_ERROR_CODES = [
+  'INVALID_REQUEST', // payload failed validation; message names the field(s)
+  'UNKNOWN_OPERATION',
+  'UNAUTHORIZED', // web host: missing/wrong session token
+  'FOLDER_NOT_FOUND',
+  'NOT_A_FOLDER',
+  'FOLDER_NOT_ALLOWED', // outside the folders the user chose
+  'DATASET_NOT_FOUND', // unknown/closed datasetId
+  'DATASET_ERROR', // the dataset service refused the data (no Parquet files, corrupt files, bad mapping…)
+  'CANCELLED',
+  'NOT_AVAILABLE', // operation exists in the contract but not in this host (yet)
+  'INTERNAL',
+] as const;
+export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];
+
+export interface HostErrorPayload {
+  code: HostErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** Thrown by the host operations and re-created by the client; always carries a specific message. */
+export class HostError extends Error {
+  readonly code: HostErrorCode;
+  readonly details?: unknown;
+  constructor(code: HostErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'HostError';
+    this.code = code;
+    this.details = details;
+  }
+  toPayload(): HostErrorPayload {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export const hostErrorPayloadSchema = z.object({
+  code: z.enum(HOST_ERROR_CODES),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+
+/** Turn zod issues into one specific sentence: `Invalid request for "cube": dimensions[1]: must be a column name…`. */
+export function formatIssues(op: string, error: z.ZodError): string {
+  const parts = error.issues.map((issue) => {
+    const path = issue.path
+      .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+      .join('');
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    return path ? `${path}: ${message}` : message;
+  });
+  return `Invalid request for "${op}": ${parts.join('; ')}`;
+}
+
+/** Validate a request for `op`; throws HostError INVALID_REQUEST / UNKNOWN_OPERATION with a specific message. */
+export function parseRequest<K extends OperationName>(op: K, request: unknown): OperationRequest<K>;
+export function parseRequest(op: string, request: unknown): unknown;
+export function parseRequest(op: string, request: unknown): unknown {
+  if (!isOperationName(op)) {
+    throw new HostError('UNKNOWN_OPERATION', `Unknown operation "${String(op).slice(0, 80)}"; known: ${OPERATION_NAMES.join(', ')}`);
+  }
+  const schema = operations[op].request as z.ZodType;
+  const result = schema.safeParse(request ?? {});
+  if (!result.success) throw new HostError('INVALID_REQUEST', formatIssues(op, result.error));
+  return result.data;
+}
+
+// ------------------------------------------------------------------------------------------- events
+
+export interface ProgressEvent {
+  type: 'progress';
+  requestId: string;
+  op: OperationName;
+  /** e.g. 'listing', 'scanning', 'aggregating', 'generating sample', 'done' */
+  phase: string;
+  files: number;
+  filesTotal: number | null;
+  rows: number;
+  rowsPerSecond: number | null;
+  etaSeconds: number | null;
+  /** human line, e.g. "Scanning 120/270 files · 1.2 M rows · 850 k rows/s · ~2 s left" */
+  message: string;
+}
+
+/** Commands the shell sends to the UI (menu items, a folder dropped on the window, …). */
+export type HostCommand =
+  | { command: 'openFolder'; folder: string }
+  | { command: 'openSample' }
+  | { command: 'exportReport' }
+  | { command: 'showView'; view: string };
+
+export interface CommandEvent {
+  type: 'command';
+  payload: HostCommand;
+}
+
+export type HostEvent = ProgressEvent | CommandEvent;
+
+/** IPC/HTTP response envelope (the IPC transport never throws across the bridge; errors travel as data). */
+export type HostResult<T> = { ok: true; data: T } | { ok: false; error: HostErrorPayload };
+
+/** Body of POST /api/invoke/:op and the IPC invoke message. */
+export const invokeEnvelopeSchema = z.strictObject({
+  op: z.string().max(64),
+  requestId: requestIdSchema,
+  request: z.unknown().optional(),
+});
+export type InvokeEnvelope = z.infer<typeof invokeEnvelopeSchema>;
+
+/** The drop message the preload sends when the user drops a folder on the window (a trusted OS drop). */
+export const dropMessageSchema = z.strictObject({ path: folderSchema });
