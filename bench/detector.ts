@@ -1,0 +1,229 @@
+/**
+ * Detector-quality bench: seed vs robust on generated data with known incidents (core/simulate.ts).
+ *
+ *   npx tsx bench/detector.ts            (or through `npm run bench`, which imports runDetectorBench)
+ *
+ * Figures, per profile:
+ * - false CRITICAL periods on healthy data: several generated shops, 100 evaluated days each (after 8 weeks
+ *   of warm-up history), every segment at every level (all traffic, each dimension value, every combination);
+ *   a period is a maximal run of consecutive CRITICAL days;
+ * - incidents: each leaf segment × loss × replicate gets an incident of `INCIDENT_DAYS` days; detection delay
+ *   = first CRITICAL day − incident start (0 = on the start day); "≤ 3 days" means CRITICAL no later than the
+ *   third incident day (delay ≤ 2); anomalous-day recall = share of incident days with ANOMALY or CRITICAL;
+ * - the target set (issue #2): loss ≥ 60 % at ≥ 2,000 views/day, loss ≥ 40 % at ≥ 5,000 views/day.
+ * Two noise scenarios: `shop` (the default simulation: 1.2–2.5 % conversion, φ = 0.08, small baskets) and
+ * `rr-noise` (Retail-Rocket-like: conversion × 0.4 ≈ 0.5–1 %, φ = 0.12, larger baskets) as a stress test.
+ */
+import { pathToFileURL } from 'node:url';
+import { detectSeries, settingsFor } from '../core/detector.js';
+import { dayNumber, dayString } from '../core/stats.js';
+import { DEFAULT_LEAVES, aggregateAllLevels, simulate, type SimLeaf, type SimOptions } from '../core/simulate.js';
+import type { DetectionResult, DetectorProfile } from '../core/types.js';
+
+const START = '2025-01-06';
+const WARMUP = 56;
+const EVAL_DAYS = 100;
+const HEALTHY_WORLDS = 5;
+const LOSSES = [0.3, 0.4, 0.6, 0.8];
+const REPLICATES = 4;
+const INCIDENT_DAYS = 10;
+const PROFILES: DetectorProfile[] = ['seed', 'robust'];
+
+interface Scenario {
+  name: string;
+  leaves: SimLeaf[];
+  options: Partial<SimOptions>;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'shop', leaves: DEFAULT_LEAVES, options: {} },
+  {
+    name: 'rr-noise',
+    leaves: DEFAULT_LEAVES.map((l) => ({ ...l, conversion: l.conversion * 0.4 })),
+    options: { phi: 0.12, basketExtra: 1.0, driftSd: 0.02 },
+  },
+];
+
+export function isTargetIncident(loss: number, viewsPerDay: number): boolean {
+  return (loss >= 0.6 && viewsPerDay >= 2000) || (loss >= 0.4 && viewsPerDay >= 5000);
+}
+
+function criticalPeriods(res: DetectionResult[], fromIdx: number, toIdx: number): number {
+  let periods = 0;
+  for (let i = fromIdx; i < toIdx; i++) {
+    if (res[i].status === 'CRITICAL' && (i === fromIdx || res[i - 1].status !== 'CRITICAL')) periods++;
+  }
+  return periods;
+}
+
+interface HealthyFigures {
+  segmentDays: number;
+  segments: number;
+  falseCriticalPeriods: number;
+  falseAnomalyDays: number;
+  worst: string[];
+}
+
+function healthy(sc: Scenario, profile: DetectorProfile): HealthyFigures {
+  const settings = settingsFor(profile);
+  const f: HealthyFigures = { segmentDays: 0, segments: 0, falseCriticalPeriods: 0, falseAnomalyDays: 0, worst: [] };
+  for (let w = 0; w < HEALTHY_WORLDS; w++) {
+    const world = simulate({
+      seed: 1000 + w,
+      start: START,
+      days: WARMUP + EVAL_DAYS,
+      leaves: sc.leaves,
+      dimensions: ['device', 'os', 'browser'],
+      // one world has a week of missing data inside the warm-up and one day missing in the evaluation
+      gaps: w === 2 ? [[20, 27], [90, 91]] : [],
+      ...sc.options,
+    });
+    const from = dayString(dayNumber(START) + WARMUP);
+    for (const s of aggregateAllLevels(world)) {
+      const res = detectSeries(s.series, settings, s.segment);
+      const i0 = res.findIndex((r) => r.date === from);
+      f.segments++;
+      f.segmentDays += res.length - i0;
+      const p = criticalPeriods(res, i0, res.length);
+      f.falseCriticalPeriods += p;
+      if (p > 0) f.worst.push(`w${w}:${JSON.stringify(s.segment)}`);
+      for (let i = i0; i < res.length; i++) if (res[i].status === 'ANOMALY') f.falseAnomalyDays++;
+    }
+  }
+  return f;
+}
+
+interface IncidentRow {
+  leaf: string;
+  views: number;
+  loss: number;
+  delay: number | null;
+  recall: number;
+  falseBefore: number;
+}
+
+function incidents(sc: Scenario, profile: DetectorProfile): IncidentRow[] {
+  const settings = settingsFor(profile);
+  const rows: IncidentRow[] = [];
+  let seed = 5000;
+  for (const leaf of sc.leaves) {
+    for (const loss of LOSSES) {
+      for (let r = 0; r < REPLICATES; r++) {
+        seed++;
+        const startOffset = WARMUP + 28 + r * 5; // varies the weekday of the start
+        const start = dayString(dayNumber(START) + startOffset);
+        const world = simulate({
+          seed,
+          start: START,
+          days: startOffset + INCIDENT_DAYS + 3,
+          leaves: [leaf],
+          dimensions: ['device', 'os', 'browser'],
+          incidents: [{ segment: leaf.segment, start, days: INCIDENT_DAYS, loss }],
+          ...sc.options,
+        });
+        const res = detectSeries(world.leaves[0].series, settings, leaf.segment);
+        const s = res.findIndex((x) => x.date === start);
+        let delay: number | null = null;
+        let flagged = 0;
+        for (let i = s; i < s + INCIDENT_DAYS; i++) {
+          if (res[i].status === 'CRITICAL' && delay === null) delay = i - s;
+          if (res[i].status === 'ANOMALY' || res[i].status === 'CRITICAL') flagged++;
+        }
+        const i0 = res.findIndex((x) => x.date === dayString(dayNumber(START) + WARMUP));
+        rows.push({
+          leaf: Object.values(leaf.segment).join('/'),
+          views: leaf.views,
+          loss,
+          delay,
+          recall: flagged / INCIDENT_DAYS,
+          falseBefore: criticalPeriods(res, i0, s),
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(0)}%`;
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+function summarize(rows: IncidentRow[]) {
+  const detected = rows.filter((r) => r.delay !== null);
+  const within3 = rows.filter((r) => r.delay !== null && r.delay <= 2);
+  return {
+    incidents: rows.length,
+    detected: detected.length,
+    within3Days: within3.length,
+    medianDelay: median(detected.map((r) => r.delay as number)),
+    maxDelay: detected.length ? Math.max(...detected.map((r) => r.delay as number)) : null,
+    recall: rows.length ? rows.reduce((a, r) => a + r.recall, 0) / rows.length : 0,
+  };
+}
+
+export async function runDetectorBench(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const sc of SCENARIOS) {
+    const figures: Record<string, unknown> = {};
+    const lines: string[][] = [];
+    const header = ['', ...PROFILES];
+    const per: Record<string, { h: HealthyFigures; rows: IncidentRow[]; ms: number }> = {};
+    for (const p of PROFILES) {
+      const t0 = performance.now();
+      const h = healthy(sc, p);
+      const rows = incidents(sc, p);
+      per[p] = { h, rows, ms: performance.now() - t0 };
+    }
+    const row = (label: string, f: (p: DetectorProfile) => string) => lines.push([label, ...PROFILES.map(f)]);
+    const segs = per.robust.h.segments;
+    row(`false CRITICAL periods (healthy, ${segs} segment series, ${per.robust.h.segmentDays} segment-days)`, (p) =>
+      String(per[p].h.falseCriticalPeriods),
+    );
+    row('false ANOMALY days (healthy)', (p) => String(per[p].h.falseAnomalyDays));
+    row('false CRITICAL periods before incidents', (p) => String(per[p].rows.reduce((a, r) => a + r.falseBefore, 0)));
+    const bands: { label: string; pick: (r: IncidentRow) => boolean }[] = [
+      { label: 'TARGET (≥60% @ ≥2k/day or ≥40% @ ≥5k/day)', pick: (r) => isTargetIncident(r.loss, r.views) },
+    ];
+    for (const loss of LOSSES) {
+      bands.push({ label: `loss ${pct(loss)} @ ≥5k views/day`, pick: (r) => r.loss === loss && r.views >= 5000 });
+      bands.push({ label: `loss ${pct(loss)} @ 2k–5k views/day`, pick: (r) => r.loss === loss && r.views >= 2000 && r.views < 5000 });
+      bands.push({ label: `loss ${pct(loss)} @ <2k views/day`, pick: (r) => r.loss === loss && r.views < 2000 });
+    }
+    for (const b of bands) {
+      const s = Object.fromEntries(PROFILES.map((p) => [p, summarize(per[p].rows.filter(b.pick))]));
+      row(`${b.label}: CRITICAL ≤3 days / detected / n`, (p) => `${s[p].within3Days}/${s[p].detected}/${s[p].incidents}`);
+      row(`   median / max delay (days), day recall`, (p) =>
+        `${s[p].medianDelay ?? '–'} / ${s[p].maxDelay ?? '–'}, ${pct(s[p].recall)}`,
+      );
+      figures[b.label] = s;
+    }
+    row('run time (ms)', (p) => per[p].ms.toFixed(0));
+    for (const p of PROFILES) {
+      figures[`${p}.healthy`] = { ...per[p].h, worst: per[p].h.worst.slice(0, 10) };
+      const tgt = per[p].rows.filter((r) => isTargetIncident(r.loss, r.views));
+      figures[`${p}.targetMissed`] = tgt.filter((r) => r.delay === null || r.delay > 2).map((r) => `${r.leaf} ${pct(r.loss)} delay=${r.delay}`);
+    }
+    out[sc.name] = figures;
+    const w0 = Math.max(...lines.map((l) => l[0].length), 10);
+    const w = PROFILES.map((_, i) => Math.max(header[i + 1].length, ...lines.map((l) => l[i + 1].length)));
+    console.log(`\nDetector quality — scenario '${sc.name}'`);
+    console.log([header[0].padEnd(w0), ...PROFILES.map((p, i) => p.padStart(w[i]))].join(' | '));
+    for (const l of lines) console.log([l[0].padEnd(w0), ...l.slice(1).map((c, i) => c.padStart(w[i]))].join(' | '));
+    for (const p of PROFILES) {
+      const missed = figures[`${p}.targetMissed`] as string[];
+      if (missed.length) console.log(`${p}: target incidents not CRITICAL within 3 days: ${missed.slice(0, 8).join('; ')}${missed.length > 8 ? ' …' : ''}`);
+    }
+  }
+  return out;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runDetectorBench();
+}
