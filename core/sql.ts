@@ -1,0 +1,317 @@
+/**
+ * DuckDB-dialect SQL builders for ingestion: the normalized events view (mapping → canonical columns,
+ * timestamp parsing, event type mapping, derived dimensions, rejection reasons), duplicate detection and the
+ * cube query. Pure string builders — no engine import — so they are unit-tested without DuckDB and usable by
+ * native DuckDB (Node) and DuckDB-WASM alike.
+ *
+ * Conventions: every timestamp is a naive TIMESTAMP in UTC (the connection must run with TimeZone='UTC';
+ * electron/services/duckdb.ts sets it); ids and dimensions are VARCHAR; price/quantity DOUBLE.
+ */
+import type { ColumnMapping, RejectReason } from './schema.js';
+import { DERIVED_DIMENSIONS, EPOCH_S_MAX, EPOCH_S_MIN, PRICE_BANDS, derivedDimensions } from './schema.js';
+
+/** Quote an identifier ("col""name"). */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+/** Quote a string literal ('it''s'). */
+export function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+/** A DuckDB list literal of strings: ['a', 'b']. */
+export function listLiteral(values: readonly string[]): string {
+  return `[${values.map(literal).join(', ')}]`;
+}
+
+/** Coarse class of a DuckDB column type, which decides how a column is parsed. */
+export type TypeClass = 'number' | 'string' | 'timestamp' | 'timestamptz' | 'date' | 'boolean' | 'other';
+
+/** Classify a DuckDB type name as printed by DESCRIBE (e.g. 'BIGINT', 'VARCHAR', 'TIMESTAMP WITH TIME ZONE'). */
+export function typeClass(duckdbType: string): TypeClass {
+  const t = duckdbType.toUpperCase().trim();
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL)$/.test(t)) return 'number';
+  if (t.startsWith('DECIMAL')) return 'number';
+  if (t === 'VARCHAR' || t.startsWith('VARCHAR(') || t === 'STRING') return 'string';
+  if (t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ') return 'timestamptz';
+  if (t.startsWith('TIMESTAMP')) return 'timestamp'; // TIMESTAMP, TIMESTAMP_S/_MS/_NS
+  if (t === 'DATE') return 'date';
+  if (t === 'BOOLEAN') return 'boolean';
+  return 'other';
+}
+
+/** Which type classes a canonical column accepts; anything else makes the file incompatible. */
+export const ACCEPTED_TYPES: Record<'ts' | 'id' | 'event_type' | 'number' | 'dimension', readonly TypeClass[]> = {
+  ts: ['number', 'string', 'timestamp', 'timestamptz', 'date'],
+  id: ['number', 'string', 'boolean'],
+  event_type: ['string', 'number'],
+  number: ['number'],
+  dimension: ['string', 'number', 'boolean', 'date', 'timestamp', 'timestamptz'],
+};
+
+/**
+ * Check the source column types of a mapping. Returns one message per offending column (empty when fine),
+ * e.g. `column "price" is VARCHAR; a number is expected`.
+ */
+export function checkColumnTypes(mapping: ColumnMapping, types: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const check = (col: string | null, kind: keyof typeof ACCEPTED_TYPES, what: string) => {
+    if (!col) return;
+    const t = types[col];
+    if (t === undefined) return;
+    if (!ACCEPTED_TYPES[kind].includes(typeClass(t))) {
+      problems.push(`column "${col}" (${what}) is ${t}; ${kind === 'number' ? 'a number' : `one of ${ACCEPTED_TYPES[kind].join('/')}`} is expected`);
+    }
+  };
+  check(mapping.ts, 'ts', 'time');
+  check(mapping.visitor_id, 'id', 'visitor');
+  check(mapping.event_type, 'event_type', 'event type');
+  check(mapping.session_id, 'id', 'session');
+  check(mapping.item_id, 'id', 'item');
+  check(mapping.transaction_id, 'id', 'transaction');
+  check(mapping.price, 'number', 'price');
+  check(mapping.quantity, 'number', 'quantity');
+  for (const [d, c] of Object.entries(mapping.dimensions)) check(c, 'dimension', `dimension ${d}`);
+  return problems;
+}
+
+const S_MIN = EPOCH_S_MIN;
+const S_MAX = EPOCH_S_MAX;
+
+/** SQL turning a DOUBLE epoch value `x` into a UTC TIMESTAMP by its unit (NULL when out of 1990–2100). */
+function epochSql(x: string, unit: 's' | 'ms' | 'auto'): string {
+  const s = `CASE WHEN abs(${x}) >= ${S_MIN} AND abs(${x}) < ${S_MAX} THEN make_timestamp(CAST(round(${x} * 1e6) AS BIGINT)) END`;
+  const ms = `CASE WHEN abs(${x}) >= ${S_MIN}e3 AND abs(${x}) < ${S_MAX}e3 THEN make_timestamp(CAST(round(${x} * 1e3) AS BIGINT)) END`;
+  const us = `CASE WHEN abs(${x}) >= ${S_MIN}e6 AND abs(${x}) < ${S_MAX}e6 THEN make_timestamp(CAST(round(${x}) AS BIGINT)) END`;
+  if (unit === 's') return s;
+  if (unit === 'ms') return ms;
+  return `coalesce(${s}, ${ms}, ${us})`;
+}
+
+/** SQL parsing an ISO-like string `x` (zone optional, no zone = UTC) into a UTC TIMESTAMP, NULL when unparseable. */
+function isoSql(x: string): string {
+  // '… 10:00:00 -0500' / '…-05' → '…-05:00' (DuckDB's cast wants ±HH[:MM] right after the time)
+  const norm = `regexp_replace(trim(${x}), '([0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)\\s*([+-][0-9]{2}):?([0-9]{2})$', '\\1\\4:\\5')`;
+  return `timezone('UTC', TRY_CAST(${norm} AS TIMESTAMPTZ))`;
+}
+
+/**
+ * SQL expression giving the event time as a UTC TIMESTAMP (NULL when unparseable) for a time column of the
+ * given DuckDB type and {@link ColumnMapping.timeFormat}.
+ */
+export function timestampSql(column: string, duckdbType: string, format: ColumnMapping['timeFormat']): string {
+  const c = ident(column);
+  const cls = typeClass(duckdbType);
+  switch (cls) {
+    case 'timestamp':
+      return `CAST(${c} AS TIMESTAMP)`;
+    case 'timestamptz':
+      return `timezone('UTC', ${c})`;
+    case 'date':
+      return `CAST(${c} AS TIMESTAMP)`;
+    case 'number':
+      if (format === 'iso') return 'CAST(NULL AS TIMESTAMP)';
+      return epochSql(`CAST(${c} AS DOUBLE)`, format === 'epoch_s' ? 's' : format === 'epoch_ms' ? 'ms' : 'auto');
+    case 'string': {
+      const num = `TRY_CAST(${c} AS DOUBLE)`;
+      const isNum = `regexp_full_match(trim(${c}), '-?[0-9]+(\\.[0-9]+)?')`;
+      if (format === 'iso') return isoSql(c);
+      const unit = format === 'epoch_s' ? 's' : format === 'epoch_ms' ? 'ms' : 'auto';
+      if (format !== 'auto') return `CASE WHEN ${isNum} THEN ${epochSql(num, unit)} END`;
+      return `CASE WHEN ${isNum} THEN ${epochSql(num, unit)} ELSE ${isoSql(c)} END`;
+    }
+    default:
+      return 'CAST(NULL AS TIMESTAMP)';
+  }
+}
+
+/** SQL mapping the raw event column to a canonical event type (NULL when the value is not in the mapping). */
+export function eventTypeSql(column: string, eventValues: Record<string, string>): string {
+  const entries = Object.entries(eventValues);
+  if (!entries.length) return 'CAST(NULL AS VARCHAR)';
+  const whens = entries.map(([raw, ev]) => `WHEN ${literal(raw.trim().toLowerCase())} THEN ${literal(ev)}`).join(' ');
+  return `CASE lower(trim(CAST(${ident(column)} AS VARCHAR))) ${whens} END`;
+}
+
+/** One group of files that share a mapping and column types; they are read with one read_parquet. */
+export interface FileGroup {
+  files: string[];
+  mapping: ColumnMapping;
+  /** source column -> DuckDB type (as DESCRIBE prints it) */
+  types: Record<string, string>;
+}
+
+const idSql = (col: string | null) => (col ? `CAST(${ident(col)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)');
+const numSql = (col: string | null) => (col ? `CAST(${ident(col)} AS DOUBLE)` : 'CAST(NULL AS DOUBLE)');
+
+/**
+ * SELECT normalizing one file group to the canonical columns plus `raw_event` (the source event value) and
+ * every dimension in `allDimensions` (NULL where this group lacks it). Rows are not filtered here.
+ */
+export function groupSelectSql(group: FileGroup, allDimensions: readonly string[]): string {
+  const m = group.mapping;
+  const cols = [
+    `${timestampSql(m.ts, group.types[m.ts] ?? 'VARCHAR', m.timeFormat)} AS ts`,
+    `${idSql(m.visitor_id)} AS visitor_id`,
+    `${idSql(m.session_id)} AS session_id`,
+    `${eventTypeSql(m.event_type, m.eventValues)} AS event_type`,
+    `${idSql(m.item_id)} AS item_id`,
+    `${idSql(m.transaction_id)} AS transaction_id`,
+    `${numSql(m.price)} AS price`,
+    `${numSql(m.quantity)} AS quantity`,
+    `CAST(${ident(m.event_type)} AS VARCHAR) AS raw_event`,
+  ];
+  for (const d of allDimensions) {
+    const src = m.dimensions[d];
+    cols.push(`${src ? `CAST(${ident(src)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS ${ident(d)}`);
+  }
+  const files = listLiteral(group.files);
+  return `SELECT ${cols.join(', ')} FROM read_parquet(${files}, union_by_name = true)`;
+}
+
+/** SQL CASE giving the rejection reason of a normalized row (NULL when valid). Order: the first failing rule wins. */
+export function rejectReasonSql(): string {
+  const reasons: Record<RejectReason, string> = {
+    unparseable_time: 'ts IS NULL',
+    missing_visitor: "visitor_id IS NULL OR trim(visitor_id) = ''",
+    unknown_event_type: 'event_type IS NULL',
+    non_positive_price: "event_type = 'purchase' AND price IS NOT NULL AND price <= 0",
+  };
+  return `CASE ${Object.entries(reasons).map(([r, cond]) => `WHEN ${cond} THEN ${literal(r)}`).join(' ')} END`;
+}
+
+/** SQL for the derived dimensions available with the given data dimensions and mapping features. */
+export function derivedDimensionSql(hasPrice: boolean, hasCategory: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (hasPrice) {
+    const whens = PRICE_BANDS.map(([label, , hi]) =>
+      Number.isFinite(hi) ? `WHEN price < ${hi} THEN ${literal(label)}` : `ELSE ${literal(label)}`,
+    ).join(' ');
+    out.price_band = `CASE WHEN price IS NULL THEN NULL ${whens} END`;
+  }
+  if (hasCategory) out.category_root = `nullif(split_part(category, '.', 1), '')`;
+  out.weekday = 'dayname(ts)';
+  out.hour_of_day = `lpad(CAST(hour(ts) AS VARCHAR), 2, '0')`;
+  return out;
+}
+
+/** Everything the view builders need to know about a dataset. */
+export interface EventsViewSpec {
+  groups: FileGroup[];
+  /** data dimensions (union over the groups), in output order */
+  dimensions: string[];
+}
+
+/** Data + derived dimension names of a view spec. */
+export function viewDimensions(spec: EventsViewSpec): { data: string[]; derived: string[] } {
+  const hasPrice = spec.groups.some((g) => g.mapping.price);
+  const hasCategory = spec.dimensions.includes('category');
+  const derived = Object.keys(derivedDimensionSql(hasPrice, hasCategory));
+  // keep the canonical order of DERIVED_DIMENSIONS
+  return { data: [...spec.dimensions], derived: DERIVED_DIMENSIONS.filter((d) => derived.includes(d)) };
+}
+
+/**
+ * Statements creating the views `raw_events` (every row with `reject_reason`) and `events` (valid rows with
+ * derived dimensions; duplicates still in — see {@link duplicatesTableSql}).
+ */
+export function eventsViewSql(spec: EventsViewSpec): string[] {
+  if (!spec.groups.length) throw new Error('eventsViewSql: no file groups');
+  const union = spec.groups.map((g) => `(${groupSelectSql(g, spec.dimensions)})`).join(' UNION ALL BY NAME ');
+  const hasPrice = spec.groups.some((g) => g.mapping.price);
+  const derived = derivedDimensionSql(hasPrice, spec.dimensions.includes('category'));
+  const canon = ['ts', 'visitor_id', 'session_id', 'event_type', 'item_id', 'transaction_id', 'price', 'quantity'];
+  const dataDims = spec.dimensions.map(ident);
+  return [
+    `CREATE OR REPLACE TEMP VIEW raw_events AS SELECT *, ${rejectReasonSql()} AS reject_reason FROM (${union})`,
+    `CREATE OR REPLACE TEMP VIEW events AS SELECT ${[...canon, ...dataDims].join(', ')}` +
+      Object.entries(derived)
+        .map(([d, e]) => `, ${e} AS ${ident(d)}`)
+        .join('') +
+      ` FROM raw_events WHERE reject_reason IS NULL`,
+  ];
+}
+
+/** Columns that define an exact duplicate: all canonical columns and all data dimensions. */
+export function identityColumns(dimensions: readonly string[]): string[] {
+  return ['ts', 'visitor_id', 'session_id', 'event_type', 'item_id', 'transaction_id', 'price', 'quantity', ...dimensions];
+}
+
+/**
+ * Statements finding exact duplicates in two cheap steps: (1) 64-bit hashes of the identity columns that occur
+ * more than once; (2) the exact groups among the rows with such a hash, with their multiplicity `c` (so hash
+ * collisions never count as duplicates). Creates temp table `dups` (identity + derived columns, c > 1).
+ */
+export function duplicatesTableSql(dimensions: readonly string[]): string[] {
+  const idCols = identityColumns(dimensions).map(ident).join(', ');
+  return [
+    `CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT h FROM (SELECT hash(${idCols}) AS h FROM events) GROUP BY h HAVING count(*) > 1`,
+    `CREATE OR REPLACE TEMP TABLE dups AS SELECT *, count(*) AS c FROM events WHERE hash(${idCols}) IN (SELECT h FROM dup_hashes) GROUP BY ALL HAVING count(*) > 1`,
+  ];
+}
+
+/** Profile query over `raw_events`: rows read, rows per rejection reason, valid time range, distinct values per dimension. */
+export function profileSql(dimensions: readonly string[], derived: readonly string[]): string {
+  const reasonCols = ['unparseable_time', 'missing_visitor', 'unknown_event_type', 'non_positive_price'].map(
+    (r) => `count(*) FILTER (WHERE reject_reason = ${literal(r)}) AS ${ident(`rej_${r}`)}`,
+  );
+  const dimCols = dimensions.map((d) => `count(DISTINCT ${ident(d)}) FILTER (WHERE reject_reason IS NULL) AS ${ident(`dim_${d}`)}`);
+  const derivedSql = derivedDimensionSql(true, true);
+  const derivedCols = derived.map(
+    (d) => `count(DISTINCT ${derivedSql[d]}) FILTER (WHERE reject_reason IS NULL) AS ${ident(`dim_${d}`)}`,
+  );
+  return (
+    `SELECT count(*) AS rows_read, ${reasonCols.join(', ')}, ` +
+    `strftime(min(ts) FILTER (WHERE reject_reason IS NULL), '%Y-%m-%d') AS range_from, ` +
+    `strftime(max(ts) FILTER (WHERE reject_reason IS NULL), '%Y-%m-%d') AS range_to` +
+    [...dimCols, ...derivedCols].map((c) => `, ${c}`).join('') +
+    ` FROM raw_events`
+  );
+}
+
+/** A cube request. */
+export interface CubeSpec {
+  /** cube dimensions (data or derived), in output order; [] = all traffic */
+  dimensions: string[];
+  grain: 'day' | 'hour';
+  /** first UTC day included, YYYY-MM-DD */
+  from?: string;
+  /** last UTC day included, YYYY-MM-DD */
+  to?: string;
+}
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The cube query: date (and hour) × dimensions → views, carts, purchases, revenue, visitors, ordered by
+ * date, hour, dimensions. With `withDuplicates`, the rows of temp table `dups` are added with weight 1 − c,
+ * which removes every extra copy of an exact duplicate from the counts (distinct visitors are unaffected).
+ * Revenue = Σ price × coalesce(quantity, 1) over purchases.
+ */
+export function cubeSql(spec: CubeSpec, withDuplicates: boolean): string {
+  for (const d of [spec.from, spec.to]) if (d !== undefined && !DATE_RE.test(d)) throw new Error(`invalid date ${d}; expected YYYY-MM-DD`);
+  const dims = spec.dimensions.map(ident);
+  const src = withDuplicates
+    ? `(SELECT *, 1 AS w FROM events UNION ALL BY NAME SELECT * EXCLUDE (c), 1 - c AS w FROM dups)`
+    : `(SELECT *, 1 AS w FROM events)`;
+  const where: string[] = [];
+  if (spec.from) where.push(`ts >= TIMESTAMP ${literal(spec.from)}`);
+  if (spec.to) where.push(`ts < TIMESTAMP ${literal(spec.to)} + INTERVAL 1 DAY`);
+  const keys = [`strftime(ts, '%Y-%m-%d') AS date`];
+  if (spec.grain === 'hour') keys.push('CAST(hour(ts) AS INTEGER) AS hour');
+  keys.push(...dims);
+  const n = spec.grain === 'hour' ? 2 : 1;
+  const groupBy = Array.from({ length: n + dims.length }, (_, i) => String(i + 1)).join(', ');
+  const orderBy = Array.from({ length: n + dims.length }, (_, i) => `${i + 1} NULLS LAST`).join(', ');
+  return (
+    `SELECT ${keys.join(', ')}, ` +
+    `CAST(coalesce(sum(w) FILTER (WHERE event_type = 'view'), 0) AS INTEGER) AS views, ` +
+    `CAST(coalesce(sum(w) FILTER (WHERE event_type = 'cart'), 0) AS INTEGER) AS carts, ` +
+    `CAST(coalesce(sum(w) FILTER (WHERE event_type = 'purchase'), 0) AS INTEGER) AS purchases, ` +
+    `CAST(coalesce(sum(w * price * coalesce(quantity, 1)) FILTER (WHERE event_type = 'purchase'), 0) AS DOUBLE) AS revenue, ` +
+    `CAST(count(DISTINCT visitor_id) AS INTEGER) AS visitors ` +
+    `FROM ${src}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} GROUP BY ${groupBy} ORDER BY ${orderBy}`
+  );
+}
+
+/** Re-export for callers that only import the SQL module. */
+export { derivedDimensions };

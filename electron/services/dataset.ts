@@ -1,0 +1,490 @@
+/**
+ * Dataset service: open a folder of clickstream Parquet files with native DuckDB, map its columns to the
+ * canonical event (core/schema.ts), profile the data quality and aggregate cubes (core/sql.ts).
+ * Plain Node — imports nothing from `electron` — so the CLI, the Electron main/utility process and the web
+ * host share it.
+ *
+ * Usage:
+ * ```ts
+ * const ds = await openDataset('/data/clicks', { onProgress: (p) => …, signal });
+ * const profile = await ds.profile();
+ * const cube = await ds.cube({ dimensions: ['device', 'os', 'browser'], grain: 'day' });
+ * const ipc = await ds.cubeArrow({ dimensions: ['device'], grain: 'hour', from: '2015-09-01' });
+ * ds.close();
+ * ```
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import {
+  REJECT_REASONS,
+  mappedColumns,
+  parseMappingFile,
+  resolveMapping,
+  RESERVED_NAMES,
+  type ColumnMapping,
+  type DataProfile,
+  type LayoutName,
+  type MappingFile,
+} from '../../core/schema.js';
+import {
+  checkColumnTypes,
+  cubeSql,
+  duplicatesTableSql,
+  eventsViewSql,
+  literal,
+  profileSql,
+  typeClass,
+  viewDimensions,
+  type CubeSpec,
+  type FileGroup,
+} from '../../core/sql.js';
+import type { Cube, CubeRow } from '../../core/types.js';
+import { AbortError, openDuckDB, type DuckDB } from './duckdb.js';
+
+export { AbortError } from './duckdb.js';
+export type { CubeSpec } from '../../core/sql.js';
+export type { DataProfile } from '../../core/schema.js';
+
+/** Progress of a load or query. */
+export interface IngestProgress {
+  /** 'files': checking each file's schema; 'scan': profiling all rows; 'duplicates': finding exact duplicates */
+  phase: 'files' | 'scan' | 'duplicates';
+  filesDone: number;
+  filesTotal: number;
+  /** rows processed so far in this phase (estimated from DuckDB's progress) */
+  rowsDone: number;
+  rowsTotal: number;
+  rowsPerSecond: number;
+  /** estimated seconds left in this phase; null when unknown */
+  etaSeconds: number | null;
+}
+
+/** Options of {@link openDataset}. */
+export interface OpenDatasetOptions {
+  /** mapping override (parsed mapping JSON, see MappingFileSchema); default: auto-detect per file */
+  mapping?: MappingFile | null;
+  onProgress?: (p: IngestProgress) => void;
+  /** aborting interrupts the running DuckDB query; openDataset/cube then reject with {@link AbortError} */
+  signal?: AbortSignal;
+  /** DuckDB threads (default: CPUs) */
+  threads?: number;
+  /** DuckDB memory limit, e.g. '2GB' (default: DuckDB's) */
+  memoryLimit?: string;
+}
+
+/** Why a dataset could not be opened or a request was refused. `message` is meant for the user as is. */
+export class DatasetError extends Error {
+  constructor(
+    readonly code: 'NOT_FOUND' | 'NO_FILES' | 'NO_USABLE_FILES' | 'BAD_MAPPING' | 'BAD_REQUEST' | 'CLOSED',
+    message: string,
+    readonly skipped: { file: string; reason: string }[] = [],
+  ) {
+    super(message);
+    this.name = 'DatasetError';
+  }
+}
+
+/** One normalized event as returned by {@link Dataset.preview}. */
+export interface PreviewRow {
+  /** ISO-8601 UTC, millisecond precision */
+  ts: string;
+  visitor_id: string;
+  session_id: string | null;
+  event_type: string;
+  item_id: string | null;
+  transaction_id: string | null;
+  price: number | null;
+  quantity: number | null;
+  /** data and derived dimensions */
+  [dimension: string]: string | number | null;
+}
+
+/** An open dataset. Holds its own DuckDB instance until {@link Dataset.close}. */
+export interface Dataset {
+  /** the folder (or single file) given to openDataset, absolute */
+  readonly folder: string;
+  /** absolute paths of the files that are read */
+  readonly files: readonly string[];
+  /** data dimensions (from the mapping), in order */
+  readonly dimensions: readonly string[];
+  /** derived dimensions available as cube dimensions (price_band, category_root, weekday, hour_of_day) */
+  readonly derivedDimensions: readonly string[];
+  /** The data-quality profile (computed once at open; this is the CLI `profile --json` contract). */
+  profile(): Promise<DataProfile>;
+  /**
+   * Aggregate into a cube: date (and hour) × `dimensions` → views, carts, purchases, revenue, distinct
+   * visitors, rows ordered by date, hour, dimensions. Exact duplicates are not counted.
+   * Throws DatasetError('BAD_REQUEST') for unknown dimensions or malformed dates.
+   */
+  cube(spec: CubeSpec, opts?: { signal?: AbortSignal }): Promise<Cube>;
+  /**
+   * The same cube as Arrow IPC stream bytes, for the renderer worker (`insertArrowFromIPCStream`). Columns:
+   * `date` Utf8, `hour` Int32 (hour grain only), one Utf8 column per dimension (nullable), `views`, `carts`,
+   * `purchases`, `visitors` Int32, `revenue` Float64.
+   */
+  cubeArrow(spec: CubeSpec, opts?: { signal?: AbortSignal }): Promise<Uint8Array>;
+  /** The first `n` valid normalized events (default 20), with derived dimensions. */
+  preview(n?: number): Promise<PreviewRow[]>;
+  /** Release the DuckDB instance. Idempotent. */
+  close(): void;
+}
+
+/** Read and validate a mapping JSON file (CLI `--mapping FILE`); throws DatasetError('BAD_MAPPING') with details. */
+export async function loadMappingFile(file: string): Promise<MappingFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new DatasetError('BAD_MAPPING', `cannot read mapping file ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new DatasetError('BAD_MAPPING', `mapping file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parseMappingFile(json);
+  } catch (err) {
+    throw new DatasetError('BAD_MAPPING', `mapping file ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** All *.parquet files under `dir` (recursive, sorted; hidden entries and *.tmp skipped). */
+async function listParquet(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    const entries = await readdir(d, { withFileTypes: true });
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && /\.parquet$/i.test(e.name)) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out.sort();
+}
+
+const firstLine = (msg: string) => msg.split('\n')[0].replace(/^[A-Za-z ]*Error: /, '').trim();
+
+interface FileInfo {
+  file: string;
+  rows: number;
+  layout: LayoutName | 'custom';
+  mapping: ColumnMapping;
+  types: Record<string, string>;
+}
+
+/**
+ * Open a folder (searched recursively for *.parquet) or a single Parquet file. Each file's schema is read
+ * individually: unreadable/corrupt files and files whose columns do not map are skipped and reported by name
+ * in the profile; the rest is profiled in one multi-threaded DuckDB scan (rows read, rejected rows by
+ * reason, range, distinct values per dimension) and exact duplicates are located.
+ *
+ * @throws DatasetError NOT_FOUND (path missing), NO_FILES (no *.parquet), NO_USABLE_FILES (every file skipped;
+ *   the message names each file and why), BAD_MAPPING (invalid override); AbortError when cancelled.
+ */
+export async function openDataset(folder: string, opts: OpenDatasetOptions = {}): Promise<Dataset> {
+  const root = path.resolve(folder);
+  let st;
+  try {
+    st = await stat(root);
+  } catch {
+    throw new DatasetError('NOT_FOUND', `no such file or folder: ${root}`);
+  }
+  const base = st.isDirectory() ? root : path.dirname(root);
+  const candidates = st.isDirectory() ? await listParquet(root) : [root];
+  if (!candidates.length) throw new DatasetError('NO_FILES', `no .parquet files found in ${root}`);
+  const override = opts.mapping ? parseMappingOrThrow(opts.mapping) : null;
+  const rel = (f: string) => path.relative(base, f) || path.basename(f);
+
+  const db = await openDuckDB({
+    threads: opts.threads,
+    memoryLimit: opts.memoryLimit,
+    tempDirectory: path.join(os.tmpdir(), 'funnelscope-duckdb'),
+  });
+  try {
+    const skipped: { file: string; reason: string }[] = [];
+    const good: FileInfo[] = [];
+    const t0 = Date.now();
+    for (let i = 0; i < candidates.length; i++) {
+      if (opts.signal?.aborted) throw new AbortError();
+      const file = candidates[i];
+      const info = await inspectFile(db, file, override);
+      if ('reason' in info) skipped.push({ file: rel(file), reason: info.reason });
+      else good.push(info);
+      if (opts.onProgress && (i % 20 === 19 || i === candidates.length - 1)) {
+        const el = (Date.now() - t0) / 1000;
+        opts.onProgress({
+          phase: 'files',
+          filesDone: i + 1,
+          filesTotal: candidates.length,
+          rowsDone: 0,
+          rowsTotal: 0,
+          rowsPerSecond: 0,
+          etaSeconds: el > 0 ? ((candidates.length - i - 1) * el) / (i + 1) : null,
+        });
+      }
+    }
+    return await buildDataset(db, root, good, skipped, rel, opts);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function parseMappingOrThrow(m: MappingFile): MappingFile {
+  try {
+    return parseMappingFile(m);
+  } catch (err) {
+    throw new DatasetError('BAD_MAPPING', (err as Error).message);
+  }
+}
+
+/** Read one file's schema and row count and resolve its mapping, or say why it cannot be used. */
+async function inspectFile(db: DuckDB, file: string, override: MappingFile | null): Promise<FileInfo | { reason: string }> {
+  let names: string[];
+  let types: string[];
+  let rows: number;
+  try {
+    const d = await db.all<{ column_name: string; column_type: string }>(
+      `DESCRIBE SELECT * FROM read_parquet(${literal(file)})`,
+    );
+    names = d.map((r) => r.column_name);
+    types = d.map((r) => r.column_type);
+    const meta = await db.all<{ num_rows: bigint }>(`SELECT num_rows FROM parquet_file_metadata(${literal(file)})`);
+    rows = Number(meta[0]?.num_rows ?? 0);
+  } catch (err) {
+    return { reason: `corrupt or unreadable Parquet: ${firstLine((err as Error).message)}` };
+  }
+  let resolved;
+  try {
+    resolved = resolveMapping(override, names);
+  } catch (err) {
+    return { reason: `incompatible schema: ${(err as Error).message} (columns: ${names.join(', ')})` };
+  }
+  const typeMap: Record<string, string> = {};
+  names.forEach((n, i) => (typeMap[n] = types[i]));
+  const problems = checkColumnTypes(resolved.mapping, typeMap);
+  if (problems.length) return { reason: `incompatible schema: ${problems.join('; ')}` };
+  const reserved = Object.keys(resolved.mapping.dimensions).filter((d) => RESERVED_NAMES.has(d));
+  if (reserved.length) return { reason: `incompatible mapping: reserved dimension name(s) ${reserved.join(', ')}` };
+  const mappedTypes: Record<string, string> = {};
+  for (const c of mappedColumns(resolved.mapping)) mappedTypes[c] = typeMap[c];
+  return { file, rows, layout: resolved.layout, mapping: resolved.mapping, types: mappedTypes };
+}
+
+/** Group files that share a mapping and the type classes of their mapped columns (one read_parquet each). */
+function groupFiles(files: FileInfo[]): { groups: (FileGroup & { layout: string })[] } {
+  const byKey = new Map<string, FileGroup & { layout: string }>();
+  for (const f of files) {
+    const classes = Object.fromEntries(Object.entries(f.types).map(([c, t]) => [c, typeClass(t)]));
+    const key = JSON.stringify([f.layout, f.mapping, classes]);
+    const g = byKey.get(key);
+    if (g) g.files.push(f.file);
+    else byKey.set(key, { files: [f.file], mapping: f.mapping, types: { ...f.types }, layout: f.layout });
+  }
+  return { groups: [...byKey.values()] };
+}
+
+async function buildDataset(
+  db: DuckDB,
+  root: string,
+  initialGood: FileInfo[],
+  skipped: { file: string; reason: string }[],
+  rel: (f: string) => string,
+  opts: OpenDatasetOptions,
+): Promise<Dataset> {
+  let good = initialGood;
+  let profileRow: Record<string, unknown> | null = null;
+  let dims: { data: string[]; derived: string[] } = { data: [], derived: [] };
+  let groups: (FileGroup & { layout: string })[] = [];
+  // A file can pass the schema check and still fail mid-scan (a damaged page). Skip it by name and retry.
+  for (;;) {
+    if (!good.length) {
+      const list = skipped.map((s) => `${s.file}: ${s.reason}`).join('; ');
+      throw new DatasetError('NO_USABLE_FILES', `no usable Parquet file in ${root} — ${list}`, skipped);
+    }
+    groups = groupFiles(good).groups;
+    const dataDims: string[] = [];
+    for (const g of groups) for (const d of Object.keys(g.mapping.dimensions)) if (!dataDims.includes(d)) dataDims.push(d);
+    const spec = { groups, dimensions: dataDims };
+    dims = viewDimensions(spec);
+    for (const s of eventsViewSql(spec)) await db.exec(s);
+    const rowsTotal = good.reduce((a, f) => a + f.rows, 0);
+    try {
+      const t0 = Date.now();
+      profileRow = (
+        await db.withProgress(
+          () => db.all(profileSql(dims.data, dims.derived)),
+          (p) => report(opts, 'scan', good.length, rowsTotal, p.percentage, t0),
+          opts.signal,
+        )
+      )[0];
+      const t1 = Date.now();
+      await db.withProgress(
+        async () => {
+          for (const s of duplicatesTableSql(dims.data)) await db.exec(s);
+        },
+        (p) => report(opts, 'duplicates', good.length, rowsTotal, p.percentage, t1),
+        opts.signal,
+      );
+      break;
+    } catch (err) {
+      if (err instanceof AbortError) throw err;
+      const msg = (err as Error).message;
+      const bad = good.find((f) => msg.includes(f.file));
+      if (!bad) throw err;
+      skipped.push({ file: rel(bad.file), reason: `corrupt or unreadable Parquet: ${firstLine(msg)}` });
+      good = good.filter((f) => f !== bad);
+    }
+  }
+  const dupRow = (await db.all<{ n: bigint | null; groups: bigint }>(`SELECT sum(c - 1) AS n, count(*) AS groups FROM dups`))[0];
+  const duplicates = Number(dupRow.n ?? 0);
+  const row = profileRow!;
+  const rejected: Record<string, number> = {};
+  for (const r of REJECT_REASONS) rejected[r] = Number(row[`rej_${r}`] ?? 0);
+  const dimensionCounts: Record<string, number> = {};
+  for (const d of [...dims.data, ...dims.derived]) dimensionCounts[d] = Number(row[`dim_${d}`] ?? 0);
+  const fileCount = new Map<string, number>();
+  for (const g of groups) fileCount.set(g.layout, (fileCount.get(g.layout) ?? 0) + g.files.length);
+  const largest = [...groups].sort((a, b) => b.files.length - a.files.length)[0];
+  const profile: DataProfile = {
+    layout: [...fileCount.keys()].join('+'),
+    mapping: largest.mapping,
+    files: { read: good.length, skipped: [...skipped].sort((a, b) => a.file.localeCompare(b.file)) },
+    rows: { read: Number(row.rows_read), rejected, duplicates },
+    range: { from: (row.range_from as string | null) ?? null, to: (row.range_to as string | null) ?? null },
+    dimensions: dimensionCounts,
+  };
+  const allDims = new Set([...dims.data, ...dims.derived]);
+
+  // One query at a time on the connection.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = chain.then(fn, fn);
+    chain = p.catch(() => undefined);
+    return p;
+  };
+  let closed = false;
+  const assertOpen = () => {
+    if (closed) throw new DatasetError('CLOSED', 'dataset is closed');
+  };
+  const validate = (spec: CubeSpec) => {
+    if (!spec || !Array.isArray(spec.dimensions)) throw new DatasetError('BAD_REQUEST', 'cube: dimensions must be an array');
+    const unknown = spec.dimensions.filter((d) => !allDims.has(d));
+    if (unknown.length) {
+      throw new DatasetError(
+        'BAD_REQUEST',
+        `unknown dimension(s) ${unknown.join(', ')}; available: ${[...allDims].join(', ')}`,
+      );
+    }
+    if (new Set(spec.dimensions).size !== spec.dimensions.length) throw new DatasetError('BAD_REQUEST', 'cube: duplicate dimensions');
+    if (spec.grain !== 'day' && spec.grain !== 'hour') throw new DatasetError('BAD_REQUEST', `cube: grain must be 'day' or 'hour'`);
+    for (const d of [spec.from, spec.to]) {
+      if (d !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)))) {
+        throw new DatasetError('BAD_REQUEST', `invalid date ${JSON.stringify(d)}; expected YYYY-MM-DD`);
+      }
+    }
+  };
+  const runCube = (spec: CubeSpec, signal?: AbortSignal) =>
+    serial(async () => {
+      assertOpen();
+      validate(spec);
+      return db.withProgress(() => db.columns(cubeSql(spec, duplicates > 0)), undefined, signal);
+    });
+
+  return {
+    folder: root,
+    files: good.map((f) => f.file),
+    dimensions: dims.data,
+    derivedDimensions: dims.derived,
+    async profile() {
+      return structuredClone(profile);
+    },
+    async cube(spec, o) {
+      const r = await runCube(spec, o?.signal);
+      const col = (name: string) => r.columns[r.names.indexOf(name)];
+      const date = col('date') as string[];
+      const hour = spec.grain === 'hour' ? (col('hour') as number[]) : null;
+      const views = col('views') as number[];
+      const carts = col('carts') as number[];
+      const purchases = col('purchases') as number[];
+      const revenue = col('revenue') as number[];
+      const visitors = col('visitors') as number[];
+      const dimCols = spec.dimensions.map((d) => col(d) as (string | null)[]);
+      const rows: CubeRow[] = new Array(date.length);
+      for (let i = 0; i < date.length; i++) {
+        const dimsObj: Record<string, string | null> = {};
+        spec.dimensions.forEach((d, j) => (dimsObj[d] = dimCols[j][i] ?? null));
+        const rowObj: CubeRow = {
+          date: date[i],
+          views: views[i],
+          carts: carts[i],
+          purchases: purchases[i],
+          revenue: revenue[i],
+          visitors: visitors[i],
+          dims: dimsObj,
+        };
+        if (hour) rowObj.hour = hour[i];
+        rows[i] = rowObj;
+      }
+      return { dimensions: [...spec.dimensions], grain: spec.grain, rows };
+    },
+    async cubeArrow(spec, o) {
+      const r = await runCube(spec, o?.signal);
+      const col = (name: string) => r.columns[r.names.indexOf(name)];
+      const vectors: Record<string, Vector> = { date: vectorFromArray(col('date') as string[], new Utf8()) };
+      if (spec.grain === 'hour') vectors.hour = vectorFromArray(col('hour') as number[], new Int32());
+      for (const d of spec.dimensions) vectors[d] = vectorFromArray(col(d) as (string | null)[], new Utf8());
+      for (const m of ['views', 'carts', 'purchases']) vectors[m] = vectorFromArray(col(m) as number[], new Int32());
+      vectors.revenue = vectorFromArray(col('revenue') as number[], new Float64());
+      vectors.visitors = vectorFromArray(col('visitors') as number[], new Int32());
+      return tableToIPC(new Table(vectors), 'stream');
+    },
+    async preview(n = 20) {
+      const limit = Math.max(0, Math.floor(n));
+      return serial(async () => {
+        assertOpen();
+        const rows = await db.all<Record<string, unknown>>(
+          `SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, * EXCLUDE (ts) FROM events LIMIT ${limit}`,
+        );
+        return rows as PreviewRow[];
+      });
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      void chain.finally(() => db.close());
+    },
+  };
+}
+
+function report(opts: OpenDatasetOptions, phase: IngestProgress['phase'], files: number, rowsTotal: number, pct: number, t0: number) {
+  if (!opts.onProgress || pct < 0) return;
+  const el = (Date.now() - t0) / 1000;
+  const rowsDone = Math.round((rowsTotal * Math.min(100, pct)) / 100);
+  const rate = el > 0 ? rowsDone / el : 0;
+  opts.onProgress({
+    phase,
+    filesDone: files,
+    filesTotal: files,
+    rowsDone,
+    rowsTotal,
+    rowsPerSecond: Math.round(rate),
+    etaSeconds: rate > 0 ? (rowsTotal - rowsDone) / rate : null,
+  });
+}
+
+/** Open, profile and close: the CLI `profile` command in one call. */
+export async function profileFolder(folder: string, opts: OpenDatasetOptions = {}): Promise<DataProfile> {
+  const ds = await openDataset(folder, opts);
+  try {
+    return await ds.profile();
+  } finally {
+    ds.close();
+  }
+}
