@@ -1,0 +1,548 @@
+/**
+ * Scan: run the detector over every combination of chosen dimensions (every level from minLevel to maxLevel,
+ * plus all traffic) and every day of a range; compare two scans (what-if); replay a known incident under
+ * several detector settings. See ARCHITECTURE.md § Explain (dimensional σ analysis) and scan.
+ *
+ * Pure TypeScript. Segment series come from one SegmentIndex (segments.ts) built from the finest cube rows,
+ * which can be passed in again (`index`) when only the detector settings change.
+ */
+import type {
+  Cube,
+  DetectionResult,
+  DetectorSettings,
+  Direction,
+  Period,
+  ScanSegmentResult,
+  Segment,
+} from './types.js';
+import { detectSeries } from './detector.js';
+import {
+  aggregateSeries,
+  buildSegmentIndex,
+  daysBetween,
+  fromDayNumber,
+  intersectSegments,
+  segmentContains,
+  segmentKey,
+  segmentLabel,
+  segmentsOverlap,
+  seriesOf,
+  toDayNumber,
+  type SegmentIndex,
+  type SegmentSeries,
+} from './segments.js';
+
+export interface ScanOptions {
+  /** dimensions to combine (cube dimension names) */
+  dimensions: string[];
+  /** fewest dimensions fixed in a scanned segment; default 1 */
+  minLevel?: number;
+  /** most dimensions fixed; default dimensions.length */
+  maxLevel?: number;
+  /** days to report; default the cube's first..last date. Earlier data is still used as detector history. */
+  range?: Partial<Period>;
+  settings: DetectorSettings;
+  /** overrides settings.directions (e.g. ['drop','spike'] to see spikes in the scan) */
+  directions?: Direction[];
+  /** skip segments whose average views per observed day in the range is below this */
+  minViewsPerDay?: number;
+  /** skip segments with fewer views than this in the range */
+  minTotalViews?: number;
+  /** add all traffic ({}) as a row (default true; it is not subject to the volume filters) */
+  includeAllTraffic?: boolean;
+  /** include the compact per-day status codes for the heatmap (default true) */
+  daily?: boolean;
+  /** a SegmentIndex of this cube built with (at least) these dimensions and levels, to skip aggregation */
+  index?: SegmentIndex;
+  /** progress is reported and the signal checked every this many segments (default 25) */
+  checkEvery?: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: { aborted: boolean };
+}
+
+/** A scan row: the ScanSegmentResult contract plus what tables need to label and filter it. */
+export interface ScanRow extends SegmentSummary {
+  key: string;
+  label: string;
+  level: number;
+  /** views in the range and per observed day of the range */
+  totalViews: number;
+  avgViewsPerDay: number;
+}
+
+/**
+ * Per-day status of every segment for the heatmap: codes[i] belongs to segments[i], one character per date:
+ * see DAILY_CODES.
+ */
+export interface ScanDaily {
+  dates: string[];
+  codes: string[];
+}
+
+/** Characters of ScanDaily.codes. */
+export const DAILY_CODES = {
+  n: 'NO_DATA',
+  i: 'INSUFFICIENT_DATA',
+  o: 'OK',
+  a: 'ANOMALY (drop)',
+  s: 'ANOMALY (spike)',
+  C: 'CRITICAL (drop)',
+  S: 'CRITICAL (spike)',
+} as const;
+
+export interface ScanResult {
+  settings: DetectorSettings;
+  dimensions: string[];
+  range: Period;
+  /** sorted: segments with critical periods first, then purchases lost, then worst σ */
+  segments: ScanRow[];
+  /** segments left out by the volume filters */
+  skipped: number;
+  daily?: ScanDaily;
+}
+
+export class ScanCancelledError extends Error {
+  constructor() {
+    super('scan cancelled');
+    this.name = 'AbortError';
+  }
+}
+
+function dailyCode(r: DetectionResult): string {
+  switch (r.status) {
+    case 'NO_DATA':
+      return 'n';
+    case 'INSUFFICIENT_DATA':
+      return 'i';
+    case 'OK':
+      return 'o';
+    case 'ANOMALY':
+      return r.direction === 'spike' ? 's' : 'a';
+    case 'CRITICAL':
+      return r.direction === 'spike' ? 'S' : 'C';
+  }
+}
+
+/** The range a scan reports: the options' range filled in from the index's date axis. */
+function resolveRange(index: SegmentIndex, range?: Partial<Period>): Period {
+  const first = index.dates[0];
+  const last = index.dates[index.dates.length - 1];
+  const from = range?.from ?? first;
+  const to = range?.to ?? last;
+  if (from === undefined || to === undefined) throw new Error('the cube has no rows: nothing to scan');
+  if (toDayNumber(to) < toDayNumber(from)) throw new Error(`scan range ${from}..${to} ends before it starts`);
+  return { from, to };
+}
+
+/** A scan segment summary plus the purchases lost inside its critical periods. */
+export interface SegmentSummary extends ScanSegmentResult {
+  /** purchases lost on the drop-anomalous days inside the critical periods */
+  criticalPurchasesLost: number;
+}
+
+/**
+ * Summarises one segment's detector results (one per calendar day, date order) over the range.
+ * A critical period is a run of anomalous days that reached CRITICAL: it starts where the streak of the first
+ * CRITICAL day started (so 3 anomalous days with streak 3 give a 3-day period, as the reference reports them)
+ * and ends on its last CRITICAL day; firstCritical is the first day whose status is CRITICAL (the alert day).
+ * purchasesLost = Σ over drop-anomalous days of (baseline − rate) × views.
+ */
+export function summarise(
+  segment: Segment,
+  results: DetectionResult[],
+  directions: Direction[],
+  aov: number,
+): SegmentSummary {
+  let daysChecked = 0;
+  let anomalousDays = 0;
+  let worst: number | null = null;
+  const spikeOnly = !directions.includes('drop') && directions.includes('spike');
+  let lost = 0;
+  const dayLost = new Float64Array(results.length);
+  const periods: { start: string; end: string; days: number }[] = [];
+  let firstCritical: string | null = null;
+  for (let t = 0; t < results.length; t++) {
+    const r = results[t];
+    const st = r.status;
+    if (st === 'NO_DATA' || st === 'INSUFFICIENT_DATA') continue;
+    daysChecked++;
+    if (r.deviationSigma !== null) {
+      if (worst === null || (spikeOnly ? r.deviationSigma > worst : r.deviationSigma < worst))
+        worst = r.deviationSigma;
+    }
+    if (st === 'ANOMALY' || st === 'CRITICAL') {
+      anomalousDays++;
+      if (r.direction === 'drop' && r.baseline !== null && r.rate !== null && r.baseline > r.rate) {
+        dayLost[t] = (r.baseline - r.rate) * r.views;
+        lost += dayLost[t];
+      }
+    }
+    if (st === 'CRITICAL') {
+      firstCritical ??= r.date;
+      const start = r.streak.start && r.streak.start < r.date ? r.streak.start : r.date;
+      const last = periods[periods.length - 1];
+      if (last && toDayNumber(start) <= toDayNumber(last.end) + 1) last.end = r.date;
+      else periods.push({ start, end: r.date, days: 1 });
+    }
+  }
+  let critLost = 0;
+  if (results.length > 0) {
+    const day0 = toDayNumber(results[0].date);
+    for (const p of periods) {
+      p.days = daysBetween(p.start, p.end) + 1;
+      const a = Math.max(0, toDayNumber(p.start) - day0);
+      const b = Math.min(results.length - 1, toDayNumber(p.end) - day0);
+      for (let t = a; t <= b; t++) critLost += dayLost[t];
+    }
+  }
+  return {
+    segment,
+    daysChecked,
+    anomalousDays,
+    criticalPeriods: periods,
+    firstCritical,
+    worstSigma: worst,
+    purchasesLost: lost,
+    revenueLost: lost * aov,
+    criticalPurchasesLost: critLost,
+  };
+}
+
+/** Default order: critical periods first, then purchases lost, then worst σ, then level, then label. */
+export function compareScanRows(a: ScanRow, b: ScanRow): number {
+  const ca = a.criticalPeriods.length > 0 ? 1 : 0;
+  const cb = b.criticalPeriods.length > 0 ? 1 : 0;
+  if (ca !== cb) return cb - ca;
+  if (a.purchasesLost !== b.purchasesLost) return b.purchasesLost - a.purchasesLost;
+  const wa = a.worstSigma === null ? Infinity : -Math.abs(a.worstSigma);
+  const wb = b.worstSigma === null ? Infinity : -Math.abs(b.worstSigma);
+  if (wa !== wb) return wa - wb;
+  if (a.level !== b.level) return a.level - b.level;
+  return a.label < b.label ? -1 : a.label > b.label ? 1 : 0;
+}
+
+/**
+ * Runs the detector on every segment of the chosen dimensions at levels minLevel..maxLevel (and all traffic)
+ * over every day of the range. Throws ScanCancelledError when `signal.aborted` is seen.
+ */
+export function scan(cube: Cube, opts: ScanOptions): ScanResult {
+  const dims = [...opts.dimensions];
+  const minLevel = Math.max(1, opts.minLevel ?? 1);
+  const maxLevel = Math.min(dims.length, opts.maxLevel ?? dims.length);
+  if (minLevel > maxLevel && dims.length > 0) {
+    throw new Error(`scan levels ${minLevel}..${maxLevel} are empty for ${dims.length} dimension(s)`);
+  }
+  const includeAll = opts.includeAllTraffic ?? true;
+  const index =
+    opts.index ??
+    buildSegmentIndex(cube, { dimensions: dims, minLevel, maxLevel, includeAllTraffic: includeAll });
+  const range = resolveRange(index, opts.range);
+  const settings: DetectorSettings = opts.directions
+    ? { ...opts.settings, directions: [...opts.directions] }
+    : { ...opts.settings, directions: [...opts.settings.directions] };
+
+  // Observed days of the range (denominator of views per day).
+  const a = Math.max(0, toDayNumber(range.from) - index.startDay);
+  const b = Math.min(index.dates.length - 1, toDayNumber(range.to) - index.startDay);
+  let observedDays = 0;
+  for (let i = a; i <= b; i++) observedDays += index.observed[i];
+
+  const dimSet = new Set(dims);
+  const inScope = (s: SegmentSeries): boolean => {
+    const keys = Object.keys(s.segment);
+    if (keys.length === 0) return includeAll;
+    if (keys.length < minLevel || keys.length > maxLevel) return false;
+    return keys.every((k) => dimSet.has(k));
+  };
+
+  const minPerDay = opts.minViewsPerDay ?? 0;
+  const minTotal = opts.minTotalViews ?? 0;
+  const todo: { s: SegmentSeries; total: number; perDay: number }[] = [];
+  let skipped = 0;
+  for (const s of index.segments) {
+    if (!inScope(s)) continue;
+    let total = 0;
+    for (let i = a; i <= b; i++) total += s.views[i];
+    const perDay = observedDays > 0 ? total / observedDays : 0;
+    if (s.level > 0 && (perDay < minPerDay || total < minTotal)) {
+      skipped++;
+      continue;
+    }
+    todo.push({ s, total, perDay });
+  }
+
+  const every = Math.max(1, opts.checkEvery ?? 25);
+  const withDaily = opts.daily ?? true;
+  const rows: { row: ScanRow; code: string }[] = [];
+  for (let t = 0; t < todo.length; t++) {
+    if (t % every === 0) {
+      if (opts.signal?.aborted) throw new ScanCancelledError();
+      if (t > 0) opts.onProgress?.(t, todo.length);
+    }
+    const { s, total, perDay } = todo[t];
+    const series = seriesOf(index, s);
+    const results = detectSeries(series, settings, s.segment, range);
+    let p = 0;
+    let r = 0;
+    for (const d of series) {
+      p += d.purchases;
+      r += d.revenue;
+    }
+    const summary = summarise(s.segment, results, settings.directions, p > 0 ? r / p : 0);
+    const row: ScanRow = {
+      ...summary,
+      key: s.key,
+      label: segmentLabel(s.segment, cube.dimensions),
+      level: s.level,
+      totalViews: total,
+      avgViewsPerDay: perDay,
+    };
+    rows.push({ row, code: withDaily ? results.map(dailyCode).join('') : '' });
+  }
+  if (opts.signal?.aborted) throw new ScanCancelledError();
+  opts.onProgress?.(todo.length, todo.length);
+
+  rows.sort((x, y) => compareScanRows(x.row, y.row));
+  const out: ScanResult = {
+    settings,
+    dimensions: dims,
+    range,
+    segments: rows.map((x) => x.row),
+    skipped,
+  };
+  if (withDaily) {
+    const n = toDayNumber(range.to) - toDayNumber(range.from) + 1;
+    const start = toDayNumber(range.from);
+    const dates: string[] = new Array(n);
+    for (let i = 0; i < n; i++) dates[i] = fromDayNumber(start + i);
+    out.daily = { dates, codes: rows.map((x) => x.code) };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- what-if
+
+/** One CRITICAL period of one segment. */
+export interface ScanAlert {
+  segment: Segment;
+  key: string;
+  label: string;
+  start: string;
+  end: string;
+  days: number;
+}
+
+export interface ScanComparison {
+  /** alerts of scan a that b does not raise (no overlapping critical period of the same segment) */
+  onlyA: (ScanAlert & { scannedInOther: boolean })[];
+  /** alerts of scan b that a does not raise */
+  onlyB: (ScanAlert & { scannedInOther: boolean })[];
+  /** alerts both raise: periods of the same segment that overlap */
+  both: { segment: Segment; key: string; label: string; a: ScanAlert; b: ScanAlert }[];
+}
+
+/** Every critical period of a scan as an alert, in the scan's row order. */
+export function scanAlerts(res: ScanResult): ScanAlert[] {
+  const out: ScanAlert[] = [];
+  for (const row of res.segments) {
+    // rows parsed back from JSON written by other tools may lack key/label
+    const key = row.key ?? segmentKey(row.segment);
+    const label = row.label ?? segmentLabel(row.segment);
+    for (const p of row.criticalPeriods) out.push({ segment: row.segment, key, label, ...p });
+  }
+  return out;
+}
+
+const overlaps = (x: { start: string; end: string }, y: { start: string; end: string }) =>
+  x.start <= y.end && y.start <= x.end;
+
+/**
+ * What-if comparison: the alerts (critical periods) each scan raises that the other does not. Two alerts
+ * match when they are for the same segment and their periods overlap by at least one day.
+ */
+export function compareScans(a: ScanResult, b: ScanResult): ScanComparison {
+  const alertsA = scanAlerts(a);
+  const alertsB = scanAlerts(b);
+  const byKeyB = new Map<string, ScanAlert[]>();
+  for (const x of alertsB) {
+    let l = byKeyB.get(x.key);
+    if (!l) byKeyB.set(x.key, (l = []));
+    l.push(x);
+  }
+  const byKeyA = new Map<string, ScanAlert[]>();
+  for (const x of alertsA) {
+    let l = byKeyA.get(x.key);
+    if (!l) byKeyA.set(x.key, (l = []));
+    l.push(x);
+  }
+  const keysA = new Set(a.segments.map((r) => segmentKey(r.segment)));
+  const keysB = new Set(b.segments.map((r) => segmentKey(r.segment)));
+  const onlyA: ScanComparison['onlyA'] = [];
+  const onlyB: ScanComparison['onlyB'] = [];
+  const both: ScanComparison['both'] = [];
+  for (const x of alertsA) {
+    const m = (byKeyB.get(x.key) ?? []).filter((y) => overlaps(x, y));
+    if (m.length === 0) onlyA.push({ ...x, scannedInOther: keysB.has(x.key) });
+    else for (const y of m) both.push({ segment: x.segment, key: x.key, label: x.label, a: x, b: y });
+  }
+  for (const y of alertsB) {
+    const m = (byKeyA.get(y.key) ?? []).filter((x) => overlaps(x, y));
+    if (m.length === 0) onlyB.push({ ...y, scannedInOther: keysA.has(y.key) });
+  }
+  return { onlyA, onlyB, both };
+}
+
+// ---------------------------------------------------------------- incident replay
+
+export type Relation = 'incident' | 'contains' | 'inside' | 'overlap' | 'unrelated';
+
+export interface ReplayAlert extends ScanAlert {
+  relation: Relation;
+  /** share of the segment's views (incident start .. range end) that are incident-segment views */
+  incidentShare: number;
+  /** why a related segment's alert still counts as false */
+  reason?: 'before incident';
+}
+
+export interface ReplayOutcome {
+  settings: DetectorSettings;
+  /** first CRITICAL day of the incident segment on/after the start; null when never */
+  firstCritical: string | null;
+  /** firstCritical − start in days; null when the incident was not caught */
+  delayDays: number | null;
+  /** number of false CRITICAL periods: in unrelated segments, or in related ones ending before the start */
+  falseCritical: number;
+  falseAlerts: ReplayAlert[];
+  /** CRITICAL periods of segments related to the incident (containing it, inside it, or sharing ≥ overlapShare of its traffic) */
+  relatedCritical: number;
+  relatedAlerts: ReplayAlert[];
+  segmentsScanned: number;
+}
+
+export interface ReplayOptions {
+  /** default: all cube dimensions (the incident segment's dimensions are always added) */
+  dimensions?: string[];
+  minLevel?: number;
+  maxLevel?: number;
+  range?: Partial<Period>;
+  minViewsPerDay?: number;
+  minTotalViews?: number;
+  /**
+   * a segment that overlaps the incident segment without containment is "related" when at least this share
+   * of its views (from the incident start on) belong to the incident segment; default 0.05
+   */
+  overlapShare?: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: { aborted: boolean };
+}
+
+/**
+ * Incident replay: for each detector setting, how many days after `incident.start` the incident segment first
+ * went CRITICAL, and how many CRITICAL periods were raised elsewhere. "Elsewhere" = segments unrelated to the
+ * incident: disjoint from it, or overlapping it with less than `overlapShare` of their traffic. Segments that
+ * contain the incident segment (e.g. its parent device=mobile), lie inside it, or overlap it substantially may
+ * legitimately go critical and are reported separately as related — except periods that ended before the
+ * incident started, which are false whatever the segment.
+ */
+export function incidentReplay(
+  cube: Cube,
+  incident: { segment: Segment; start: string },
+  settingsList: DetectorSettings[],
+  opts: ReplayOptions = {},
+): ReplayOutcome[] {
+  toDayNumber(incident.start);
+  const dims = [...(opts.dimensions ?? cube.dimensions)];
+  for (const d of Object.keys(incident.segment)) if (!dims.includes(d)) dims.push(d);
+  const minLevel = Math.max(1, opts.minLevel ?? 1);
+  const maxLevel = Math.min(dims.length, opts.maxLevel ?? dims.length);
+  const index = buildSegmentIndex(cube, { dimensions: dims, minLevel, maxLevel, includeAllTraffic: true });
+  const incKey = segmentKey(incident.segment);
+  const incIndexed = index.byKey.get(incKey);
+  const incSeries = incIndexed ? seriesOf(index, incIndexed) : aggregateSeries(cube, incident.segment);
+  const range = resolveRange(index, opts.range);
+  const overlapShare = opts.overlapShare ?? 0.05;
+  const startDay = toDayNumber(incident.start);
+
+  // Share of a segment's views (from the incident start to the range end) that are incident-segment views.
+  const shareCache = new Map<string, number>();
+  const viewsFrom = (seg: Segment): number => {
+    const key = segmentKey(seg);
+    const s = index.byKey.get(key);
+    const from = Math.max(0, startDay - index.startDay);
+    const to = Math.min(index.dates.length - 1, toDayNumber(range.to) - index.startDay);
+    if (s) {
+      let v = 0;
+      for (let i = from; i <= to; i++) v += s.views[i];
+      return v;
+    }
+    let v = 0;
+    for (const d of aggregateSeries(cube, seg))
+      if (d.date >= incident.start && d.date <= range.to) v += d.views;
+    return v;
+  };
+  const shareOf = (seg: Segment): number => {
+    const key = segmentKey(seg);
+    let v = shareCache.get(key);
+    if (v === undefined) {
+      const inter = intersectSegments(seg, incident.segment);
+      const total = viewsFrom(seg);
+      v = inter && total > 0 ? viewsFrom(inter) / total : 0;
+      shareCache.set(key, v);
+    }
+    return v;
+  };
+  const relationOf = (seg: Segment): Relation => {
+    const key = segmentKey(seg);
+    if (key === incKey) return 'incident';
+    if (segmentContains(seg, incident.segment)) return 'contains';
+    if (segmentContains(incident.segment, seg)) return 'inside';
+    if (segmentsOverlap(seg, incident.segment) && shareOf(seg) >= overlapShare) return 'overlap';
+    return 'unrelated';
+  };
+
+  return settingsList.map((settings, n) => {
+    const res = scan(cube, {
+      dimensions: dims,
+      minLevel,
+      maxLevel,
+      range,
+      settings,
+      minViewsPerDay: opts.minViewsPerDay,
+      minTotalViews: opts.minTotalViews,
+      daily: false,
+      index,
+      signal: opts.signal,
+      onProgress: opts.onProgress
+        ? (done, total) => opts.onProgress!(n * total + done, settingsList.length * total)
+        : undefined,
+    });
+    const incResults = detectSeries(incSeries, settings, incident.segment, {
+      from: incident.start,
+      to: range.to,
+    });
+    const first = incResults.find((r) => r.status === 'CRITICAL')?.date ?? null;
+    const falseAlerts: ReplayAlert[] = [];
+    const relatedAlerts: ReplayAlert[] = [];
+    for (const alert of scanAlerts(res)) {
+      const relation = relationOf(alert.segment);
+      const a: ReplayAlert = {
+        ...alert,
+        relation,
+        incidentShare: relation === 'incident' ? 1 : shareOf(alert.segment),
+      };
+      if (relation === 'unrelated') falseAlerts.push(a);
+      else if (alert.end < incident.start) falseAlerts.push({ ...a, reason: 'before incident' });
+      else relatedAlerts.push(a);
+    }
+    return {
+      settings: res.settings,
+      firstCritical: first,
+      delayDays: first ? daysBetween(incident.start, first) : null,
+      falseCritical: falseAlerts.length,
+      falseAlerts,
+      relatedCritical: relatedAlerts.length,
+      relatedAlerts,
+      segmentsScanned: res.segments.length,
+    };
+  });
+}

@@ -1,0 +1,493 @@
+/**
+ * Segment helpers shared by explain and scan: canonical keys and labels, CLI parsing, containment tests,
+ * calendar-day arithmetic, and the segment index — every combination of chosen dimensions aggregated once
+ * from the finest cube rows into per-day typed arrays.
+ *
+ * Pure TypeScript: no DOM, Node or Electron imports.
+ */
+import type { Cube, CubeRow, DayCounts, Segment } from './types.js';
+
+/** The value a segment uses for a cube row whose dimension value is null (no value in the data). */
+export const NULL_VALUE = '(none)';
+
+// ---------------------------------------------------------------- calendar days
+
+const MS_PER_DAY = 86_400_000;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Days since 1970-01-01 of a 'YYYY-MM-DD' UTC date. Throws on a malformed date. */
+export function toDayNumber(date: string): number {
+  const m = DATE_RE.exec(date);
+  if (!m) throw new Error(`invalid date "${date}" (expected YYYY-MM-DD)`);
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const day = Math.round(t / MS_PER_DAY);
+  if (fromDayNumber(day) !== date) throw new Error(`invalid date "${date}" (no such calendar day)`);
+  return day;
+}
+
+/** 'YYYY-MM-DD' of a day number (days since 1970-01-01, UTC). */
+export function fromDayNumber(day: number): string {
+  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** The date `n` calendar days after `date` (negative n: before). */
+export function addDays(date: string, n: number): string {
+  return fromDayNumber(toDayNumber(date) + n);
+}
+
+/** Calendar days from a to b (b − a). */
+export function daysBetween(a: string, b: string): number {
+  return toDayNumber(b) - toDayNumber(a);
+}
+
+// ---------------------------------------------------------------- keys, labels, parsing
+
+function esc(s: string): string {
+  return s.replace(/[%,=]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+}
+
+/** Dimension names of a segment in display order: those in `order` first (in that order), then the rest sorted. */
+export function segmentDims(segment: Segment, order?: readonly string[]): string[] {
+  const keys = Object.keys(segment);
+  if (!order) return keys;
+  const inOrder = order.filter((d) => d in segment);
+  const rest = keys.filter((k) => !order.includes(k)).sort();
+  return [...inOrder, ...rest];
+}
+
+/**
+ * Canonical key of a segment, independent of property order: `browser=safari,device=mobile,os=ios`
+ * (dimensions sorted by name; `%`, `,` and `=` inside names/values percent-escaped so parseSegment
+ * round-trips it). All traffic is ''.
+ */
+export function segmentKey(segment: Segment): string {
+  return Object.keys(segment)
+    .sort()
+    .map((k) => `${esc(k)}=${esc(segment[k])}`)
+    .join(',');
+}
+
+/**
+ * Human label: values joined with ' × ' in `order` (e.g. the cube's dimension order), e.g.
+ * "mobile × ios × safari"; all traffic is "all traffic". With `withNames`: "device=mobile × os=ios".
+ */
+export function segmentLabel(segment: Segment, order?: readonly string[], withNames = false): string {
+  const dims = segmentDims(segment, order);
+  if (dims.length === 0) return 'all traffic';
+  return dims.map((d) => (withNames ? `${d}=${segment[d]}` : segment[d])).join(' × ');
+}
+
+/** CLI form "device=mobile,os=ios" in `order` (or property order); '' for all traffic. */
+export function formatSegment(segment: Segment, order?: readonly string[]): string {
+  return segmentDims(segment, order)
+    .map((d) => `${esc(d)}=${esc(segment[d])}`)
+    .join(',');
+}
+
+/**
+ * Parses a CLI segment "device=mobile,os=ios" (whitespace around parts ignored; %XX escapes decoded).
+ * '', 'all' and '{}' mean all traffic. Throws an Error with a specific message on malformed input
+ * (missing '=', empty name or value, a dimension given twice, a dimension not in `knownDimensions`).
+ */
+export function parseSegment(text: string, knownDimensions?: readonly string[]): Segment {
+  const t = text.trim();
+  const out: Segment = {};
+  if (t === '' || t === 'all' || t === '{}') return out;
+  for (const rawPart of t.split(',')) {
+    const part = rawPart.trim();
+    if (part === '') throw new Error(`invalid segment "${text}": empty part (expected dim=value,dim=value)`);
+    const eq = part.indexOf('=');
+    if (eq < 0) throw new Error(`invalid segment "${text}": "${part}" has no '=' (expected dim=value)`);
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent(part.slice(0, eq).trim());
+      value = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      throw new Error(`invalid segment "${text}": bad %-escape in "${part}"`);
+    }
+    if (name === '') throw new Error(`invalid segment "${text}": empty dimension name in "${part}"`);
+    if (value === '') throw new Error(`invalid segment "${text}": empty value for "${name}"`);
+    if (name in out) throw new Error(`invalid segment "${text}": dimension "${name}" given twice`);
+    if (knownDimensions && !knownDimensions.includes(name)) {
+      throw new Error(
+        `invalid segment "${text}": unknown dimension "${name}" (known: ${knownDimensions.join(', ') || 'none'})`,
+      );
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Number of dimensions the segment fixes (0 = all traffic). */
+export function segmentLevel(segment: Segment): number {
+  return Object.keys(segment).length;
+}
+
+/** True when every row of `inner` is also in `outer` (outer's conditions are a subset of inner's). Equal segments contain each other. */
+export function segmentContains(outer: Segment, inner: Segment): boolean {
+  for (const k in outer) if (inner[k] !== outer[k]) return false;
+  return true;
+}
+
+/** True when a and b can share rows (no dimension where both fix different values). */
+export function segmentsOverlap(a: Segment, b: Segment): boolean {
+  for (const k in a) if (k in b && b[k] !== a[k]) return false;
+  return true;
+}
+
+/** a ∩ b as one segment, or null when they are disjoint. */
+export function intersectSegments(a: Segment, b: Segment): Segment | null {
+  if (!segmentsOverlap(a, b)) return null;
+  return { ...a, ...b };
+}
+
+export function segmentsEqual(a: Segment, b: Segment): boolean {
+  return segmentKey(a) === segmentKey(b);
+}
+
+/** The value a row carries for `dim`, with null mapped to NULL_VALUE. */
+export function rowValue(row: CubeRow, dim: string): string {
+  const v = row.dims[dim];
+  return v === null || v === undefined ? NULL_VALUE : v;
+}
+
+/** True when the row belongs to the segment. */
+export function rowInSegment(row: CubeRow, segment: Segment): boolean {
+  for (const k in segment) if (rowValue(row, k) !== segment[k]) return false;
+  return true;
+}
+
+/** Throws a clear error when the segment uses a dimension the cube does not have. */
+export function assertSegmentDims(cube: Cube, segment: Segment, what = 'segment'): void {
+  for (const k of Object.keys(segment)) {
+    if (!cube.dimensions.includes(k)) {
+      throw new Error(
+        `${what} uses dimension "${k}" which the cube does not have (has: ${cube.dimensions.join(', ')})`,
+      );
+    }
+  }
+}
+
+/** Throws a clear error when a dimension list is not usable with the cube. */
+export function assertDimensions(cube: Cube, dims: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const d of dims) {
+    if (!cube.dimensions.includes(d)) {
+      throw new Error(`unknown dimension "${d}" (the cube has: ${cube.dimensions.join(', ') || 'none'})`);
+    }
+    if (seen.has(d)) throw new Error(`dimension "${d}" given twice`);
+    seen.add(d);
+  }
+}
+
+// ---------------------------------------------------------------- simple, row-filtering helpers
+
+/**
+ * Daily series of one segment: rows filtered and summed per date (hours summed for hour-grain cubes),
+ * sorted by date; only dates on which the segment has at least one cube row. Visitors are summed only when
+ * the segment is a single finest combination per day (they are not additive), else omitted.
+ * For many segments use buildSegmentIndex instead.
+ */
+export function aggregateSeries(cube: Cube, segment: Segment): DayCounts[] {
+  const byDate = new Map<string, DayCounts & { _rows: number }>();
+  for (const row of cube.rows) {
+    if (!rowInSegment(row, segment)) continue;
+    let d = byDate.get(row.date);
+    if (!d) {
+      d = { date: row.date, views: 0, carts: 0, purchases: 0, revenue: 0, _rows: 0 };
+      byDate.set(row.date, d);
+    }
+    d.views += row.views;
+    d.carts += row.carts;
+    d.purchases += row.purchases;
+    d.revenue += row.revenue;
+    d._rows++;
+    if (row.visitors !== undefined) d.visitors = (d.visitors ?? 0) + row.visitors;
+  }
+  return [...byDate.values()]
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0))
+    .map(({ _rows, ...d }) => {
+      if (_rows > 1) delete d.visitors;
+      return d;
+    });
+}
+
+/** All k-subsets of `items` (in order), for k = minLevel..maxLevel. */
+export function dimensionSubsets(items: readonly string[], minLevel: number, maxLevel: number): string[][] {
+  const out: string[][] = [];
+  const n = items.length;
+  const rec = (start: number, acc: string[], k: number) => {
+    if (acc.length === k) {
+      out.push([...acc]);
+      return;
+    }
+    for (let i = start; i < n; i++) {
+      acc.push(items[i]);
+      rec(i + 1, acc, k);
+      acc.pop();
+    }
+  };
+  for (let k = Math.max(0, minLevel); k <= Math.min(maxLevel, n); k++) rec(0, [], k);
+  return out;
+}
+
+/**
+ * Every segment present in the cube for the given dimensions at levels minLevel..maxLevel (level 0 = all
+ * traffic, included when minLevel is 0). Ordered by level, then dimension subset, then first appearance.
+ */
+export function enumerateSegments(
+  cube: Cube,
+  dims: readonly string[],
+  minLevel = 1,
+  maxLevel = dims.length,
+): Segment[] {
+  assertDimensions(cube, dims);
+  const out: Segment[] = [];
+  for (const subset of dimensionSubsets(dims, minLevel, maxLevel)) {
+    const seen = new Set<string>();
+    for (const row of cube.rows) {
+      const seg: Segment = {};
+      for (const d of subset) seg[d] = rowValue(row, d);
+      const key = segmentKey(seg);
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(seg);
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- the segment index
+
+/** One segment's daily arrays inside a SegmentIndex (views into shared buffers; index i = index.dates[i]). */
+export interface SegmentSeries {
+  segment: Segment;
+  /** segmentKey(segment) */
+  key: string;
+  /** number of dimensions fixed (0 = all traffic) */
+  level: number;
+  views: Float64Array;
+  carts: Float64Array;
+  purchases: Float64Array;
+  revenue: Float64Array;
+  /** 1 where the cube has at least one row of the segment on that day */
+  present: Uint8Array;
+}
+
+export interface SegmentIndex {
+  /** the dimensions combined, in the order segments list them */
+  dimensions: string[];
+  /** filter every segment lies inside (merged into each segment object); {} for none */
+  filter: Segment;
+  /** day number of dates[0] */
+  startDay: number;
+  /** every calendar day from the cube's first to its last date (gaps included) */
+  dates: string[];
+  /** 1 where the cube (all rows, unfiltered) has any row that day: the data set observed the day */
+  observed: Uint8Array;
+  /** ordered by level, then dimension subset, then first appearance in the cube */
+  segments: SegmentSeries[];
+  byKey: Map<string, SegmentSeries>;
+}
+
+export interface SegmentIndexOptions {
+  dimensions: readonly string[];
+  /** default 1; 0 adds the all-traffic segment {} */
+  minLevel?: number;
+  /** default dimensions.length */
+  maxLevel?: number;
+  /** also add all traffic ({} merged with the filter) even when minLevel > 0 (default false) */
+  includeAllTraffic?: boolean;
+  /** only rows of this segment are aggregated; its dimensions are merged into every segment */
+  filter?: Segment;
+}
+
+/**
+ * Aggregates every combination of the chosen dimensions (levels minLevel..maxLevel) from the finest cube
+ * rows in one pass: dimension values are integer-coded, rows are mapped to their finest combination, each
+ * combination is mapped once to the segment of every dimension subset, and then every row is added into the
+ * typed per-day arrays of all its segments. Cost O(rows × subsets) plus O(combinations × subsets) map lookups;
+ * no per-segment row filtering.
+ */
+export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): SegmentIndex {
+  const dims = [...opts.dimensions];
+  assertDimensions(cube, dims);
+  const filter = opts.filter ?? {};
+  assertSegmentDims(cube, filter, 'filter');
+  for (const d of dims) {
+    if (d in filter) throw new Error(`dimension "${d}" is both fixed by the filter and listed to combine`);
+  }
+  const k = dims.length;
+  const minLevel = Math.max(0, opts.minLevel ?? 1);
+  const maxLevel = Math.min(k, opts.maxLevel ?? k);
+
+  // Day axis from all rows, so every index over the same cube shares it.
+  let minDay = Infinity;
+  let maxDay = -Infinity;
+  const rowDay = new Int32Array(cube.rows.length);
+  const dayCache = new Map<string, number>();
+  for (let r = 0; r < cube.rows.length; r++) {
+    const date = cube.rows[r].date;
+    let day = dayCache.get(date);
+    if (day === undefined) {
+      day = toDayNumber(date);
+      dayCache.set(date, day);
+    }
+    rowDay[r] = day;
+    if (day < minDay) minDay = day;
+    if (day > maxDay) maxDay = day;
+  }
+  const nDays = cube.rows.length === 0 ? 0 : maxDay - minDay + 1;
+  const startDay = cube.rows.length === 0 ? 0 : minDay;
+  const dates: string[] = new Array(nDays);
+  for (let i = 0; i < nDays; i++) dates[i] = fromDayNumber(startDay + i);
+  const observed = new Uint8Array(nDays);
+  for (let r = 0; r < cube.rows.length; r++) observed[rowDay[r] - startDay] = 1;
+
+  // Integer-code the chosen dimensions of the filtered rows and map rows to finest combinations.
+  const valueCodes = dims.map(() => new Map<string, number>());
+  const valueNames: string[][] = dims.map(() => []);
+  const filterKeys = Object.keys(filter);
+  const rowIdx: number[] = [];
+  const rowCombo: number[] = [];
+  const comboOf = new Map<string, number>();
+  const comboCodes: number[][] = [];
+  const codes = new Array<number>(k);
+  for (let r = 0; r < cube.rows.length; r++) {
+    const row = cube.rows[r];
+    let ok = true;
+    for (const f of filterKeys) {
+      if (rowValue(row, f) !== filter[f]) {
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) continue;
+    for (let j = 0; j < k; j++) {
+      const v = rowValue(row, dims[j]);
+      let c = valueCodes[j].get(v);
+      if (c === undefined) {
+        c = valueNames[j].length;
+        valueCodes[j].set(v, c);
+        valueNames[j].push(v);
+      }
+      codes[j] = c;
+    }
+    const ck = codes.join('|');
+    let combo = comboOf.get(ck);
+    if (combo === undefined) {
+      combo = comboCodes.length;
+      comboOf.set(ck, combo);
+      comboCodes.push([...codes]);
+    }
+    rowIdx.push(r);
+    rowCombo.push(combo);
+  }
+
+  // Dimension subsets to build (as index lists), plus all traffic when requested.
+  const subsets: number[][] = [];
+  const idxSubsets = dimensionSubsets(
+    dims.map((_, j) => String(j)),
+    minLevel,
+    maxLevel,
+  ).map((s) => s.map(Number));
+  if (opts.includeAllTraffic && minLevel > 0) subsets.push([]);
+  subsets.push(...idxSubsets);
+  const nSub = subsets.length;
+
+  // Map each finest combination to its segment in every subset.
+  const segMeta: { segment: Segment; key: string; level: number }[] = [];
+  const segOfKey = new Map<string, number>();
+  const comboSeg = new Int32Array(comboCodes.length * nSub);
+  for (let s = 0; s < nSub; s++) {
+    const sub = subsets[s];
+    const local = new Map<string, number>();
+    for (let c = 0; c < comboCodes.length; c++) {
+      const cc = comboCodes[c];
+      let lk = '';
+      for (const j of sub) lk += cc[j] + '|';
+      let id = local.get(lk);
+      if (id === undefined) {
+        const segment: Segment = { ...filter };
+        for (const j of sub) segment[dims[j]] = valueNames[j][cc[j]];
+        const key = segmentKey(segment);
+        id = segOfKey.get(key);
+        if (id === undefined) {
+          id = segMeta.length;
+          segOfKey.set(key, id);
+          segMeta.push({ segment, key, level: Object.keys(segment).length });
+        }
+        local.set(lk, id);
+      }
+      comboSeg[c * nSub + s] = id;
+    }
+  }
+  // All traffic with no filtered rows still gets its (empty) row when asked for.
+  if (comboCodes.length === 0 && (minLevel === 0 || opts.includeAllTraffic)) {
+    const segment = { ...filter };
+    segMeta.push({ segment, key: segmentKey(segment), level: Object.keys(segment).length });
+  }
+
+  const nSeg = segMeta.length;
+  const views = new Float64Array(nSeg * nDays);
+  const carts = new Float64Array(nSeg * nDays);
+  const purchases = new Float64Array(nSeg * nDays);
+  const revenue = new Float64Array(nSeg * nDays);
+  const present = new Uint8Array(nSeg * nDays);
+  for (let i = 0; i < rowIdx.length; i++) {
+    const row = cube.rows[rowIdx[i]];
+    const day = rowDay[rowIdx[i]] - startDay;
+    const base = rowCombo[i] * nSub;
+    const v = row.views;
+    const c = row.carts;
+    const p = row.purchases;
+    const rv = row.revenue;
+    for (let s = 0; s < nSub; s++) {
+      const o = comboSeg[base + s] * nDays + day;
+      views[o] += v;
+      carts[o] += c;
+      purchases[o] += p;
+      revenue[o] += rv;
+      present[o] = 1;
+    }
+  }
+
+  const segments: SegmentSeries[] = segMeta.map((m, id) => {
+    const a = id * nDays;
+    const b = a + nDays;
+    return {
+      ...m,
+      views: views.subarray(a, b),
+      carts: carts.subarray(a, b),
+      purchases: purchases.subarray(a, b),
+      revenue: revenue.subarray(a, b),
+      present: present.subarray(a, b),
+    };
+  });
+  const byKey = new Map<string, SegmentSeries>();
+  for (const s of segments) byKey.set(s.key, s);
+  return { dimensions: dims, filter: { ...filter }, startDay, dates, observed, segments, byKey };
+}
+
+/** The DayCounts series of an indexed segment: only days on which it has cube rows, date order. */
+export function seriesOf(index: SegmentIndex, s: SegmentSeries): DayCounts[] {
+  const out: DayCounts[] = [];
+  for (let i = 0; i < index.dates.length; i++) {
+    if (!s.present[i]) continue;
+    out.push({
+      date: index.dates[i],
+      views: s.views[i],
+      carts: s.carts[i],
+      purchases: s.purchases[i],
+      revenue: s.revenue[i],
+    });
+  }
+  return out;
+}
+
+/** Index into index.dates of a date, clamped to [0, dates.length] (may be out of the axis). */
+export function dayOffset(index: SegmentIndex, date: string): number {
+  return toDayNumber(date) - index.startDay;
+}
