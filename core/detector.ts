@@ -34,18 +34,23 @@ export const DEFAULT_SETTINGS: Record<DetectorProfile, DetectorSettings> = {
 export const ROBUST_PARAMS = {
   /** a day counts towards a sustained run when its deviation is at least this many σ in the run's direction */
   runDaySigma: 1,
-  /** a run of ≥ streak days is CRITICAL when Σz/√len reaches this many σ (Stouffer combination) */
+  /** a run of ≥ streak days becomes CRITICAL when Σz/√streak over its last `streak` days reaches this (Stouffer) */
   criticalSigma: 4,
-  /** weeks of history used for the weekday profile and the day-to-day dispersion (level uses `weeks`) */
+  /** |z| is capped here inside sums so one extreme day cannot carry a run on its own */
+  zCap: 8,
+  /** weeks of history used for the weekday profile and the dispersion (the level uses `weeks`) */
   profileWeeks: 8,
   /** days with data needed in the history window before any verdict */
-  minHistoryDays: 14,
+  minHistoryDays: 21,
   /** pseudo-purchases shrinking each weekday factor towards 1 */
   weekdayPrior: 10,
-  /** prior relative day-to-day dispersion φ (weight `phiPriorDays` pseudo-days) and its floor */
-  phiPrior: 0.1,
-  phiPriorDays: 10,
-  phiFloor: 0.03,
+  /** shape of the between-day part of the variance: Var = c·(p(1−p)/n + φ₀²p²) */
+  phiShape: 0.05,
+  /** prior of the dispersion multiplier c and its weight in pseudo-days */
+  dispersionPrior: 2,
+  dispersionPriorDays: 7,
+  /** history days further than this many √c·σ from their expectation are left out of the refit */
+  outlierSigma: 3.5,
 } as const;
 
 export function settingsFor(profile: DetectorProfile, overrides?: Partial<DetectorSettings>): DetectorSettings {
@@ -243,31 +248,39 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
   const P = ROBUST_PARAMS;
   const n = upto;
   const v = allocVerdicts(n);
-  const H = Math.max(P.profileWeeks, s.weeks) * 7; // history window for weekday profile + dispersion
+  const H = Math.max(P.profileWeeks, s.weeks) * 7; // history window for the weekday profile and dispersion
   const L = s.weeks * 7; // level window
   const wantDrop = s.directions.includes('drop');
   const wantSpike = s.directions.includes('spike');
-  /** 1 when the day was judged anomalous (either direction) and is kept out of later baselines */
+  const phi02 = P.phiShape * P.phiShape;
+  /** 1 when the day was judged anomalous (or part of a building run) and is kept out of later baselines */
   const masked = new Uint8Array(n);
+  const z = new Float64Array(n).fill(NaN);
+  const wdOf = new Uint8Array(g.len);
+  for (let i = 0; i < g.len; i++) wdOf[i] = weekdayMon0(g.start + i);
   const kW = new Float64Array(7);
   const nW = new Float64Array(7);
   const fW = new Float64Array(7);
-  const u = new Float64Array(H);
-  const bin = new Float64Array(H);
   const used = new Int32Array(H);
+  const keep = new Uint8Array(H);
+  const zs = new Float64Array(H);
   let runDrop = 0;
   let runSpike = 0;
   let sumDrop = 0;
   let sumSpike = 0;
+  let prevCrit = 0; // -1 drop, +1 spike, 0 none (previous calendar day)
+
   for (let i = 0; i < n; i++) {
     v.bdIdx[i] = EMPTY_IDX;
-    if (!(g.views[i] > 0)) {
-      v.status[i] = ST_NO_DATA;
+    const nD = g.views[i];
+    if (!(nD > 0) || nD < s.minViews) {
+      v.status[i] = nD > 0 ? ST_INSUFFICIENT : ST_NO_DATA;
       runDrop = runSpike = 0;
       sumDrop = sumSpike = 0;
+      prevCrit = 0;
       continue;
     }
-    // ---- history window [i − H, i − 1]: count days with data, and the masked ones
+    // ---- usable history in [i − H, i − 1]; anomalous days stay out unless they are the majority
     let have = 0;
     let nMasked = 0;
     for (let k = Math.max(0, i - H); k < i; k++) {
@@ -276,150 +289,198 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
         if (masked[k]) nMasked++;
       }
     }
-    if (have < P.minHistoryDays || g.views[i] < s.minViews) {
+    if (have < P.minHistoryDays) {
       v.status[i] = ST_INSUFFICIENT;
       runDrop = runSpike = 0;
       sumDrop = sumSpike = 0;
+      prevCrit = 0;
       continue;
     }
-    // keep anomalous days out of the baseline unless they are the majority (then the level has shifted)
     const useMask = have - nMasked >= P.minHistoryDays;
-    kW.fill(0);
-    nW.fill(0);
-    let kAll = 0;
-    let nAll = 0;
     let m = 0;
     for (let k = Math.max(0, i - H); k < i; k++) {
-      if (!(g.views[k] > 0) || (useMask && masked[k])) continue;
-      const w = weekdayMon0(g.start + k);
-      kW[w] += g.purchases[k];
-      nW[w] += g.views[k];
-      kAll += g.purchases[k];
-      nAll += g.views[k];
-      used[m++] = k;
+      if (g.views[k] > 0 && !(useMask && masked[k])) {
+        used[m] = k;
+        keep[m] = 1;
+        m++;
+      }
     }
-    const pAll = nAll > 0 ? kAll / nAll : 0;
-    for (let w = 0; w < 7; w++) {
-      // shrunk weekday factor: (k_w + a) / (n_w·p + a)
-      fW[w] = pAll > 0 ? (kW[w] + P.weekdayPrior) / (nW[w] * pAll + P.weekdayPrior) : 1;
-    }
-    // ---- level over the last L days (weekday-adjusted): Σk / Σ n·f
+    // ---- two passes: fit, then refit without outlying days (|z| > outlierSigma)
+    let c: number = P.dispersionPrior;
+    let pAll = 0;
+    let level = 0;
     let kL = 0;
-    let eL = 0;
     let mL = 0;
-    for (let t = 0; t < m; t++) {
-      const k = used[t];
-      if (k < i - L) continue;
-      kL += g.purchases[k];
-      eL += g.views[k] * fW[weekdayMon0(g.start + k)];
-      mL++;
-    }
-    if (mL < 7 || eL <= 0) {
-      // too little recent data: fall back to the whole history window
+    for (let pass = 0; pass < 2; pass++) {
+      kW.fill(0);
+      nW.fill(0);
+      let kAll = 0;
+      let nAll = 0;
+      for (let t = 0; t < m; t++) {
+        if (!keep[t]) continue;
+        const k = used[t];
+        kW[wdOf[k]] += g.purchases[k];
+        nW[wdOf[k]] += g.views[k];
+        kAll += g.purchases[k];
+        nAll += g.views[k];
+      }
+      pAll = nAll > 0 ? kAll / nAll : 0;
+      // weekday factor shrunk towards 1 by `weekdayPrior` pseudo-purchases: (k_w + a) / (n_w·p + a)
+      for (let w = 0; w < 7; w++) fW[w] = pAll > 0 ? (kW[w] + P.weekdayPrior) / (nW[w] * pAll + P.weekdayPrior) : 1;
+      // level over the last L days, weekday-adjusted: Σk / Σ n·f
       kL = 0;
-      eL = 0;
+      let eL = 0;
       mL = 0;
       for (let t = 0; t < m; t++) {
         const k = used[t];
+        if (!keep[t] || k < i - L) continue;
         kL += g.purchases[k];
-        eL += g.views[k] * fW[weekdayMon0(g.start + k)];
+        eL += g.views[k] * fW[wdOf[k]];
         mL++;
       }
-    }
-    const level = eL > 0 ? kL / eL : 0;
-    const wd = weekdayMon0(g.start + i);
-    const pHat = level * fW[wd];
-    // ---- relative day-to-day dispersion φ from the history window (robust: MAD of relative residuals)
-    let binMean = 0;
-    for (let t = 0; t < m; t++) {
-      const k = used[t];
-      const e = pAll * fW[weekdayMon0(g.start + k)];
-      if (e > 0) {
-        u[t] = (g.purchases[k] / g.views[k] - e) / e;
-        bin[t] = (1 - e) / (g.views[k] * e);
-      } else {
-        u[t] = 0;
-        bin[t] = 0;
+      if (mL < 7) {
+        kL = 0;
+        eL = 0;
+        mL = 0;
+        for (let t = 0; t < m; t++) {
+          if (!keep[t]) continue;
+          const k = used[t];
+          kL += g.purchases[k];
+          eL += g.views[k] * fW[wdOf[k]];
+          mL++;
+        }
       }
-      binMean += bin[t];
+      level = eL > 0 ? kL / eL : 0;
+      // dispersion multiplier c (quasi-likelihood): Var[k/n] = c·(p(1−p)/n + φ₀²p²), c from the MAD of the
+      // standardized residuals of the history days, shrunk towards the prior and never below 1
+      // pass 0: c from the MAD of the standardized residuals (robust, only used to find outlying days);
+      // pass 1: c from their second moment over the days kept (efficient, and it keeps heavy-ish tails such
+      // as natural one-day dips in the scale instead of pretending they do not happen)
+      let mz = 0;
+      let s1 = 0;
+      let s2 = 0;
+      for (let t = 0; t < m; t++) {
+        if (pass === 1 && !keep[t]) continue;
+        const k = used[t];
+        const e = level * fW[wdOf[k]];
+        if (!(e > 0)) continue;
+        const sd0 = Math.sqrt((e * (1 - e)) / g.views[k] + phi02 * e * e);
+        const zt = (g.purchases[k] / g.views[k] - e) / sd0;
+        zs[mz++] = zt;
+        s1 += zt;
+        s2 += zt * zt;
+      }
+      if (mz >= 3) {
+        let cHat: number;
+        if (pass === 0) {
+          const medZ = medianInPlace(zs, mz);
+          for (let t = 0; t < mz; t++) zs[t] = Math.abs(zs[t] - medZ);
+          const madZ = MAD_TO_SIGMA * medianInPlace(zs, mz);
+          cHat = madZ * madZ;
+        } else {
+          // in-sample residuals: divide by the residual degrees of freedom (level + 7 weekday factors)
+          cHat = (s2 - (s1 * s1) / mz) / Math.max(mz - 8, mz / 2);
+        }
+        c = Math.max(1, (mz * cHat + P.dispersionPriorDays * P.dispersionPrior) / (mz + P.dispersionPriorDays));
+      }
+      if (pass === 0) {
+        // mark outlying history days and refit without them
+        const lim = P.outlierSigma * Math.sqrt(c);
+        for (let t = 0; t < m; t++) {
+          const k = used[t];
+          const e = level * fW[wdOf[k]];
+          if (!(e > 0)) continue;
+          const sd0 = Math.sqrt((e * (1 - e)) / g.views[k] + phi02 * e * e);
+          if (Math.abs(g.purchases[k] / g.views[k] - e) / sd0 > lim) {
+            keep[t] = 0;
+          }
+        }
+      }
     }
-    binMean = m > 0 ? binMean / m : 0;
-    let phi2 = P.phiPrior ** 2;
-    if (m >= 3 && pAll > 0) {
-      const med = medianInPlace(u, m); // reorders u, fine: recomputed below
-      // u was reordered by the partial sort; recompute absolute deviations from the sorted values
-      for (let t = 0; t < m; t++) u[t] = Math.abs(u[t] - med);
-      const sd = MAD_TO_SIGMA * medianInPlace(u, m);
-      const est = Math.max(sd * sd - binMean, 0);
-      phi2 = (m * est + P.phiPriorDays * P.phiPrior ** 2) / (m + P.phiPriorDays);
-    }
-    phi2 = Math.max(phi2, P.phiFloor ** 2);
-    // ---- variance of the day's rate around p̂: between-day + binomial on n + error of p̂ itself
-    const nD = g.views[i];
+    const wd = wdOf[i];
+    const pHat = level * fW[wd];
+    // ---- the day's rate against p̂: between-day + binomial on n (scaled by c) + the error of p̂ itself
     const kD = g.purchases[i];
     const rD = kD / nD;
     const q = Math.min(Math.max(pHat, 0), 1);
-    const varDay = q * q * phi2 + (q * (1 - q)) / nD;
-    const varBase = q * q * (phi2 / Math.max(mL, 1) + 1 / Math.max(kL, 1) + 1 / (kW[wd] + P.weekdayPrior));
+    const varDay = c * ((q * (1 - q)) / nD + phi02 * q * q);
+    const varBase = c * q * q * (1 / Math.max(kL, 1) + phi02 / Math.max(mL, 1) + 1 / (kW[wd] + P.weekdayPrior));
     const sd = Math.sqrt(varDay + varBase);
     // continuity correction of ½ purchase towards p̂ keeps tiny counts from looking extreme
     const cc = 0.5 / nD;
-    let z: number;
-    if (!(sd > 0)) z = rD < pHat ? -Infinity : rD > pHat ? Infinity : 0;
-    else if (rD < pHat) z = Math.min(rD + cc - pHat, 0) / sd;
-    else z = Math.max(rD - cc - pHat, 0) / sd;
+    let zi: number;
+    if (!(sd > 0)) zi = rD < pHat ? -Infinity : rD > pHat ? Infinity : 0;
+    else if (rD < pHat) zi = Math.min(rD + cc - pHat, 0) / sd;
+    else zi = Math.max(rD - cc - pHat, 0) / sd;
+    z[i] = zi;
     v.baseline[i] = pHat;
     v.sigma[i] = sd;
-    v.dev[i] = Number.isFinite(z) ? z : NaN;
+    v.dev[i] = Number.isFinite(zi) ? zi : NaN;
     const lower = Math.max(pHat - s.sigma * sd - cc, 0);
     const upper = pHat + s.sigma * sd + cc;
     v.threshold[i] = wantDrop || !wantSpike ? lower : upper;
-    // same-weekday days within `weeks` weeks are what the user sees as "baseline days"
+    // what the user sees as "baseline days": the same weekdays of the last `weeks` weeks that were used
     let nb = 0;
-    for (let w = 1; w <= s.weeks; w++) if (i - 7 * w >= 0 && g.views[i - 7 * w] > 0) nb++;
+    for (let t = 0; t < m; t++) if (keep[t] && wdOf[used[t]] === wd && used[t] >= i - L) nb++;
     const bd = new Int32Array(nb);
     nb = 0;
-    for (let w = 1; w <= s.weeks; w++) if (i - 7 * w >= 0 && g.views[i - 7 * w] > 0) bd[nb++] = i - 7 * w;
+    for (let t = m - 1; t >= 0; t--) if (keep[t] && wdOf[used[t]] === wd && used[t] >= i - L) bd[nb++] = used[t];
     v.bdIdx[i] = bd;
 
     // ---- runs of re-tested drop / spike days and their combined (Stouffer) evidence
-    const dropDay = wantDrop && z <= -P.runDaySigma;
-    const spikeDay = wantSpike && z >= P.runDaySigma;
+    const dropDay = wantDrop && zi <= -P.runDaySigma;
+    const spikeDay = wantSpike && zi >= P.runDaySigma;
     if (dropDay) {
       runDrop++;
-      sumDrop += Math.max(z, -50);
+      sumDrop += Math.max(zi, -P.zCap);
     } else {
       runDrop = 0;
       sumDrop = 0;
     }
     if (spikeDay) {
       runSpike++;
-      sumSpike += Math.min(z, 50);
+      sumSpike += Math.min(zi, P.zCap);
     } else {
       runSpike = 0;
       sumSpike = 0;
     }
-    const critDrop = dropDay && runDrop >= s.streak && sumDrop / Math.sqrt(runDrop) <= -P.criticalSigma;
-    const critSpike = spikeDay && runSpike >= s.streak && sumSpike / Math.sqrt(runSpike) >= P.criticalSigma;
-    const anomDrop = wantDrop && z <= -s.sigma;
-    const anomSpike = wantSpike && z >= s.sigma;
+    const critDrop = dropDay && runDrop >= s.streak && sustained(z, i, s.streak, -1, prevCrit === -1, sumDrop, runDrop);
+    const critSpike = spikeDay && runSpike >= s.streak && sustained(z, i, s.streak, 1, prevCrit === 1, sumSpike, runSpike);
+    const anomDrop = wantDrop && zi <= -s.sigma;
+    const anomSpike = wantSpike && zi >= s.sigma;
+    prevCrit = 0;
     if (critDrop || (anomDrop && !critSpike)) {
       v.status[i] = critDrop ? ST_CRITICAL : ST_ANOMALY;
       v.dir[i] = -1;
       v.runLen[i] = runDrop;
       masked[i] = 1;
+      if (critDrop) prevCrit = -1;
     } else if (critSpike || anomSpike) {
       v.status[i] = critSpike ? ST_CRITICAL : ST_ANOMALY;
       v.dir[i] = 1;
       v.runLen[i] = runSpike;
       masked[i] = 1;
+      if (critSpike) prevCrit = 1;
     } else {
       v.status[i] = ST_OK;
-      // a day inside a building drop run is kept out of the baseline too (it is evidence, not normal)
-      if (dropDay && runDrop >= 2) masked[i] = 1;
+      // a day inside a building run is evidence, not normal behaviour: keep it out of later baselines
+      if ((dropDay && runDrop >= 2) || (spikeDay && runSpike >= 2)) masked[i] = 1;
     }
   }
   return v;
+}
+
+/**
+ * CRITICAL test for a run of ≥ streak re-tested days in one direction (sign −1 drop, +1 spike): the last
+ * `streak` days' Stouffer sum Σz/√streak reaches criticalSigma (onset), or — once CRITICAL — the whole
+ * run's Stouffer sum still does (continuation, so one milder day inside a long incident does not end it).
+ */
+function sustained(z: Float64Array, i: number, streak: number, sign: number, wasCritical: boolean, runSum: number, runLen: number): boolean {
+  const C = ROBUST_PARAMS.criticalSigma;
+  let sum = 0;
+  for (let t = i - streak + 1; t <= i; t++) sum += Math.min(Math.abs(z[t]), ROBUST_PARAMS.zCap);
+  if (sum / Math.sqrt(streak) >= C) return true;
+  return wasCritical && (sign * runSum) / Math.sqrt(runLen) >= C;
 }
 
 // ------------------------------------------------------------------ public API
