@@ -15,6 +15,7 @@
  * - long operations push `ProgressEvent`s tagged with the caller's requestId; `cancel {requestId}` aborts them.
  */
 import { z } from 'zod';
+import { MappingFileSchema, type DataProfile } from './schema.js';
 
 export const HOST_CONTRACT_VERSION = 1;
 
@@ -66,29 +67,17 @@ const folderSchema = z
   .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
 
 /**
- * Column mapping override: a JSON object in the shape the dataset service documents (canonical field -> source
- * column, plus optional value maps). The host only checks that it is a plain JSON object; the dataset service
- * validates its content and reports specific errors (e.g. a mapped column that is not in the files).
+ * Column mapping override: the mapping JSON of core/schema.ts (`MappingFileSchema`: every field optional, over
+ * a named or auto-detected layout). Whether the named columns exist is checked by the dataset service, which
+ * answers with a specific message (e.g. "mapping names column(s) the file does not have: uid").
  */
-export const mappingSchema = z.record(z.string(), z.unknown(), { error: 'must be a JSON object' });
+export const mappingSchema = MappingFileSchema;
 export type MappingInput = z.infer<typeof mappingSchema>;
 
 // ------------------------------------------------------------------------------------------- response types
 
-/** Data-quality profile of a loaded folder (same shape as `funnelscope profile --json`). */
-export interface DatasetProfile {
-  /** detected or chosen layout name, e.g. 'retailrocket', 'cosmetics', 'streaming', 'custom' */
-  layout: string;
-  /** effective mapping (canonical field -> source column …) */
-  mapping: Record<string, unknown>;
-  files: { read: number; skipped: { file: string; reason: string }[] };
-  rows: { read: number; rejected: Record<string, number>; duplicates: number };
-  range: { from: string | null; to: string | null };
-  /** dimension name -> number of distinct values */
-  dimensions: Record<string, number>;
-  /** anything else the dataset service reports (passed through untouched) */
-  [extra: string]: unknown;
-}
+/** Data-quality profile of a loaded folder: exactly `funnelscope profile --json` (core/schema.ts DataProfile). */
+export type DatasetProfile = DataProfile;
 
 export interface OpenDatasetResult {
   datasetId: string;
@@ -107,7 +96,7 @@ export interface PreviewResult {
 
 export interface RecentFolder {
   folder: string;
-  /** mapping override the user chose for this folder, if any */
+  /** mapping override the user chose for this folder, if any (MappingFile JSON) */
   mapping?: Record<string, unknown>;
   /** ISO timestamp of the last open */
   openedAt: string;
@@ -300,6 +289,7 @@ export interface ProgressEvent {
   phase: string;
   files: number;
   filesTotal: number | null;
+  /** rows processed so far in this phase */
   rows: number;
   rowsPerSecond: number | null;
   etaSeconds: number | null;
@@ -312,7 +302,9 @@ export type HostCommand =
   | { command: 'openFolder'; folder: string }
   | { command: 'openSample' }
   | { command: 'exportReport' }
-  | { command: 'showView'; view: string };
+  | { command: 'showView'; view: string }
+  /** something the shell could not do on its own (e.g. a dropped item that is not a folder) */
+  | { command: 'showError'; message: string };
 
 export interface CommandEvent {
   type: 'command';

@@ -1,0 +1,371 @@
+/**
+ * The real web host (electron/host/web.ts) over the real dataset service (native DuckDB) on a small Parquet
+ * folder written by DuckDB: token on every request, 127.0.0.1 only, folder restriction, specific validation
+ * errors, progress events and cancellation, Arrow IPC cubes — driven through the renderer's own client
+ * (renderer/host/client.ts) where possible, raw HTTP/WebSocket where the point is what the client never sends.
+ */
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ARROW_STREAM_MIME, HostError, type ProgressEvent } from '../../core/contract.js';
+import { startWebHost, type WebHost } from '../../electron/host/web.js';
+import type { HostServices } from '../../electron/host/operations.js';
+import { openDataset } from '../../electron/services/dataset.js';
+import { createHostClient, type HostClient } from '../../renderer/host/client.js';
+
+let tmp: string;
+let dataDir: string;
+let outside: string;
+let staticDir: string;
+let web: WebHost;
+let client: HostClient;
+
+/** Retail Rocket layout, 3 files x 20 days, plus one corrupt file. */
+async function writeFixture(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const db = await DuckDBInstance.create(':memory:', { autoload_known_extensions: 'false', autoinstall_known_extensions: 'false' });
+  const con = await db.connect();
+  for (let f = 0; f < 3; f++) {
+    const file = path.join(dir, `events-${f}.parquet`).replaceAll("'", "''");
+    await con.run(`COPY (
+      SELECT
+        (epoch_ms(TIMESTAMP '2015-08-01') + (i % 20) * 86400000 + (i * 37 % 86400) * 1000 + ${f})::BIGINT AS timestamp,
+        (i % 500 + ${f} * 1000)::BIGINT AS visitorid,
+        CASE WHEN i % 10 = 0 THEN 'addtocart' WHEN i % 29 = 0 THEN 'transaction' ELSE 'view' END AS event,
+        (i % 97)::BIGINT AS itemid,
+        CASE WHEN i % 29 = 0 THEN i ELSE NULL END::BIGINT AS transactionid,
+        CASE WHEN i % 3 = 0 THEN 'mobile' ELSE 'desktop' END AS device,
+        CASE WHEN i % 3 = 0 THEN 'ios' ELSE 'windows' END AS os,
+        CASE WHEN i % 2 = 0 THEN 'safari' ELSE 'chrome' END AS browser
+      FROM range(4000) t(i)
+    ) TO '${file}' (FORMAT parquet)`);
+  }
+  con.closeSync();
+  db.closeSync();
+  await writeFile(path.join(dir, 'broken.parquet'), 'this is not a parquet file');
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'fs-webhost-'));
+  dataDir = path.join(tmp, 'data');
+  outside = path.join(tmp, 'outside');
+  staticDir = path.join(tmp, 'static');
+  await writeFixture(dataDir);
+  await writeFixture(outside);
+  await mkdir(staticDir, { recursive: true });
+  await writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Funnelscope</title><p>ui</p>');
+  await writeFile(path.join(staticDir, 'app.js'), 'console.log(1)');
+  await writeFile(path.join(tmp, 'secret.txt'), 'secret');
+  // a symlink inside the allowed folder that points outside it
+  await symlink(outside, path.join(dataDir, 'escape'));
+  web = await startWebHost({ folder: dataDir, staticDir, userDataDir: path.join(tmp, 'user'), appVersion: 'test' });
+  client = createHostClient({ baseUrl: web.origin, token: web.token, WebSocket });
+}, 120_000);
+
+afterAll(async () => {
+  client?.close();
+  await web?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+/** Raw HTTP request (to send what the client never would: wrong Host, no token…). */
+function raw(
+  method: string,
+  pathname: string,
+  opts: { headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: web.port, method, path: pathname, headers: opts.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('error', reject);
+    if (opts.body) req.write(opts.body);
+    req.end();
+  });
+}
+
+const json = { 'content-type': 'application/json' };
+
+describe('web host: session token and binding', () => {
+  it('listens on 127.0.0.1 only and prints a URL with the token', async () => {
+    expect(web.url).toBe(`http://127.0.0.1:${web.port}/?token=${web.token}`);
+    expect(web.token.length).toBeGreaterThanOrEqual(32);
+    const nonLoopback = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
+    if (nonLoopback) {
+      // the port must not answer on another interface
+      await expect(
+        new Promise((resolve, reject) => {
+          const req = http.get({ host: nonLoopback.address, port: web.port, path: '/', timeout: 2000 }, resolve);
+          req.on('error', reject);
+          req.on('timeout', () => req.destroy(new Error('timeout')));
+        }),
+      ).rejects.toThrow();
+    }
+  });
+
+  it('refuses every request without the token, pages and API alike', async () => {
+    const page = await raw('GET', '/');
+    expect(page.status).toBe(401);
+    expect(page.body).toContain('session token');
+    const asset = await raw('GET', '/app.js');
+    expect(asset.status).toBe(401);
+    const api = await raw('POST', '/api/invoke/hostInfo', { headers: json, body: '{"requestId":"a1","request":{}}' });
+    expect(api.status).toBe(401);
+    expect(JSON.parse(api.body).error.code).toBe('UNAUTHORIZED');
+    const wrong = await raw('POST', '/api/invoke/hostInfo', {
+      headers: { ...json, 'x-funnelscope-token': web.token.slice(0, -1) + 'x' },
+      body: '{"requestId":"a1","request":{}}',
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('serves the page with the token in the URL, then by cookie, with a strict CSP', async () => {
+    const page = await raw('GET', `/?token=${web.token}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Funnelscope</title>');
+    const cookie = String(page.headers['set-cookie']);
+    expect(cookie).toMatch(/funnelscope_token=.+; Path=\/; HttpOnly; SameSite=Strict/);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(csp).not.toContain("'unsafe-eval'");
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    const viaCookie = await raw('GET', '/app.js', { headers: { cookie: `funnelscope_token=${web.token}` } });
+    expect(viaCookie.status).toBe(200);
+    expect(viaCookie.headers['content-type']).toContain('text/javascript');
+  });
+
+  it('rejects a foreign Host header (DNS rebinding) even with the token', async () => {
+    const r = await raw('GET', `/?token=${web.token}`, { headers: { host: `evil.example:${web.port}` } });
+    expect(r.status).toBe(421);
+  });
+
+  it('does not serve files outside the renderer directory', async () => {
+    const r = await raw('GET', `/..%2fsecret.txt?token=${web.token}`);
+    expect(r.status).toBe(400);
+    const r2 = await raw('GET', `/%2e%2e/secret.txt?token=${web.token}`);
+    expect([400, 404]).toContain(r2.status);
+    expect(r2.body).not.toContain('secret');
+  });
+
+  it('refuses WebSocket upgrades without the token or from another origin', async () => {
+    const attempt = (url: string, headers: Record<string, string> = {}) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(url, { headers });
+        ws.on('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.on('error', () => resolve('refused'));
+      });
+    const base = `ws://127.0.0.1:${web.port}/api/events`;
+    expect(await attempt(base)).toBe('refused');
+    expect(await attempt(`${base}?token=${web.token}`, { origin: 'https://evil.example' })).toBe('refused');
+    expect(await attempt(`${base}?token=${web.token}`, { origin: `http://127.0.0.1:${web.port}` })).toBe('open');
+  });
+});
+
+describe('web host: operations over the real dataset service', () => {
+  let datasetId = '';
+
+  it('hostInfo says web, opens the given folder first, and lists unavailable operations', async () => {
+    const info = await client.invoke('hostInfo', {});
+    expect(info.transport).toBe('web');
+    expect(info.initial).toEqual({ kind: 'folder', folder: dataDir });
+    expect(info.unavailable).toContain('chooseFolder');
+    expect(info.unavailable).toContain('exportReport');
+  });
+
+  it('opens the folder with progress events, reporting the corrupt file by name', async () => {
+    const events: ProgressEvent[] = [];
+    const opened = await client.invoke('openFolder', { folder: dataDir }, { onProgress: (e) => events.push(e) });
+    datasetId = opened.datasetId;
+    expect(opened.datasetId).toMatch(/^ds-/);
+    expect(opened.profile.files.read).toBe(3);
+    expect(opened.profile.files.skipped.map((s) => s.file).join(' ')).toContain('broken.parquet');
+    expect(opened.profile.rows.read).toBe(12_000);
+    expect(opened.profile.range).toEqual({ from: '2015-08-01', to: '2015-08-20' });
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events[0]!.requestId).toBe(events.at(-1)!.requestId);
+    expect(events.at(-1)!.phase).toBe('done');
+    expect(events.at(-1)!.files).toBe(3);
+    expect(events.at(-1)!.rows).toBe(12_000);
+    for (const e of events) {
+      expect(typeof e.message).toBe('string');
+      expect(e).toHaveProperty('rowsPerSecond');
+      expect(e).toHaveProperty('etaSeconds');
+    }
+    const recent = await client.invoke('recentFolders', {});
+    expect(recent.folders[0]!.folder).toBe(dataDir);
+  });
+
+  it('answers a cube as Arrow IPC bytes that decode to the right counts', async () => {
+    const res = await raw('POST', '/api/invoke/cube', {
+      headers: { ...json, 'x-funnelscope-token': web.token },
+      body: JSON.stringify({ requestId: 'cube-raw', request: { datasetId, dimensions: ['device'], grain: 'day' } }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe(ARROW_STREAM_MIME);
+    const bytes = await client.invoke('cube', { datasetId, dimensions: ['device', 'browser'], grain: 'day', from: '2015-08-05', to: '2015-08-06' });
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    const table = tableFromIPC(bytes);
+    expect(table.schema.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['date', 'device', 'browser', 'views', 'carts', 'purchases']));
+    const dates = new Set(table.getChild('date')!.toArray() as string[]);
+    expect([...dates].sort()).toEqual(['2015-08-05', '2015-08-06']);
+    // compare with the service directly
+    const ds = await openDataset(dataDir);
+    try {
+      const cube = await ds.cube({ dimensions: ['device', 'browser'], grain: 'day', from: '2015-08-05', to: '2015-08-06' });
+      const viewsCol = table.getChild('views')!.toArray() as Int32Array;
+      const total = Array.from(viewsCol).reduce((a, b) => a + Number(b), 0);
+      expect(total).toBe(cube.rows.reduce((a, r) => a + r.views, 0));
+      expect(total).toBeGreaterThan(0);
+    } finally {
+      ds.close();
+    }
+  });
+
+  it('previews rows as JSON-safe values', async () => {
+    const p = await client.invoke('preview', { datasetId, rows: 5 });
+    expect(p.rows).toHaveLength(5);
+    expect(p.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['ts', 'visitor_id', 'event_type', 'device']));
+    expect(typeof p.rows[0]!.ts).toBe('string');
+  });
+
+  it('re-opens with a mapping under the same id and remembers it for the folder', async () => {
+    const r = await client.invoke('setMapping', { datasetId, mapping: { layout: 'retailrocket', dimensions: { device: 'device' } } });
+    expect(r.datasetId).toBe(datasetId);
+    expect(Object.keys(r.profile.dimensions)).toContain('device');
+    expect(Object.keys(r.profile.dimensions)).not.toContain('browser');
+    const recent = await client.invoke('recentFolders', {});
+    expect(recent.folders[0]!.mapping).toEqual({ layout: 'retailrocket', dimensions: { device: 'device' } });
+    // back to automatic mapping for the remaining tests
+    await client.invoke('setMapping', { datasetId, mapping: {} });
+  });
+
+  it('reports a mapping naming a missing column with the service message', async () => {
+    const err = await client
+      .invoke('setMapping', { datasetId, mapping: { layout: 'retailrocket', dimensions: { country: 'country' } } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostError);
+    expect((err as HostError).message).toContain('country');
+  });
+});
+
+describe('web host: bad input gets specific errors and the host stays up', () => {
+  const expectError = async (p: Promise<unknown>, code: string, text: string | RegExp) => {
+    const err = await p.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(HostError);
+    expect((err as HostError).code).toBe(code);
+    expect((err as HostError).message).toMatch(text);
+  };
+
+  it('refuses folders outside the allowed ones, including via .. and symlinks', async () => {
+    await expectError(client.invoke('openFolder', { folder: outside }), 'FOLDER_NOT_ALLOWED', /not allowed/);
+    await expectError(client.invoke('openFolder', { folder: path.join(dataDir, '..', 'outside') }), 'FOLDER_NOT_ALLOWED', /not allowed/);
+    await expectError(client.invoke('openFolder', { folder: path.join(dataDir, 'escape') }), 'FOLDER_NOT_ALLOWED', /resolves to/);
+    await expectError(client.invoke('openFolder', { folder: '/etc' }), 'FOLDER_NOT_ALLOWED', /"\/etc" is not allowed/);
+  });
+
+  it('names a nonexistent folder and a relative path', async () => {
+    await expectError(client.invoke('openFolder', { folder: path.join(dataDir, 'nope') }), 'FOLDER_NOT_FOUND', /Folder not found: .*nope/);
+    await expectError(client.invoke('openFolder', { folder: 'data' }), 'INVALID_REQUEST', /absolute path/);
+  });
+
+  it('names the offending fields of invalid payloads', async () => {
+    const bad = (op: string, body: unknown) =>
+      raw('POST', `/api/invoke/${op}`, { headers: { ...json, 'x-funnelscope-token': web.token }, body: JSON.stringify(body) });
+    let r = await bad('cube', { requestId: 'x1', request: { datasetId: 'ds-1', dimensions: ['device', '1x'], grain: 'week' } });
+    expect(r.status).toBe(400);
+    let e = JSON.parse(r.body).error;
+    expect(e.code).toBe('INVALID_REQUEST');
+    expect(e.message).toContain('Invalid request for "cube"');
+    expect(e.message).toContain('dimensions[1]');
+    expect(e.message).toContain('grain: must be "day" or "hour"');
+    r = await bad('openFolder', { requestId: 'x2', request: { folder: 42 } });
+    e = JSON.parse(r.body).error;
+    expect(e.message).toBe('Invalid request for "openFolder": folder: must be a string (an absolute folder path)');
+    r = await bad('preview', { requestId: 'x3', request: { datasetId: 'ds-1', rows: 5, sql: 'DROP' } });
+    expect(JSON.parse(r.body).error.message).toContain('unknown field(s) "sql"');
+    r = await bad('deleteEverything', { requestId: 'x4', request: {} });
+    expect(r.status).toBe(404);
+    expect(JSON.parse(r.body).error.code).toBe('UNKNOWN_OPERATION');
+    r = await raw('POST', '/api/invoke/hostInfo', { headers: { ...json, 'x-funnelscope-token': web.token }, body: '{not json' });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body).error.message).toContain('not valid JSON');
+    await expectError(client.invoke('profile', { datasetId: 'ds-zzz' }), 'DATASET_NOT_FOUND', /ds-zzz is not open/);
+    await expectError(
+      client.invoke('cube', { datasetId: 'ds-zzz', dimensions: [], grain: 'day', from: '2015-02-30' }),
+      'INVALID_REQUEST',
+      /from: is not a valid calendar date/,
+    );
+    // still up
+    expect((await client.invoke('hostInfo', {})).transport).toBe('web');
+  });
+
+  it('reports unknown cube dimensions with the service message', async () => {
+    const { datasetId } = await client.invoke('openFolder', { folder: dataDir });
+    await expectError(client.invoke('cube', { datasetId, dimensions: ['country'], grain: 'day' }), 'INVALID_REQUEST', /country/);
+  });
+});
+
+describe('cancellation', () => {
+  it('cancels a running openFolder by requestId: the call fails with CANCELLED, no dataset stays open', async () => {
+    // a slow service (delays before delegating) makes the race deterministic; the real service still does the work
+    let gate!: () => void;
+    const started = new Promise<void>((r) => (gate = r));
+    const slow: HostServices = {
+      openDataset: async (folder, opts) => {
+        gate();
+        await new Promise((r) => setTimeout(r, 300));
+        return openDataset(folder, opts);
+      },
+      ensureSample: async () => dataDir,
+    };
+    const host2 = await startWebHost({ folder: dataDir, staticDir, userDataDir: path.join(tmp, 'user2'), services: slow });
+    const c2 = createHostClient({ baseUrl: host2.origin, token: host2.token, WebSocket });
+    try {
+      const pending = c2.invoke('openFolder', { folder: dataDir }, { requestId: 'slow-open-1' }).catch((e: unknown) => e);
+      await started;
+      expect(host2.host.running()).toContain('slow-open-1');
+      expect(await c2.cancel('slow-open-1')).toBe(true);
+      const err = await pending;
+      expect(err).toBeInstanceOf(HostError);
+      expect((err as HostError).code).toBe('CANCELLED');
+      await new Promise((r) => setTimeout(r, 800)); // let the late result arrive and be closed
+      expect(host2.host.openDatasets()).toEqual([]);
+      expect(host2.host.running()).toEqual([]);
+      expect(await c2.cancel('slow-open-1')).toBe(false);
+    } finally {
+      c2.close();
+      await host2.close();
+    }
+  });
+
+  it('cancels through an AbortSignal on the client, even when the cancel overtakes the request', async () => {
+    const before = web.host.openDatasets().length;
+    const controller = new AbortController();
+    const p = client.invoke('openFolder', { folder: dataDir }, { signal: controller.signal }).catch((e: unknown) => e);
+    controller.abort();
+    const err = await p;
+    expect((err as HostError).code).toBe('CANCELLED');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(web.host.running()).toEqual([]);
+    expect(web.host.openDatasets().length).toBe(before);
+  });
+});
