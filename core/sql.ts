@@ -77,14 +77,17 @@ export function checkColumnTypes(mapping: ColumnMapping, types: Record<string, s
 const S_MIN = EPOCH_S_MIN;
 const S_MAX = EPOCH_S_MAX;
 
-/** SQL turning a DOUBLE epoch value `x` into a UTC TIMESTAMP by its unit (NULL when out of 1990–2100). */
-function epochSql(x: string, unit: 's' | 'ms' | 'auto'): string {
-  const s = `CASE WHEN abs(${x}) >= ${S_MIN} AND abs(${x}) < ${S_MAX} THEN make_timestamp(CAST(round(${x} * 1e6) AS BIGINT)) END`;
-  const ms = `CASE WHEN abs(${x}) >= ${S_MIN}e3 AND abs(${x}) < ${S_MAX}e3 THEN make_timestamp(CAST(round(${x} * 1e3) AS BIGINT)) END`;
-  const us = `CASE WHEN abs(${x}) >= ${S_MIN}e6 AND abs(${x}) < ${S_MAX}e6 THEN make_timestamp(CAST(round(${x}) AS BIGINT)) END`;
-  if (unit === 's') return s;
-  if (unit === 'ms') return ms;
-  return `coalesce(${s}, ${ms}, ${us})`;
+/**
+ * SQL turning an epoch value `x` into a UTC TIMESTAMP by its unit (NULL when outside 1990–2100). With
+ * `integer`, `x` is a BIGINT expression and only integer arithmetic is used (fast path for epoch columns).
+ */
+function epochSql(x: string, unit: 's' | 'ms' | 'auto', integer = false): string {
+  const r = (e: string) => (integer ? e : `CAST(round(${e}) AS BIGINT)`);
+  const s = [`${x} >= ${S_MIN} AND ${x} < ${S_MAX}`, `make_timestamp(${r(`${x} * 1000000`)})`];
+  const ms = [`${x} >= ${S_MIN}000 AND ${x} < ${S_MAX}000`, integer ? `epoch_ms(${x})` : `make_timestamp(${r(`${x} * 1000`)})`];
+  const us = [`${x} >= ${S_MIN}000000 AND ${x} < ${S_MAX}000000`, `make_timestamp(${r(x)})`];
+  const arms = unit === 's' ? [s] : unit === 'ms' ? [ms] : [ms, s, us];
+  return `CASE ${arms.map(([cond, v]) => `WHEN ${cond} THEN ${v}`).join(' ')} END`;
 }
 
 /** SQL parsing an ISO-like string `x` (zone optional, no zone = UTC) into a UTC TIMESTAMP, NULL when unparseable. */
@@ -108,9 +111,12 @@ export function timestampSql(column: string, duckdbType: string, format: ColumnM
       return `timezone('UTC', ${c})`;
     case 'date':
       return `CAST(${c} AS TIMESTAMP)`;
-    case 'number':
+    case 'number': {
       if (format === 'iso') return 'CAST(NULL AS TIMESTAMP)';
-      return epochSql(`CAST(${c} AS DOUBLE)`, format === 'epoch_s' ? 's' : format === 'epoch_ms' ? 'ms' : 'auto');
+      const unit = format === 'epoch_s' ? 's' : format === 'epoch_ms' ? 'ms' : 'auto';
+      if (/INT/i.test(duckdbType) && !/HUGE/i.test(duckdbType)) return epochSql(`CAST(${c} AS BIGINT)`, unit, true);
+      return epochSql(`CAST(${c} AS DOUBLE)`, unit);
+    }
     case 'string': {
       const num = `TRY_CAST(${c} AS DOUBLE)`;
       const isNum = `regexp_full_match(trim(${c}), '-?[0-9]+(\\.[0-9]+)?')`;
@@ -140,7 +146,18 @@ export interface FileGroup {
   types: Record<string, string>;
 }
 
-const idSql = (col: string | null) => (col ? `CAST(${ident(col)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)');
+/**
+ * Id columns keep their source type when it is a number or a string (hashing and distinct counts are much
+ * faster on integers); blank strings become NULL; other types are cast to VARCHAR. When file groups differ,
+ * UNION BY NAME widens the column to VARCHAR.
+ */
+function idSql(col: string | null, duckdbType: string | undefined): string {
+  if (!col) return 'CAST(NULL AS VARCHAR)';
+  const cls = typeClass(duckdbType ?? 'VARCHAR');
+  if (cls === 'number') return ident(col);
+  if (cls === 'string') return `CASE WHEN trim(${ident(col)}) = '' THEN NULL ELSE ${ident(col)} END`;
+  return `CAST(${ident(col)} AS VARCHAR)`;
+}
 const numSql = (col: string | null) => (col ? `CAST(${ident(col)} AS DOUBLE)` : 'CAST(NULL AS DOUBLE)');
 
 /**
@@ -151,11 +168,11 @@ export function groupSelectSql(group: FileGroup, allDimensions: readonly string[
   const m = group.mapping;
   const cols = [
     `${timestampSql(m.ts, group.types[m.ts] ?? 'VARCHAR', m.timeFormat)} AS ts`,
-    `${idSql(m.visitor_id)} AS visitor_id`,
-    `${idSql(m.session_id)} AS session_id`,
+    `${idSql(m.visitor_id, group.types[m.visitor_id])} AS visitor_id`,
+    `${idSql(m.session_id, m.session_id ? group.types[m.session_id] : undefined)} AS session_id`,
     `${eventTypeSql(m.event_type, m.eventValues)} AS event_type`,
-    `${idSql(m.item_id)} AS item_id`,
-    `${idSql(m.transaction_id)} AS transaction_id`,
+    `${idSql(m.item_id, m.item_id ? group.types[m.item_id] : undefined)} AS item_id`,
+    `${idSql(m.transaction_id, m.transaction_id ? group.types[m.transaction_id] : undefined)} AS transaction_id`,
     `${numSql(m.price)} AS price`,
     `${numSql(m.quantity)} AS quantity`,
     `CAST(${ident(m.event_type)} AS VARCHAR) AS raw_event`,
@@ -172,7 +189,7 @@ export function groupSelectSql(group: FileGroup, allDimensions: readonly string[
 export function rejectReasonSql(): string {
   const reasons: Record<RejectReason, string> = {
     unparseable_time: 'ts IS NULL',
-    missing_visitor: "visitor_id IS NULL OR trim(visitor_id) = ''",
+    missing_visitor: 'visitor_id IS NULL',
     unknown_event_type: 'event_type IS NULL',
     non_positive_price: "event_type = 'purchase' AND price IS NOT NULL AND price <= 0",
   };
@@ -255,7 +272,8 @@ export function profileSql(dimensions: readonly string[], derived: readonly stri
     (r) => `count(*) FILTER (WHERE reject_reason = ${literal(r)}) AS ${ident(`rej_${r}`)}`,
   );
   const dimCols = dimensions.map((d) => `count(DISTINCT ${ident(d)}) FILTER (WHERE reject_reason IS NULL) AS ${ident(`dim_${d}`)}`);
-  const derivedSql = derivedDimensionSql(true, true);
+  // weekday / hour_of_day are counted on their integer form (same number of distinct values, much cheaper)
+  const derivedSql: Record<string, string> = { ...derivedDimensionSql(true, true), weekday: 'dayofweek(ts)', hour_of_day: 'hour(ts)' };
   const derivedCols = derived.map(
     (d) => `count(DISTINCT ${derivedSql[d]}) FILTER (WHERE reject_reason IS NULL) AS ${ident(`dim_${d}`)}`,
   );
@@ -292,25 +310,28 @@ export function cubeSql(spec: CubeSpec, withDuplicates: boolean): string {
   const dims = spec.dimensions.map(ident);
   const src = withDuplicates
     ? `(SELECT *, 1 AS w FROM events UNION ALL BY NAME SELECT * EXCLUDE (c), 1 - c AS w FROM dups)`
-    : `(SELECT *, 1 AS w FROM events)`;
+    : `events`;
   const where: string[] = [];
   if (spec.from) where.push(`ts >= TIMESTAMP ${literal(spec.from)}`);
   if (spec.to) where.push(`ts < TIMESTAMP ${literal(spec.to)} + INTERVAL 1 DAY`);
-  const keys = [`strftime(ts, '%Y-%m-%d') AS date`];
+  const keys = [`CAST(ts AS DATE) AS day`];
   if (spec.grain === 'hour') keys.push('CAST(hour(ts) AS INTEGER) AS hour');
   keys.push(...dims);
   const n = spec.grain === 'hour' ? 2 : 1;
   const groupBy = Array.from({ length: n + dims.length }, (_, i) => String(i + 1)).join(', ');
-  const orderBy = Array.from({ length: n + dims.length }, (_, i) => `${i + 1} NULLS LAST`).join(', ');
-  return (
-    `SELECT ${keys.join(', ')}, ` +
-    `CAST(coalesce(sum(w) FILTER (WHERE event_type = 'view'), 0) AS INTEGER) AS views, ` +
-    `CAST(coalesce(sum(w) FILTER (WHERE event_type = 'cart'), 0) AS INTEGER) AS carts, ` +
-    `CAST(coalesce(sum(w) FILTER (WHERE event_type = 'purchase'), 0) AS INTEGER) AS purchases, ` +
-    `CAST(coalesce(sum(w * price * coalesce(quantity, 1)) FILTER (WHERE event_type = 'purchase'), 0) AS DOUBLE) AS revenue, ` +
+  const outKeys = [`strftime(day, '%Y-%m-%d') AS date`, ...(spec.grain === 'hour' ? ['hour'] : []), ...dims];
+  const orderBy = ['day', ...(spec.grain === 'hour' ? ['hour'] : []), ...dims].map((k) => `${k} NULLS LAST`).join(', ');
+  const cnt = (ev: string) =>
+    withDuplicates
+      ? `CAST(coalesce(sum(w) FILTER (WHERE event_type = '${ev}'), 0) AS INTEGER)`
+      : `CAST(count(*) FILTER (WHERE event_type = '${ev}') AS INTEGER)`;
+  const amount = withDuplicates ? 'w * price * coalesce(quantity, 1)' : 'price * coalesce(quantity, 1)';
+  const inner =
+    `SELECT ${keys.join(', ')}, ${cnt('view')} AS views, ${cnt('cart')} AS carts, ${cnt('purchase')} AS purchases, ` +
+    `CAST(coalesce(sum(${amount}) FILTER (WHERE event_type = 'purchase'), 0) AS DOUBLE) AS revenue, ` +
     `CAST(count(DISTINCT visitor_id) AS INTEGER) AS visitors ` +
-    `FROM ${src}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} GROUP BY ${groupBy} ORDER BY ${orderBy}`
-  );
+    `FROM ${src}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} GROUP BY ${groupBy}`;
+  return `SELECT ${outKeys.join(', ')}, views, carts, purchases, revenue, visitors FROM (${inner}) ORDER BY ${orderBy}`;
 }
 
 /** Re-export for callers that only import the SQL module. */

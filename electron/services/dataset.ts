@@ -210,25 +210,79 @@ export async function openDataset(folder: string, opts: OpenDatasetOptions = {})
     const skipped: { file: string; reason: string }[] = [];
     const good: FileInfo[] = [];
     const t0 = Date.now();
-    for (let i = 0; i < candidates.length; i++) {
-      if (opts.signal?.aborted) throw new AbortError();
-      const file = candidates[i];
-      const info = await inspectFile(db, file, override);
-      if ('reason' in info) skipped.push({ file: rel(file), reason: info.reason });
-      else good.push(info);
-      if (opts.onProgress && (i % 20 === 19 || i === candidates.length - 1)) {
-        const el = (Date.now() - t0) / 1000;
-        opts.onProgress({
-          phase: 'files',
-          filesDone: i + 1,
-          filesTotal: candidates.length,
-          rowsDone: 0,
-          rowsTotal: 0,
-          rowsPerSecond: 0,
-          etaSeconds: el > 0 ? ((candidates.length - i - 1) * el) / (i + 1) : null,
-        });
+    // Fast path: every footer in two multi-threaded queries. If any file is unreadable they fail, and each
+    // file is then inspected on its own (in parallel, one connection per thread) so the bad ones are named.
+    let results: (FileInfo | { reason: string })[] | null = null;
+    try {
+      const list = `[${candidates.map(literal).join(', ')}]`;
+      const schema = await db.all<{ file_name: string; name: string; num_children: bigint | null; duckdb_type: string | null }>(
+        `SELECT file_name, name, num_children, duckdb_type FROM parquet_schema(${list}) ORDER BY file_name, column_id`,
+      );
+      const meta = await db.all<{ file_name: string; num_rows: bigint }>(
+        `SELECT file_name, num_rows FROM parquet_file_metadata(${list})`,
+      );
+      const byFile = new Map<string, typeof schema>();
+      for (const r of schema) {
+        const arr = byFile.get(r.file_name);
+        if (arr) arr.push(r);
+        else byFile.set(r.file_name, [r]);
       }
+      const rowsByFile = new Map(meta.map((m) => [m.file_name, Number(m.num_rows)]));
+      results = candidates.map((file) => {
+        const cols = topLevelColumns(byFile.get(file) ?? []);
+        return assessFile(file, cols.names, cols.types, rowsByFile.get(file) ?? 0, override);
+      });
+      opts.onProgress?.({
+        phase: 'files',
+        filesDone: candidates.length,
+        filesTotal: candidates.length,
+        rowsDone: 0,
+        rowsTotal: 0,
+        rowsPerSecond: 0,
+        etaSeconds: 0,
+      });
+    } catch {
+      results = null;
     }
+    if (!results) {
+      const res: (FileInfo | { reason: string })[] = new Array(candidates.length);
+      let next = 0;
+      let done = 0;
+      const workers = Math.max(1, Math.min(opts.threads ?? os.cpus().length, 4, candidates.length));
+      await Promise.all(
+        Array.from({ length: workers }, async () => {
+          const conn = await db.instance.connect();
+          const all = async <T>(sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as T[];
+          try {
+            while (next < candidates.length) {
+              if (opts.signal?.aborted) throw new AbortError();
+              const i = next++;
+              res[i] = await inspectFile(all, candidates[i], override);
+              done++;
+              if (opts.onProgress && (done % 20 === 0 || done === candidates.length)) {
+                const el = (Date.now() - t0) / 1000;
+                opts.onProgress({
+                  phase: 'files',
+                  filesDone: done,
+                  filesTotal: candidates.length,
+                  rowsDone: 0,
+                  rowsTotal: 0,
+                  rowsPerSecond: 0,
+                  etaSeconds: el > 0 ? ((candidates.length - done) * el) / done : null,
+                });
+              }
+            }
+          } finally {
+            conn.closeSync();
+          }
+        }),
+      );
+      results = res;
+    }
+    results.forEach((info, i) => {
+      if ('reason' in info) skipped.push({ file: rel(candidates[i]), reason: info.reason });
+      else good.push(info);
+    });
     return await buildDataset(db, root, good, skipped, rel, opts);
   } catch (err) {
     db.close();
@@ -245,21 +299,57 @@ function parseMappingOrThrow(m: MappingFile): MappingFile {
 }
 
 /** Read one file's schema and row count and resolve its mapping, or say why it cannot be used. */
-async function inspectFile(db: DuckDB, file: string, override: MappingFile | null): Promise<FileInfo | { reason: string }> {
+async function inspectFile(
+  all: <T>(sql: string) => Promise<T[]>,
+  file: string,
+  override: MappingFile | null,
+): Promise<FileInfo | { reason: string }> {
   let names: string[];
   let types: string[];
   let rows: number;
   try {
-    const d = await db.all<{ column_name: string; column_type: string }>(
+    const d = await all<{ column_name: string; column_type: string }>(
       `DESCRIBE SELECT * FROM read_parquet(${literal(file)})`,
     );
     names = d.map((r) => r.column_name);
     types = d.map((r) => r.column_type);
-    const meta = await db.all<{ num_rows: bigint }>(`SELECT num_rows FROM parquet_file_metadata(${literal(file)})`);
+    const meta = await all<{ num_rows: bigint }>(`SELECT num_rows FROM parquet_file_metadata(${literal(file)})`);
     rows = Number(meta[0]?.num_rows ?? 0);
   } catch (err) {
     return { reason: `corrupt or unreadable Parquet: ${firstLine((err as Error).message)}` };
   }
+  return assessFile(file, names, types, rows, override);
+}
+
+/** Top-level columns of one file from parquet_schema rows (in column_id order): nested children are skipped. */
+function topLevelColumns(rows: { name: string; num_children: bigint | null; duckdb_type: string | null }[]) {
+  const names: string[] = [];
+  const types: string[] = [];
+  if (!rows.length) return { names, types };
+  const skip = (i: number): number => {
+    const n = Number(rows[i]?.num_children ?? 0);
+    i++;
+    for (let k = 0; k < n; k++) i = skip(i);
+    return i;
+  };
+  const n = Number(rows[0].num_children ?? 0);
+  let i = 1;
+  for (let k = 0; k < n && i < rows.length; k++) {
+    names.push(rows[i].name);
+    types.push(rows[i].num_children ? 'NESTED' : (rows[i].duckdb_type ?? 'UNKNOWN'));
+    i = skip(i);
+  }
+  return { names, types };
+}
+
+/** Decide whether a file with these columns can be used, and with which mapping. */
+function assessFile(
+  file: string,
+  names: string[],
+  types: string[],
+  rows: number,
+  override: MappingFile | null,
+): FileInfo | { reason: string } {
   let resolved;
   try {
     resolved = resolveMapping(override, names);

@@ -65,6 +65,8 @@ export async function openDuckDB(opts: DuckDBOptions = {}): Promise<DuckDB> {
   await connection.run(`SET TimeZone = 'UTC'`);
   await connection.run(`SET enable_progress_bar = true`);
   await connection.run(`SET enable_progress_bar_print = false`);
+  // footers read while inspecting files are reused by the scans
+  await connection.run(`SET parquet_metadata_cache = true`);
   let closed = false;
 
   const db: DuckDB = {
