@@ -37,7 +37,7 @@ export const ROBUST_PARAMS = {
   /** a run of ≥ streak days becomes CRITICAL when Σz/√streak over its last `streak` days reaches this (Stouffer) */
   criticalSigma: 4,
   /** |z| is capped here inside sums so one extreme day cannot carry a run on its own */
-  zCap: 8,
+  zCap: 3.5,
   /** weeks of history used for the weekday profile and the dispersion (the level uses `weeks`) */
   profileWeeks: 8,
   /** days with data needed in the history window before any verdict */
@@ -428,8 +428,10 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
     v.bdIdx[i] = bd;
 
     // ---- runs of re-tested drop / spike days and their combined (Stouffer) evidence
-    const dropDay = wantDrop && zi <= -P.runDaySigma;
-    const spikeDay = wantSpike && zi >= P.runDaySigma;
+    // inside a CRITICAL period a day continues the run while it stays below (above) its baseline at all;
+    // starting or building a run needs runDaySigma
+    const dropDay = wantDrop && (zi <= -P.runDaySigma || (prevCrit === -1 && zi < 0));
+    const spikeDay = wantSpike && (zi >= P.runDaySigma || (prevCrit === 1 && zi > 0));
     if (dropDay) {
       runDrop++;
       sumDrop += Math.max(zi, -P.zCap);
