@@ -45,6 +45,7 @@ export class SettingsStore {
   /** set when the file on disk could not be used and was moved aside */
   warning: string | null = null;
   private data: Settings;
+  private listeners = new Set<(settings: Settings) => void>();
 
   constructor(userDataDir: string, fileName = 'settings.json') {
     this.file = path.join(userDataDir, fileName);
@@ -89,6 +90,13 @@ export class SettingsStore {
       closeSync(fd);
     }
     renameSync(tmp, this.file);
+    for (const l of this.listeners) l(this.get());
+  }
+
+  /** Called after every save (e.g. to rebuild the Open Recent menu). Returns an unsubscribe function. */
+  onChange(listener: (settings: Settings) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   get(): Settings {

@@ -174,3 +174,16 @@ export function mimeType(file: string): string {
   const dot = file.lastIndexOf('.');
   return (dot >= 0 && MIME_TYPES[file.slice(dot).toLowerCase()]) || 'application/octet-stream';
 }
+
+/**
+ * Command-line arguments of the app: `funnelscope-app [FOLDER] [--sample] [--dev]`. Electron's own argv starts
+ * with the executable and, unpackaged, the app path (`electron .` / `electron dist/electron/main.js`); Chromium
+ * switches (`--foo`) are ignored.
+ */
+export function parseLaunchArgs(argv: readonly string[], packaged: boolean): { folder: string | null; sample: boolean; dev: boolean } {
+  const args = argv.slice(1);
+  const flags = args.filter((a) => a.startsWith('-'));
+  const positional = args.filter((a) => !a.startsWith('-'));
+  if (!packaged) positional.shift(); // the app path (`.` or dist/electron/main.js)
+  return { folder: positional[0] ?? null, sample: flags.includes('--sample'), dev: flags.includes('--dev') };
+}

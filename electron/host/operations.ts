@@ -63,6 +63,29 @@ export interface HostServices {
   ): Promise<string | { folder: string }>;
 }
 
+/** The real services: native DuckDB dataset scanning and the embedded sample generator. */
+export async function defaultServices(): Promise<HostServices> {
+  const [dataset, sample] = await Promise.all([import('../services/dataset.js'), import('../services/sample.js')]);
+  return {
+    openDataset: (folder, opts) => dataset.openDataset(folder, opts),
+    ensureSample: async (dir, opts) => {
+      const started = Date.now();
+      const r = await sample.ensureSample(dir, {
+        onProgress: ({ daysDone, days, events }) => {
+          const elapsed = (Date.now() - started) / 1000;
+          opts?.onProgress?.({
+            phase: 'generating sample',
+            rowsDone: events,
+            etaSeconds: daysDone > 0 ? (elapsed * (days - daysDone)) / daysDone : null,
+            message: `Generating the sample (first run only): day ${daysDone}/${days}`,
+          });
+        },
+      });
+      return r.dir;
+    },
+  };
+}
+
 /** Later issues plug the PDF export in here. */
 export type ReportExporter = (
   request: OperationRequest<'exportReport'>,

@@ -38,7 +38,7 @@ import {
 } from '../../core/contract.js';
 import { SettingsStore } from '../settings-store.js';
 import { contentSecurityPolicy, mimeType, securityHeaders } from '../window-options.js';
-import { createHost, type Host, type HostServices, type ReportExporter } from './operations.js';
+import { createHost, defaultServices, type Host, type HostServices, type ReportExporter } from './operations.js';
 
 export interface WebHostOptions {
   /** 0 or undefined: a free port */
@@ -87,22 +87,6 @@ const STATUS: Record<HostErrorCode, number> = {
 };
 
 const MAX_BODY = 1024 * 1024;
-
-/** The real services: native DuckDB dataset scanning and the embedded sample generator. */
-export async function defaultServices(): Promise<HostServices> {
-  const dataset = await import('../services/dataset.js');
-  // the sample generator is looked up at call time so the host also runs where it is not built
-  const sampleModule = '../services/sample.js';
-  return {
-    openDataset: (folder, opts) => dataset.openDataset(folder, opts),
-    ensureSample: async (dir, opts) => {
-      const sample = (await import(sampleModule)) as {
-        ensureSample(dir: string, opts?: unknown): Promise<string | { folder: string }>;
-      };
-      return sample.ensureSample(dir, opts);
-    },
-  };
-}
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
