@@ -406,19 +406,17 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
     const varDay = c * ((q * (1 - q)) / nD + phi02 * q * q);
     const varBase = c * q * q * (1 / Math.max(kL, 1) + phi02 / Math.max(mL, 1) + 1 / (kW[wd] + P.weekdayPrior));
     const sd = Math.sqrt(varDay + varBase);
-    // continuity correction of ½ purchase towards p̂ keeps tiny counts from looking extreme
-    const cc = 0.5 / nD;
-    let zi: number;
-    if (!(sd > 0)) zi = rD < pHat ? -Infinity : rD > pHat ? Infinity : 0;
-    else if (rD < pHat) zi = Math.min(rD + cc - pHat, 0) / sd;
-    else zi = Math.max(rD - cc - pHat, 0) / sd;
+    // deviation in σ, exactly (rate − p̂) / sd as reported (no continuity correction: one definition everywhere)
+    const zi = sd > 0 ? (rD - pHat) / sd : rD < pHat ? -Infinity : rD > pHat ? Infinity : 0;
     z[i] = zi;
     v.baseline[i] = pHat;
     v.sigma[i] = sd;
     v.dev[i] = Number.isFinite(zi) ? zi : NaN;
-    const lower = Math.max(pHat - s.sigma * sd - cc, 0);
-    const upper = pHat + s.sigma * sd + cc;
-    v.threshold[i] = wantDrop || !wantSpike ? lower : upper;
+    // rate at or below which the day alone is an ANOMALY; NaN (null in the result) when even 0 purchases
+    // would not be (too little traffic for a one-day verdict)
+    const lower = pHat - s.sigma * sd;
+    const upper = pHat + s.sigma * sd;
+    v.threshold[i] = wantDrop || !wantSpike ? (lower >= 0 ? lower : NaN) : upper;
     // what the user sees as "baseline days": the same weekdays of the last `weeks` weeks that were used
     let nb = 0;
     for (let t = 0; t < m; t++) if (keep[t] && wdOf[used[t]] === wd && used[t] >= i - L) nb++;
