@@ -35,7 +35,6 @@ import {
   eventsViewSql,
   literal,
   profileSql,
-  typeClass,
   viewDimensions,
   type CubeSpec,
   type FileGroup,
@@ -367,12 +366,12 @@ function assessFile(
   return { file, rows, layout: resolved.layout, mapping: resolved.mapping, types: mappedTypes };
 }
 
-/** Group files that share a mapping and the type classes of their mapped columns (one read_parquet each). */
+/** Group files that share a mapping and the types of their mapped columns (one read_parquet each). */
 function groupFiles(files: FileInfo[]): { groups: (FileGroup & { layout: string })[] } {
   const byKey = new Map<string, FileGroup & { layout: string }>();
   for (const f of files) {
-    const classes = Object.fromEntries(Object.entries(f.types).map(([c, t]) => [c, typeClass(t)]));
-    const key = JSON.stringify([f.layout, f.mapping, classes]);
+    // exact types, not classes: the SQL differs e.g. for BIGINT vs DOUBLE epochs
+    const key = JSON.stringify([f.layout, f.mapping, f.types]);
     const g = byKey.get(key);
     if (g) g.files.push(f.file);
     else byKey.set(key, { files: [f.file], mapping: f.mapping, types: { ...f.types }, layout: f.layout });
@@ -539,8 +538,10 @@ async function buildDataset(
       const limit = Math.max(0, Math.floor(n));
       return serial(async () => {
         assertOpen();
+        const ids = ['visitor_id', 'session_id', 'item_id', 'transaction_id'];
         const rows = await db.all<Record<string, unknown>>(
-          `SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, * EXCLUDE (ts) FROM events LIMIT ${limit}`,
+          `SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, ${ids.map((c) => `CAST(${c} AS VARCHAR) AS ${c}`).join(', ')}, ` +
+            `* EXCLUDE (ts, ${ids.join(', ')}) FROM events LIMIT ${limit}`,
         );
         return rows as PreviewRow[];
       });
