@@ -358,3 +358,31 @@ describe('IPC router', () => {
     expect(handlers.size).toBe(0);
   });
 });
+
+// ------------------------------------------------------------------------------------------- packaging
+
+describe('electron-builder.yml', () => {
+  it('is valid for electron-builder, builds the four installers and unpacks native DuckDB from the asar', async () => {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const yaml = require('js-yaml') as { load(text: string): unknown };
+    const Ajv = require('ajv') as new (o: object) => { validate(s: unknown, d: unknown): boolean; errors: unknown };
+    const schema = JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8'));
+    const config = yaml.load(readFileSync(new URL('../../electron-builder.yml', import.meta.url), 'utf8')) as {
+      linux: { target: string[] };
+      mac: { target: string[] };
+      win: { target: string[] };
+      asarUnpack: string[];
+      files: string[];
+      extraMetadata: { main: string };
+    };
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    expect(ajv.validate(schema, config), JSON.stringify(ajv.errors)).toBe(true);
+    expect(config.linux.target).toEqual(['AppImage', 'deb']);
+    expect(config.mac.target).toEqual(['dmg']);
+    expect(config.win.target).toEqual(['nsis']);
+    expect(config.asarUnpack.some((p) => p.includes('@duckdb/node-bindings'))).toBe(true);
+    expect(config.files).toContain('dist/renderer/**/*');
+    expect(config.extraMetadata.main).toBe('dist/electron/main.js');
+  });
+});
