@@ -369,3 +369,52 @@ describe('cancellation', () => {
     expect(web.host.openDatasets().length).toBe(before);
   });
 });
+
+describe('npm start without the Electron binary', () => {
+  it('says so in one line, serves the web host instead and prints its URL, without hanging', async () => {
+    const { spawn, spawnSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const root = path.resolve(import.meta.dirname, '..', '..');
+    if (!existsSync(path.join(root, 'dist', 'cli', 'commands', 'serve.js'))) {
+      // compile the node side (tsc emits even when another part has type errors; the file is what matters)
+      spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.node.json'], { cwd: root });
+    }
+    expect(existsSync(path.join(root, 'dist', 'cli', 'commands', 'serve.js'))).toBe(true);
+    const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs')], {
+      cwd: root,
+      env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: path.join(tmp, 'no-electron-here'), FUNNELSCOPE_HOME: path.join(tmp, 'start-home') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const lines: string[] = [];
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no URL within 20 s; output: ${lines.join('\n')}`)), 20_000);
+        let buffer = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString();
+          const parts = buffer.split('\n');
+          buffer = parts.pop()!;
+          lines.push(...parts);
+          const m = lines.join('\n').match(/running at (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`start.mjs exited with ${code}; output: ${lines.join('\n')}`)));
+      });
+      expect(lines[0]).toMatch(/^Electron is not available \(.*binary.*\); serving the app in your browser instead\.$/);
+      expect(lines.filter((l) => /Electron/.test(l))).toHaveLength(1);
+      const res = await fetch(url);
+      expect([200, 503]).toContain(res.status); // 503 = UI not built yet, with a message saying so
+      const info = await fetch(new URL('/api/invoke/hostInfo', url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-funnelscope-token': new URL(url).searchParams.get('token')! },
+        body: JSON.stringify({ requestId: 'start-1', request: {} }),
+      });
+      expect(((await info.json()) as { data: { initial: unknown } }).data.initial).toEqual({ kind: 'sample' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
