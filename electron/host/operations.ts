@@ -10,8 +10,11 @@
  * - turn service progress callbacks into ProgressEvents (files, rows, rows/s, ETA) and cancel by requestId;
  * - never throw to the transport: every call resolves to HostResult {ok, data} | {ok:false, error{code,message}}.
  */
+import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
   HOST_CONTRACT_VERSION,
   HostError,
@@ -63,25 +66,48 @@ export interface HostServices {
   ): Promise<string | { folder: string }>;
 }
 
+type SampleProgress = { daysDone: number; days: number; events: number };
+
+/**
+ * Run ensureSample in a worker thread when running built (dist/…/sample-worker.js exists); from sources (tests
+ * through tsx/vitest) it runs in-process.
+ */
+async function ensureSampleOffThread(userDataDir: string, onProgress: (p: SampleProgress) => void): Promise<string> {
+  const workerUrl = new URL('./sample-worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.js') || !existsSync(fileURLToPath(workerUrl))) {
+    const sample = await import('../services/sample.js');
+    return (await sample.ensureSample(userDataDir, { onProgress })).dir;
+  }
+  return new Promise<string>((resolve, reject) => {
+    const worker = new Worker(workerUrl, { workerData: { userDataDir } });
+    worker.on('message', (m: { type: string; progress?: SampleProgress; dir?: string; message?: string }) => {
+      if (m.type === 'progress' && m.progress) onProgress(m.progress);
+      else if (m.type === 'done' && m.dir) resolve(m.dir);
+      else if (m.type === 'error') reject(new Error(`could not generate the sample: ${m.message}`));
+    });
+    worker.on('error', (err) => reject(new Error(`could not generate the sample: ${err.message}`)));
+    worker.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`could not generate the sample: worker exited with code ${code}`));
+    });
+  });
+}
+
 /** The real services: native DuckDB dataset scanning and the embedded sample generator. */
 export async function defaultServices(): Promise<HostServices> {
-  const [dataset, sample] = await Promise.all([import('../services/dataset.js'), import('../services/sample.js')]);
+  const dataset = await import('../services/dataset.js');
   return {
     openDataset: (folder, opts) => dataset.openDataset(folder, opts),
     ensureSample: async (dir, opts) => {
       const started = Date.now();
-      const r = await sample.ensureSample(dir, {
-        onProgress: ({ daysDone, days, events }) => {
-          const elapsed = (Date.now() - started) / 1000;
-          opts?.onProgress?.({
-            phase: 'generating sample',
-            rowsDone: events,
-            etaSeconds: daysDone > 0 ? (elapsed * (days - daysDone)) / daysDone : null,
-            message: `Generating the sample (first run only): day ${daysDone}/${days}`,
-          });
-        },
+      return ensureSampleOffThread(dir, ({ daysDone, days, events }) => {
+        const elapsed = (Date.now() - started) / 1000;
+        opts?.onProgress?.({
+          phase: 'generating sample',
+          rowsDone: events,
+          etaSeconds: daysDone > 0 ? (elapsed * (days - daysDone)) / daysDone : null,
+          message: `Generating the sample (first run only): day ${daysDone}/${days}`,
+        });
       });
-      return r.dir;
     },
   };
 }
