@@ -437,6 +437,26 @@ export interface ReplayOptions {
 }
 
 /**
+ * How a segment relates to an incident segment: the same segment, one that contains it (a parent such as
+ * device=mobile, or all traffic), one inside it, one that overlaps it with at least `overlapShare` of its
+ * views being incident views (`incidentShare`, a number or a function computing it lazily), or unrelated
+ * (disjoint, or overlapping only marginally).
+ */
+export function segmentRelation(
+  incident: Segment,
+  seg: Segment,
+  incidentShare: number | (() => number),
+  overlapShare = 0.05,
+): Relation {
+  if (segmentKey(seg) === segmentKey(incident)) return 'incident';
+  if (segmentContains(seg, incident)) return 'contains';
+  if (segmentContains(incident, seg)) return 'inside';
+  if (!segmentsOverlap(seg, incident)) return 'unrelated';
+  const share = typeof incidentShare === 'function' ? incidentShare() : incidentShare;
+  return share >= overlapShare ? 'overlap' : 'unrelated';
+}
+
+/**
  * Incident replay: for each detector setting, how many days after `incident.start` the incident segment first
  * went CRITICAL, and how many CRITICAL periods were raised elsewhere. "Elsewhere" = segments unrelated to the
  * incident: disjoint from it, or overlapping it with less than `overlapShare` of their traffic. Segments that
@@ -491,14 +511,8 @@ export function incidentReplay(
     }
     return v;
   };
-  const relationOf = (seg: Segment): Relation => {
-    const key = segmentKey(seg);
-    if (key === incKey) return 'incident';
-    if (segmentContains(seg, incident.segment)) return 'contains';
-    if (segmentContains(incident.segment, seg)) return 'inside';
-    if (segmentsOverlap(seg, incident.segment) && shareOf(seg) >= overlapShare) return 'overlap';
-    return 'unrelated';
-  };
+  const relationOf = (seg: Segment): Relation =>
+    segmentRelation(incident.segment, seg, () => shareOf(seg), overlapShare);
 
   return settingsList.map((settings, n) => {
     const res = scan(cube, {

@@ -108,13 +108,14 @@ export function parseSegment(text: string, knownDimensions?: readonly string[]):
     }
     if (name === '') throw new Error(`invalid segment "${text}": empty dimension name in "${part}"`);
     if (value === '') throw new Error(`invalid segment "${text}": empty value for "${name}"`);
-    if (name in out) throw new Error(`invalid segment "${text}": dimension "${name}" given twice`);
+    if (Object.hasOwn(out, name))
+      throw new Error(`invalid segment "${text}": dimension "${name}" given twice`);
     if (knownDimensions && !knownDimensions.includes(name)) {
       throw new Error(
         `invalid segment "${text}": unknown dimension "${name}" (known: ${knownDimensions.join(', ') || 'none'})`,
       );
     }
-    out[name] = value;
+    Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -126,13 +127,13 @@ export function segmentLevel(segment: Segment): number {
 
 /** True when every row of `inner` is also in `outer` (outer's conditions are a subset of inner's). Equal segments contain each other. */
 export function segmentContains(outer: Segment, inner: Segment): boolean {
-  for (const k in outer) if (inner[k] !== outer[k]) return false;
+  for (const k in outer) if (!Object.hasOwn(inner, k) || inner[k] !== outer[k]) return false;
   return true;
 }
 
 /** True when a and b can share rows (no dimension where both fix different values). */
 export function segmentsOverlap(a: Segment, b: Segment): boolean {
-  for (const k in a) if (k in b && b[k] !== a[k]) return false;
+  for (const k in a) if (Object.hasOwn(b, k) && b[k] !== a[k]) return false;
   return true;
 }
 
