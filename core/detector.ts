@@ -264,6 +264,8 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
   const used = new Int32Array(H);
   const keep = new Uint8Array(H);
   const zs = new Float64Array(H);
+  const zraw = new Float64Array(H);
+  let cPrev = 0; // the segment's dispersion at its previous verdict (0 = none yet)
   let runDrop = 0;
   let runSpike = 0;
   let sumDrop = 0;
@@ -351,52 +353,55 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
         }
       }
       level = eL > 0 ? kL / eL : 0;
-      // dispersion multiplier c (quasi-likelihood): Var[k/n] = c·(p(1−p)/n + φ₀²p²), c from the MAD of the
-      // standardized residuals of the history days, shrunk towards the prior and never below 1
-      // pass 0: c from the MAD of the standardized residuals (robust, only used to find outlying days);
-      // pass 1: c from their second moment over the days kept (efficient, and it keeps heavy-ish tails such
-      // as natural one-day dips in the scale instead of pretending they do not happen)
+      // dispersion multiplier c (quasi-likelihood): Var[k/n] = c·(p(1−p)/n + φ₀²p²), shrunk towards the prior
+      // and never below 1.
+      // pass 0 only finds outlying history days (|z| > outlierSigma·√c): with the segment's c of the previous
+      // verdict when there is one, else with c from the MAD of the standardized residuals (robust);
+      // pass 1 estimates c from the second moment of the residuals of the days kept (efficient, and it keeps
+      // heavy-ish tails such as natural one-day dips in the scale instead of pretending they do not happen).
+      const usePrev = pass === 0 && cPrev > 0;
+      const lim0 = usePrev ? P.outlierSigma * Math.sqrt(cPrev) : 0;
       let mz = 0;
       let s1 = 0;
       let s2 = 0;
+      let outliers = 0;
       for (let t = 0; t < m; t++) {
         if (pass === 1 && !keep[t]) continue;
         const k = used[t];
         const e = level * fW[wdOf[k]];
-        if (!(e > 0)) continue;
+        if (!(e > 0)) {
+          zraw[t] = 0;
+          continue;
+        }
         const sd0 = Math.sqrt((e * (1 - e)) / g.views[k] + phi02 * e * e);
         const zt = (g.purchases[k] / g.views[k] - e) / sd0;
+        if (usePrev && Math.abs(zt) > lim0) {
+          keep[t] = 0;
+          outliers++;
+        }
+        zraw[t] = zt;
         zs[mz++] = zt;
         s1 += zt;
         s2 += zt * zt;
       }
-      if (mz >= 3) {
-        let cHat: number;
-        if (pass === 0) {
-          const medZ = medianInPlace(zs, mz);
-          for (let t = 0; t < mz; t++) zs[t] = Math.abs(zs[t] - medZ);
-          const madZ = MAD_TO_SIGMA * medianInPlace(zs, mz);
-          cHat = madZ * madZ;
-        } else {
-          // in-sample residuals: divide by the residual degrees of freedom (level + 7 weekday factors)
-          cHat = (s2 - (s1 * s1) / mz) / Math.max(mz - 8, mz / 2);
-        }
-        c = Math.max(1, (mz * cHat + P.dispersionPriorDays * P.dispersionPrior) / (mz + P.dispersionPriorDays));
+      if (pass === 0 && usePrev && outliers === 0) {
+        // nothing to leave out: the fit of pass 0 is final, take c from its residuals
+        if (mz >= 3) c = dispersionFromMoments(s1, s2, mz);
+        break;
       }
       if (pass === 0) {
-        // mark outlying history days and refit without them
-        const lim = P.outlierSigma * Math.sqrt(c);
-        for (let t = 0; t < m; t++) {
-          const k = used[t];
-          const e = level * fW[wdOf[k]];
-          if (!(e > 0)) continue;
-          const sd0 = Math.sqrt((e * (1 - e)) / g.views[k] + phi02 * e * e);
-          if (Math.abs(g.purchases[k] / g.views[k] - e) / sd0 > lim) {
-            keep[t] = 0;
-          }
-        }
+        if (usePrev || mz < 3) continue;
+        const medZ = medianInPlace(zs, mz);
+        for (let t = 0; t < mz; t++) zs[t] = Math.abs(zs[t] - medZ);
+        const madZ = MAD_TO_SIGMA * medianInPlace(zs, mz);
+        const c0 = Math.max(1, (mz * madZ * madZ + P.dispersionPriorDays * P.dispersionPrior) / (mz + P.dispersionPriorDays));
+        const lim = P.outlierSigma * Math.sqrt(c0);
+        for (let t = 0; t < m; t++) if (Math.abs(zraw[t]) > lim) keep[t] = 0;
+      } else if (mz >= 3) {
+        c = dispersionFromMoments(s1, s2, mz);
       }
     }
+    cPrev = c;
     const wd = wdOf[i];
     const pHat = level * fW[wd];
     // ---- the day's rate against p̂: between-day + binomial on n (scaled by c) + the error of p̂ itself
@@ -468,6 +473,17 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
     }
   }
   return v;
+}
+
+/**
+ * Dispersion multiplier from the first two moments of the standardized in-sample residuals of mz history days:
+ * variance over the residual degrees of freedom (level + 7 weekday factors were fitted), shrunk towards the
+ * prior by `dispersionPriorDays` pseudo-days, never below 1 (never tighter than binomial + φ₀).
+ */
+function dispersionFromMoments(s1: number, s2: number, mz: number): number {
+  const P = ROBUST_PARAMS;
+  const cHat = (s2 - (s1 * s1) / mz) / Math.max(mz - 8, mz / 2);
+  return Math.max(1, (mz * cHat + P.dispersionPriorDays * P.dispersionPrior) / (mz + P.dispersionPriorDays));
 }
 
 /**

@@ -115,19 +115,39 @@ export function normalCdf(z: number): number {
 
 const MS_PER_DAY = 86_400_000;
 
-/** 'YYYY-MM-DD' → days since 1970-01-01 (UTC). Throws on a malformed date. */
-export function dayNumber(date: string): number {
-  if (date.length !== 10 || date[4] !== '-' || date[7] !== '-') throw new Error(`bad date '${date}' (want YYYY-MM-DD)`);
-  const y = +date.slice(0, 4);
-  const m = +date.slice(5, 7);
-  const d = +date.slice(8, 10);
-  if (!Number.isInteger(y) || !Number.isInteger(m) || !Number.isInteger(d) || m < 1 || m > 12 || d < 1 || d > 31) {
-    throw new Error(`bad date '${date}' (want YYYY-MM-DD)`);
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function digits(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
   }
-  const ms = Date.UTC(y, m - 1, d);
-  const back = new Date(ms);
-  if (back.getUTCDate() !== d) throw new Error(`bad date '${date}' (no such day)`);
-  return Math.round(ms / MS_PER_DAY);
+  return v;
+}
+
+/**
+ * 'YYYY-MM-DD' → days since 1970-01-01 (UTC). Throws on a malformed or impossible date.
+ * Integer arithmetic (days-from-civil, H. Hinnant, http://howardhinnant.github.io/date_algorithms.html),
+ * no Date objects: the detector converts every row's date.
+ */
+export function dayNumber(date: string): number {
+  if (typeof date !== 'string' || date.length !== 10 || date[4] !== '-' || date[7] !== '-') {
+    throw new Error(`bad date '${String(date)}' (want YYYY-MM-DD)`);
+  }
+  const y = digits(date, 0, 4);
+  const m = digits(date, 5, 7);
+  const d = digits(date, 8, 10);
+  if (y < 0 || m < 1 || m > 12 || d < 1 || d > 31) throw new Error(`bad date '${date}' (want YYYY-MM-DD)`);
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  if (d > (m === 2 && leap ? 29 : DAYS_IN_MONTH[m - 1])) throw new Error(`bad date '${date}' (no such day)`);
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
 }
 
 const DATE_CACHE = new Map<number, string>();
