@@ -1,0 +1,466 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Cube, CubeRow, ScanSegmentResult, Segment } from '../../core/types.js';
+import { detectSeries, settingsFor } from '../../core/detector.js';
+import {
+  ScanCancelledError,
+  compareScans,
+  incidentReplay,
+  scan,
+  scanAlerts,
+  segmentRelation,
+  type ScanResult,
+  type ScanRow,
+} from '../../core/scan.js';
+import {
+  addDays,
+  aggregateSeries,
+  buildSegmentIndex,
+  daysBetween,
+  enumerateSegments,
+  segmentContains,
+  segmentKey,
+  segmentsOverlap,
+} from '../../core/segments.js';
+
+// ------------------------------------------------------------------ fixtures
+
+const CSV = fileURLToPath(new URL('../../../shared/data/retailrocket_daily_by_combo.csv', import.meta.url));
+const CULPRIT = { device: 'mobile', os: 'ios', browser: 'safari' };
+const DIMS = ['device', 'os', 'browser'];
+
+function csvCube(): Cube {
+  const lines = readFileSync(CSV, 'utf8').trim().split(/\r?\n/);
+  const head = lines[0].split(',');
+  const col = (n: string) => head.indexOf(n);
+  const rows: CubeRow[] = lines.slice(1).map((l) => {
+    const f = l.split(',');
+    return {
+      date: f[col('date')],
+      dims: { device: f[col('device')], os: f[col('os')], browser: f[col('browser')] },
+      views: Number(f[col('views')]),
+      carts: Number(f[col('addtocarts')]),
+      purchases: Number(f[col('transactions')]),
+      revenue: 0,
+    };
+  });
+  return { dimensions: DIMS, grain: 'day', rows };
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const COMBOS: [string, string, string, number][] = [
+  ['desktop', 'windows', 'chrome', 6000],
+  ['desktop', 'windows', 'edge', 3000],
+  ['desktop', 'macos', 'safari', 2500],
+  ['mobile', 'ios', 'safari', 5000],
+  ['mobile', 'ios', 'chrome', 1500],
+  ['mobile', 'android', 'chrome', 5000],
+  ['tablet', 'ios', 'safari', 150],
+];
+const START = '2015-05-01';
+
+interface Planted {
+  segment: Segment;
+  /** day offsets from START, inclusive */
+  from: number;
+  to: number;
+  /** conversion multiplier */
+  factor: number;
+}
+
+/** 90 days from 2015-05-01; 1.2 % conversion with a weekly pattern and noise; AOV 30; planted incidents. */
+function plantedCube(incidents: Planted[], seed = 3): Cube {
+  const rnd = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const rows: CubeRow[] = [];
+  for (let d = 0; d < 90; d++) {
+    const date = addDays(START, d);
+    const weekly = 1 + 0.2 * Math.sin((2 * Math.PI * d) / 7);
+    for (const [device, os, browser, base] of COMBOS) {
+      const dims = { device, os, browser };
+      let f = 1;
+      for (const inc of incidents)
+        if (d >= inc.from && d <= inc.to && segmentContains(inc.segment, dims)) f *= inc.factor;
+      const views = Math.round(base * weekly * (1 + 0.05 * gauss()));
+      const p = 0.012 * (1 + 0.04 * gauss()) * f;
+      const purchases = Math.max(0, Math.round(views * p + Math.sqrt(views * p) * gauss()));
+      const carts = Math.max(purchases, Math.round(views * 0.04));
+      rows.push({ date, dims, views, carts, purchases, revenue: purchases * 30 });
+    }
+  }
+  return { dimensions: DIMS, grain: 'day', rows };
+}
+
+const MAIN: Planted = { segment: CULPRIT, from: 76, to: 89, factor: 0.25 };
+const OTHER: Planted = {
+  segment: { device: 'desktop', os: 'windows', browser: 'edge' },
+  from: 45,
+  to: 52,
+  factor: 0.2,
+};
+
+const find = (res: ScanResult, seg: Segment) => res.segments.find((r) => r.key === segmentKey(seg));
+
+// ------------------------------------------------------------------ scan
+
+describe.skipIf(!existsSync(CSV) && process.env.CI !== 'true')(
+  'scan on the real Retail Rocket daily combos',
+  () => {
+    const cube = csvCube();
+    const robust = scan(cube, { dimensions: DIMS, settings: settingsFor('robust') });
+
+    it('lists all traffic and every combination at every level', () => {
+      const expected = enumerateSegments(cube, DIMS, 1, 3).map(segmentKey).concat(['']);
+      expect(robust.segments.map((r) => r.key).sort()).toEqual(expected.sort());
+      const level3 = robust.segments.filter((r) => r.level === 3);
+      const combos = new Set(cube.rows.map((r) => segmentKey(r.dims as Segment)));
+      expect(level3.map((r) => r.key).sort()).toEqual([...combos].sort());
+      expect(robust.range).toEqual({ from: '2015-05-03', to: '2015-09-18' });
+    });
+
+    it('finds mobile × ios × safari CRITICAL after the injected bug (robust: by 2015-09-06)', () => {
+      const row = find(robust, CULPRIT)!;
+      expect(row.criticalPeriods.length).toBeGreaterThan(0);
+      expect(row.firstCritical! >= '2015-09-01' && row.firstCritical! <= '2015-09-06').toBe(true);
+      expect(row.purchasesLost).toBeGreaterThan(100);
+      expect(row.worstSigma!).toBeLessThan(-3);
+      // sorted: every segment with a critical period comes before every segment without
+      const firstQuiet = robust.segments.findIndex((r) => r.criticalPeriods.length === 0);
+      expect(robust.segments.slice(firstQuiet).every((r) => r.criticalPeriods.length === 0)).toBe(true);
+      expect(robust.segments.indexOf(row)).toBeLessThan(firstQuiet);
+    });
+
+    it('seed profile: critical periods of mobile/ios/safari are the reference ones (README of shared/data)', () => {
+      const seed = scan(cube, { dimensions: DIMS, settings: settingsFor('seed'), minLevel: 3 });
+      const row = find(seed, CULPRIT)!;
+      // expected_static_analysis_5_combos.csv: critical periods 2015-09-01→09-12 and 09-16→09-18
+      expect(row.criticalPeriods).toEqual([
+        { start: '2015-09-01', end: '2015-09-12', days: 12 },
+        { start: '2015-09-16', end: '2015-09-18', days: 3 },
+      ]);
+      expect(row.firstCritical).toBe('2015-09-03'); // the alert fires on the 3rd anomalous day
+    });
+
+    it('each row agrees with running the detector on the row-filtered series', () => {
+      const settings = settingsFor('robust');
+      for (const seg of [CULPRIT, { device: 'desktop' }, { os: 'ios', browser: 'safari' }, {}]) {
+        const row = find(robust, seg)!;
+        const results = detectSeries(aggregateSeries(cube, seg), settings, seg, robust.range);
+        const checked = results.filter((r) => r.status !== 'NO_DATA' && r.status !== 'INSUFFICIENT_DATA');
+        expect(row.daysChecked).toBe(checked.length);
+        expect(row.anomalousDays).toBe(
+          results.filter((r) => r.status === 'ANOMALY' || r.status === 'CRITICAL').length,
+        );
+        expect(row.firstCritical).toBe(results.find((r) => r.status === 'CRITICAL')?.date ?? null);
+        const devs = checked.map((r) => r.deviationSigma).filter((x): x is number => x !== null);
+        expect(row.worstSigma).toBe(devs.length ? Math.min(...devs) : null);
+      }
+    });
+
+    it('the heatmap codes match the rows', () => {
+      const d = robust.daily!;
+      expect(d.dates[0]).toBe(robust.range.from);
+      expect(d.dates).toHaveLength(daysBetween(robust.range.from, robust.range.to) + 1);
+      expect(d.codes).toHaveLength(robust.segments.length);
+      robust.segments.forEach((row, i) => {
+        const code = d.codes[i];
+        expect(code).toHaveLength(d.dates.length);
+        expect([...code].filter((c) => 'asCS'.includes(c)).length).toBe(row.anomalousDays);
+        expect([...code].filter((c) => 'oasCS'.includes(c)).length).toBe(row.daysChecked);
+        const firstC = [...code].findIndex((c) => c === 'C' || c === 'S');
+        expect(firstC < 0 ? null : d.dates[firstC]).toBe(row.firstCritical);
+      });
+      // July 2015 is absent from the data
+      const july = d.dates.indexOf('2015-07-10');
+      expect(d.codes[0][july]).toBe('n');
+    });
+  },
+);
+
+describe('scan options', () => {
+  const cube = plantedCube([MAIN]);
+  const settings = settingsFor('robust');
+
+  it('levels select the combination depth; all traffic is a row unless switched off', () => {
+    const res = scan(cube, { dimensions: DIMS, settings, minLevel: 2, maxLevel: 2 });
+    const levels = new Set(res.segments.map((r) => r.level));
+    expect([...levels].sort()).toEqual([0, 2]);
+    expect(res.segments.filter((r) => r.level === 2)).toHaveLength(
+      enumerateSegments(cube, DIMS, 2, 2).length,
+    );
+    const noAll = scan(cube, { dimensions: ['device'], settings, includeAllTraffic: false });
+    expect(noAll.segments.map((r) => r.segment)).not.toContainEqual({});
+    expect(noAll.segments).toHaveLength(3);
+    expect(() => scan(cube, { dimensions: ['colour'], settings })).toThrow(/unknown dimension "colour"/);
+  });
+
+  it('min views per day and min total views filter segments by their volume in the range', () => {
+    const range = { from: '2015-06-01', to: '2015-07-29' };
+    const days = daysBetween(range.from, range.to) + 1;
+    const volume = new Map<string, number>();
+    for (const seg of enumerateSegments(cube, DIMS, 1, 3)) {
+      const v = aggregateSeries(cube, seg)
+        .filter((d) => d.date >= range.from && d.date <= range.to)
+        .reduce((s, d) => s + d.views, 0);
+      volume.set(segmentKey(seg), v);
+    }
+    const res = scan(cube, { dimensions: DIMS, settings, range, minViewsPerDay: 2000, daily: false });
+    const expected = [...volume].filter(([, v]) => v / days >= 2000).map(([k]) => k);
+    expect(
+      res.segments
+        .map((r) => r.key)
+        .filter((k) => k !== '')
+        .sort(),
+    ).toEqual(expected.sort());
+    expect(res.skipped).toBe(volume.size - expected.length);
+    for (const r of res.segments)
+      expect(r.avgViewsPerDay).toBeCloseTo(r.key === '' ? r.avgViewsPerDay : volume.get(r.key)! / days, 8);
+    expect(res.segments.find((r) => r.key === '')).toBeDefined(); // all traffic is never filtered
+    const byTotal = scan(cube, {
+      dimensions: DIMS,
+      settings,
+      range,
+      minTotalViews: 150 * days,
+      daily: false,
+    });
+    expect(byTotal.segments.some((r) => r.key === segmentKey({ device: 'tablet' }))).toBe(false);
+    expect(byTotal.segments.some((r) => r.key === segmentKey({ device: 'mobile' }))).toBe(true);
+  });
+
+  it('a range limits the reported days but the history before it is still the baseline', () => {
+    const range = { from: '2015-07-10', to: '2015-07-29' };
+    const res = scan(cube, { dimensions: DIMS, settings, range });
+    expect(res.range).toEqual(range);
+    expect(res.daily!.dates).toHaveLength(20);
+    const row = find(res, CULPRIT)!;
+    expect(row.daysChecked).toBe(20); // history from May is used, so every day gets a verdict
+    expect(row.firstCritical! >= addDays(START, MAIN.from)).toBe(true);
+    expect(() =>
+      scan(cube, { dimensions: DIMS, settings, range: { from: '2015-07-10', to: '2015-07-01' } }),
+    ).toThrow(/ends before it starts/);
+  });
+
+  it('the planted culprit is critical within 3 days, unrelated segments are not', () => {
+    const res = scan(cube, { dimensions: DIMS, settings });
+    const row = find(res, CULPRIT)!;
+    const start = addDays(START, MAIN.from);
+    expect(row.firstCritical).not.toBeNull();
+    expect(daysBetween(start, row.firstCritical!)).toBeLessThanOrEqual(3);
+    expect(res.segments[0].criticalPeriods.length).toBeGreaterThan(0);
+    for (const r of res.segments) {
+      if (!segmentsOverlap(r.segment, CULPRIT)) expect(r.criticalPeriods, r.label).toEqual([]);
+    }
+    expect(row.revenueLost).toBeCloseTo(row.purchasesLost * 30, 6);
+  });
+
+  it('directions: spikes are reported only when asked for', () => {
+    const spiky = plantedCube([
+      { segment: { device: 'mobile', os: 'android' }, from: 70, to: 89, factor: 2.5 },
+    ]);
+    const seg = { device: 'mobile', os: 'android', browser: 'chrome' };
+    const drops = scan(spiky, { dimensions: DIMS, settings, minLevel: 3 });
+    expect(find(drops, seg)!.criticalPeriods).toEqual([]);
+    const both = scan(spiky, { dimensions: DIMS, settings, minLevel: 3, directions: ['drop', 'spike'] });
+    const row = find(both, seg)!;
+    expect(both.settings.directions).toEqual(['drop', 'spike']);
+    expect(row.anomalousDays).toBeGreaterThan(0);
+    const code = both.daily!.codes[both.segments.indexOf(row)];
+    expect(code).toMatch(/[sS]/);
+    expect(code).not.toMatch(/[aC]/);
+  });
+
+  it('reports progress and stops when cancelled', () => {
+    const calls: [number, number][] = [];
+    const res = scan(cube, {
+      dimensions: DIMS,
+      settings,
+      checkEvery: 5,
+      onProgress: (d, t) => calls.push([d, t]),
+    });
+    const total = res.segments.length;
+    expect(calls[calls.length - 1]).toEqual([total, total]);
+    expect(calls.length).toBe(Math.ceil(total / 5));
+    for (let i = 1; i < calls.length; i++) expect(calls[i][0]).toBeGreaterThan(calls[i - 1][0]);
+
+    const signal = { aborted: false };
+    let seen = 0;
+    expect(() =>
+      scan(cube, {
+        dimensions: DIMS,
+        settings,
+        checkEvery: 5,
+        signal,
+        onProgress: (d) => {
+          seen = d;
+          if (d >= 10) signal.aborted = true;
+        },
+      }),
+    ).toThrow(ScanCancelledError);
+    expect(seen).toBe(10);
+    expect(() => scan(cube, { dimensions: DIMS, settings, signal: { aborted: true } })).toThrow(
+      /scan cancelled/,
+    );
+  });
+
+  it('a prebuilt index gives the same result as building it', () => {
+    const index = buildSegmentIndex(cube, { dimensions: DIMS, includeAllTraffic: true });
+    const a = scan(cube, { dimensions: DIMS, settings });
+    const b = scan(cube, { dimensions: DIMS, settings, index });
+    expect(b).toEqual(a);
+  });
+});
+
+// ------------------------------------------------------------------ what-if
+
+function fakeScan(rows: [Segment, { start: string; end: string }[]][]): ScanResult {
+  return {
+    settings: settingsFor('seed'),
+    dimensions: DIMS,
+    range: { from: '2015-01-01', to: '2015-01-31' },
+    skipped: 0,
+    segments: rows.map(([segment, periods]) => {
+      const r: ScanSegmentResult = {
+        segment,
+        daysChecked: 31,
+        anomalousDays: 0,
+        criticalPeriods: periods.map((p) => ({ ...p, days: daysBetween(p.start, p.end) + 1 })),
+        firstCritical: periods[0]?.start ?? null,
+        worstSigma: null,
+        purchasesLost: 0,
+        revenueLost: 0,
+      };
+      return r as ScanRow; // like a result read back from JSON: no key/label
+    }),
+  };
+}
+
+describe('compareScans', () => {
+  it('matches alerts of the same segment with overlapping periods; the rest is only-A / only-B', () => {
+    const m = { device: 'mobile' };
+    const d = { device: 'desktop' };
+    const t = { device: 'tablet' };
+    const a = fakeScan([
+      [
+        m,
+        [
+          { start: '2015-01-05', end: '2015-01-07' },
+          { start: '2015-01-20', end: '2015-01-21' },
+        ],
+      ],
+      [d, [{ start: '2015-01-10', end: '2015-01-10' }]],
+      [t, [{ start: '2015-01-02', end: '2015-01-03' }]],
+    ]);
+    const b = fakeScan([
+      [m, [{ start: '2015-01-07', end: '2015-01-09' }]], // overlaps a's first mobile period on 01-07
+      [d, [{ start: '2015-01-11', end: '2015-01-12' }]], // adjacent, not overlapping
+    ]);
+    const c = compareScans(a, b);
+    expect(c.both.map((x) => [x.key, x.a.start, x.b.start])).toEqual([
+      ['device=mobile', '2015-01-05', '2015-01-07'],
+    ]);
+    expect(c.onlyA.map((x) => [x.key, x.start, x.scannedInOther])).toEqual([
+      ['device=mobile', '2015-01-20', true],
+      ['device=desktop', '2015-01-10', true],
+      ['device=tablet', '2015-01-02', false], // b did not scan tablet at all
+    ]);
+    expect(c.onlyB.map((x) => [x.key, x.start])).toEqual([['device=desktop', '2015-01-11']]);
+    const same = compareScans(a, a);
+    expect(same.onlyA).toEqual([]);
+    expect(same.onlyB).toEqual([]);
+    expect(same.both).toHaveLength(scanAlerts(a).length);
+  });
+
+  it('seed vs robust on a planted cube: the difference is consistent with both alert lists', () => {
+    const cube = plantedCube([MAIN, OTHER]);
+    const a = scan(cube, { dimensions: DIMS, settings: settingsFor('seed'), daily: false });
+    const b = scan(cube, { dimensions: DIMS, settings: settingsFor('robust'), daily: false });
+    const c = compareScans(a, b);
+    const alertsB = scanAlerts(b);
+    for (const x of c.onlyA) {
+      expect(alertsB.some((y) => y.key === x.key && y.start <= x.end && x.start <= y.end)).toBe(false);
+    }
+    const matchedA = new Set(c.both.map((x) => `${x.key}|${x.a.start}`));
+    expect(c.onlyA.length + matchedA.size).toBe(scanAlerts(a).length);
+  });
+});
+
+describe('segmentRelation', () => {
+  it('classifies by containment, then by the incident share of overlapping traffic', () => {
+    const inc = { device: 'mobile', os: 'ios' };
+    expect(segmentRelation(inc, { os: 'ios', device: 'mobile' }, 0)).toBe('incident');
+    expect(segmentRelation(inc, { device: 'mobile' }, 0)).toBe('contains');
+    expect(segmentRelation(inc, {}, 0)).toBe('contains');
+    expect(segmentRelation(inc, { device: 'mobile', os: 'ios', browser: 'safari' }, 0)).toBe('inside');
+    expect(segmentRelation(inc, { device: 'desktop' }, 1)).toBe('unrelated'); // disjoint whatever the share
+    expect(segmentRelation(inc, { browser: 'safari' }, 0.4)).toBe('overlap');
+    expect(segmentRelation(inc, { browser: 'safari' }, 0.01)).toBe('unrelated');
+    expect(segmentRelation(inc, { browser: 'safari' }, 0.01, 0.001)).toBe('overlap');
+  });
+});
+
+describe('incidentReplay', () => {
+  const cube = plantedCube([MAIN, OTHER]);
+  const start = addDays(START, MAIN.from);
+  const settingsList = [
+    settingsFor('robust'),
+    settingsFor('robust', { sigma: 4, streak: 4 }),
+    settingsFor('seed'),
+  ];
+  const out = incidentReplay(cube, { segment: CULPRIT, start }, settingsList);
+
+  it('gives one outcome per setting with the detection delay of the incident segment', () => {
+    expect(out).toHaveLength(3);
+    out.forEach((o, i) => {
+      expect(o.settings.sigma).toBe(settingsList[i].sigma);
+      const results = detectSeries(aggregateSeries(cube, CULPRIT), settingsList[i], CULPRIT, { from: start });
+      const first = results.find((r) => r.status === 'CRITICAL')?.date ?? null;
+      expect(o.firstCritical).toBe(first);
+      expect(o.delayDays).toBe(first === null ? null : daysBetween(start, first));
+    });
+    expect(out[0].delayDays).not.toBeNull();
+    expect(out[0].delayDays!).toBeLessThanOrEqual(3);
+  });
+
+  it('alerts in unrelated segments are false; parents of the incident segment are related', () => {
+    for (const o of out) {
+      for (const a of o.falseAlerts) expect(a.relation === 'unrelated' || a.end < start, a.label).toBe(true);
+      for (const a of o.relatedAlerts) {
+        expect(a.relation).not.toBe('unrelated');
+        expect(a.end >= start).toBe(true);
+      }
+      expect(o.falseCritical).toBe(o.falseAlerts.length);
+      expect(o.relatedCritical).toBe(o.relatedAlerts.length);
+    }
+    // the planted, unrelated edge incident is counted as a false alert by the robust profile
+    const edge = out[0].falseAlerts.filter((a) => segmentContains(a.segment, OTHER.segment));
+    expect(edge.length).toBeGreaterThan(0);
+    for (const a of edge) expect(a.relation).toBe('unrelated');
+    // parents of the culprit that went critical after the start are related, not false
+    const related = out[0].relatedAlerts.map((a) => a.key);
+    expect(related).toContain(segmentKey(CULPRIT));
+    for (const a of out[0].relatedAlerts) {
+      if (a.relation === 'contains') expect(segmentContains(a.segment, CULPRIT)).toBe(true);
+    }
+  });
+
+  it('a related segment alerting before the incident started counts as false', () => {
+    // replay as if the incident were the edge one's parent segment, starting after the edge incident ended
+    const o = incidentReplay(cube, { segment: { device: 'desktop' }, start: addDays(START, 60) }, [
+      settingsFor('robust'),
+    ])[0];
+    const early = o.falseAlerts.filter((a) => a.reason === 'before incident');
+    expect(early.length).toBeGreaterThan(0);
+    for (const a of early) expect(a.relation).not.toBe('unrelated');
+  });
+});
