@@ -58,7 +58,10 @@ const isoDay = z
 /** A column / dimension name as it appears in the data (letters, digits, _ ; what the SQL builders accept). */
 export const columnNameSchema = z
   .string({ error: 'must be a column name string' })
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a column name (letters, digits, _; not starting with a digit)');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
+    'must be a column name (letters, digits, _; not starting with a digit)',
+  );
 
 const folderSchema = z
   .string({ error: 'must be a string (an absolute folder path)' })
@@ -155,7 +158,10 @@ export const operations = {
       grain: z.enum(['day', 'hour'], { error: 'must be "day" or "hour"' }),
       from: isoDay.optional(),
       to: isoDay.optional(),
-    }).refine((r) => !r.from || !r.to || r.from <= r.to, { message: 'from must not be after to', path: ['from'] }),
+    }).refine((r) => !r.from || !r.to || r.from <= r.to, {
+      message: 'from must not be after to',
+      path: ['from'],
+    }),
     binary: true,
   },
   closeDataset: { request: strict({ datasetId: datasetIdSchema }), binary: false },
@@ -260,7 +266,8 @@ export function formatIssues(op: string, error: z.ZodError): string {
       .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
       .join('');
     let message = issue.message;
-    if (issue.code === 'unrecognized_keys') message = `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'unrecognized_keys')
+      message = `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     return path ? `${path}: ${message}` : message;
   });
   return `Invalid request for "${op}": ${parts.join('; ')}`;
@@ -271,7 +278,10 @@ export function parseRequest<K extends OperationName>(op: K, request: unknown): 
 export function parseRequest(op: string, request: unknown): unknown;
 export function parseRequest(op: string, request: unknown): unknown {
   if (!isOperationName(op)) {
-    throw new HostError('UNKNOWN_OPERATION', `Unknown operation "${String(op).slice(0, 80)}"; known: ${OPERATION_NAMES.join(', ')}`);
+    throw new HostError(
+      'UNKNOWN_OPERATION',
+      `Unknown operation "${String(op).slice(0, 80)}"; known: ${OPERATION_NAMES.join(', ')}`,
+    );
   }
   const schema = operations[op].request as z.ZodType;
   const result = schema.safeParse(request ?? {});

@@ -65,7 +65,8 @@ let host: Host | null = null;
 let settings: SettingsStore | null = null;
 
 function send(command: HostCommand): void {
-  if (win && !win.isDestroyed()) win.webContents.send('funnelscope:event', { type: 'command', payload: command });
+  if (win && !win.isDestroyed())
+    win.webContents.send('funnelscope:event', { type: 'command', payload: command });
 }
 
 /** A folder the user chose (dialog, drop, recent menu, second instance): allow it and tell the UI to open it. */
@@ -76,7 +77,10 @@ async function openChosen(candidate: string): Promise<void> {
     real = await realpath(path.resolve(candidate));
     const info = await stat(real);
     if (!info.isDirectory() && !/\.parquet$/i.test(real)) {
-      send({ command: 'showError', message: `"${candidate}" is not a folder; drop the folder that contains the Parquet files` });
+      send({
+        command: 'showError',
+        message: `"${candidate}" is not a folder; drop the folder that contains the Parquet files`,
+      });
       return;
     }
   } catch {
@@ -92,7 +96,10 @@ async function openChosen(candidate: string): Promise<void> {
 }
 
 async function chooseFolder(): Promise<string | null> {
-  const options = { title: 'Open a folder of clickstream Parquet files', properties: ['openDirectory' as const] };
+  const options = {
+    title: 'Open a folder of clickstream Parquet files',
+    properties: ['openDirectory' as const],
+  };
   const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
   if (result.canceled || !result.filePaths[0]) return null;
   return result.filePaths[0];
@@ -130,7 +137,11 @@ function buildMenu(): void {
             if (folder) await openChosen(folder);
           },
         },
-        { label: 'Open Sample', accelerator: 'CmdOrCtrl+Shift+O', click: () => send({ command: 'openSample' }) },
+        {
+          label: 'Open Sample',
+          accelerator: 'CmdOrCtrl+Shift+O',
+          click: () => send({ command: 'openSample' }),
+        },
         {
           label: 'Open Recent',
           submenu: recent.length
@@ -185,15 +196,22 @@ function registerAppProtocol(): void {
     if (!existsSync(file) && !path.extname(rel)) file = path.join(rendererDir, 'index.html'); // SPA routes
     try {
       const real = await realpath(file);
-      if (real !== rendererDir && !real.startsWith(rendererDir + path.sep)) return new Response('Forbidden', { status: 403 });
+      if (real !== rendererDir && !real.startsWith(rendererDir + path.sep))
+        return new Response('Forbidden', { status: 403 });
       const body = await readFile(real);
-      return new Response(body, { status: 200, headers: { 'Content-Type': mimeType(real), ...securityHeaders() } });
+      return new Response(body, {
+        status: 200,
+        headers: { 'Content-Type': mimeType(real), ...securityHeaders() },
+      });
     } catch {
       if (rel === 'index.html') {
-        return new Response(`The Funnelscope UI is not built (${rendererDir} is missing). Run: npm run build`, {
-          status: 503,
-          headers: { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders() },
-        });
+        return new Response(
+          `The Funnelscope UI is not built (${rendererDir} is missing). Run: npm run build`,
+          {
+            status: 503,
+            headers: { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders() },
+          },
+        );
       }
       return new Response('Not found', { status: 404 });
     }
@@ -220,7 +238,13 @@ function createWindow(): void {
   const save = () => {
     if (!win || win.isDestroyed() || win.isMinimized()) return;
     const b = win.getNormalBounds();
-    settings?.setWindowState({ x: b.x, y: b.y, width: b.width, height: b.height, maximized: win.isMaximized() });
+    settings?.setWindowState({
+      x: b.x,
+      y: b.y,
+      width: b.width,
+      height: b.height,
+      maximized: win.isMaximized(),
+    });
   };
   win.on('close', save);
   win.on('closed', () => {
@@ -296,7 +320,10 @@ if (!app.requestSingleInstanceLock()) {
     void host.close().finally(() => app.quit());
   });
   start().catch((err) => {
-    dialog.showErrorBox('Funnelscope could not start', err instanceof Error ? (err.stack ?? err.message) : String(err));
+    dialog.showErrorBox(
+      'Funnelscope could not start',
+      err instanceof Error ? (err.stack ?? err.message) : String(err),
+    );
     app.exit(1);
   });
 }

@@ -77,9 +77,16 @@ export interface Bounds {
 }
 
 /** BrowserWindow constructor options (structurally a BrowserWindowConstructorOptions). */
-export function createWindowOptions(opts: { preloadPath: string; bounds: Bounds; title?: string; dark?: boolean }) {
+export function createWindowOptions(opts: {
+  preloadPath: string;
+  bounds: Bounds;
+  title?: string;
+  dark?: boolean;
+}) {
   return {
-    ...(opts.bounds.x !== undefined && opts.bounds.y !== undefined ? { x: opts.bounds.x, y: opts.bounds.y } : {}),
+    ...(opts.bounds.x !== undefined && opts.bounds.y !== undefined
+      ? { x: opts.bounds.x, y: opts.bounds.y }
+      : {}),
     width: opts.bounds.width,
     height: opts.bounds.height,
     minWidth: 960,
@@ -180,7 +187,10 @@ export function mimeType(file: string): string {
  * with the executable and, unpackaged, the app path (`electron .` / `electron dist/electron/main.js`); Chromium
  * switches (`--foo`) are ignored.
  */
-export function parseLaunchArgs(argv: readonly string[], packaged: boolean): { folder: string | null; sample: boolean; dev: boolean } {
+export function parseLaunchArgs(
+  argv: readonly string[],
+  packaged: boolean,
+): { folder: string | null; sample: boolean; dev: boolean } {
   const args = argv.slice(1);
   const flags = args.filter((a) => a.startsWith('-'));
   const positional = args.filter((a) => !a.startsWith('-'));

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console */
 // `npm start` (after `npm run build`): open the desktop app on the embedded sample. When the Electron binary
 // cannot be had, say so in one line and serve the same UI from the local web host instead, printing its URL.
 //
@@ -22,7 +23,10 @@ export function findElectronBinary(base = root, env = process.env) {
   const pathFile = path.join(dir, 'path.txt');
   const override = env.ELECTRON_OVERRIDE_DIST_PATH;
   if (!existsSync(pathFile) && !override) {
-    return { reason: 'its binary was never downloaded: node_modules/electron/path.txt is missing, and it cannot be fetched offline' };
+    return {
+      reason:
+        'its binary was never downloaded: node_modules/electron/path.txt is missing, and it cannot be fetched offline',
+    };
   }
   const rel = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : 'electron';
   const exe = override ? path.join(override, rel) : path.join(dir, 'dist', rel);
@@ -62,7 +66,10 @@ async function main() {
   if ('reason' in found) return startWeb(found.reason);
   if (noDisplay()) return startWeb('no display: DISPLAY/WAYLAND_DISPLAY are not set');
   const appArgs = [root, ...(folderArg ? [path.resolve(folderArg)] : ['--sample'])];
-  const child = spawn(found.exe, appArgs, { stdio: 'inherit', env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined } });
+  const child = spawn(found.exe, appArgs, {
+    stdio: 'inherit',
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined },
+  });
   const startedAt = Date.now();
   child.on('error', (err) => void startWeb(`it could not be started: ${err.message}`));
   child.on('exit', (code, signal) => {

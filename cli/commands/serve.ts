@@ -29,7 +29,9 @@ export function defaultRendererDir(): string {
   if (process.env.FUNNELSCOPE_RENDERER_DIR) return path.resolve(process.env.FUNNELSCOPE_RENDERER_DIR);
   const here = path.dirname(fileURLToPath(import.meta.url));
   const built = here.split(path.sep).includes('dist');
-  return built ? path.resolve(here, '..', '..', 'renderer') : path.resolve(here, '..', '..', 'dist', 'renderer');
+  return built
+    ? path.resolve(here, '..', '..', 'renderer')
+    : path.resolve(here, '..', '..', 'dist', 'renderer');
 }
 
 export function parsePort(value: string): number {
@@ -77,15 +79,20 @@ export async function runServe(options: ServeOptions = {}): Promise<WebHost> {
     web = await startWebHost({ port: options.port, folder, staticDir });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new InputError(`port ${options.port} is already in use on 127.0.0.1; pick another with --port`);
+    if (e.code === 'EADDRINUSE')
+      throw new InputError(`port ${options.port} is already in use on 127.0.0.1; pick another with --port`);
     throw err;
   }
   print(`Funnelscope is running at ${web.url}`);
   print(`  data: ${folder ?? 'the embedded sample (generated on first use)'}`);
   if (!existsSync(path.join(staticDir, 'index.html'))) {
-    print(`  warning: the UI is not built (${staticDir} has no index.html) — run "npm run build"; the API still answers`);
+    print(
+      `  warning: the UI is not built (${staticDir} has no index.html) — run "npm run build"; the API still answers`,
+    );
   }
-  print('  only this machine can connect (127.0.0.1) and only with the token in the URL. Press Ctrl+C to stop.');
+  print(
+    '  only this machine can connect (127.0.0.1) and only with the token in the URL. Press Ctrl+C to stop.',
+  );
   if (options.open) openBrowser(web.url);
   return web;
 }
@@ -106,7 +113,9 @@ function untilSignal(): Promise<void> {
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('Serve the Funnelscope UI on http://127.0.0.1 (token-protected) for a browser; without FOLDER, the sample')
+    .description(
+      'Serve the Funnelscope UI on http://127.0.0.1 (token-protected) for a browser; without FOLDER, the sample',
+    )
     .argument('[folder]', 'folder of clickstream Parquet files (or one .parquet file)')
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', parsePort)
     .option('--open', 'open the URL in the default browser')

@@ -53,12 +53,19 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, host: Host, options: I
 
   const onInvoke = async (event: IpcMainInvokeEvent, message: unknown): Promise<HostResult<unknown>> => {
     if (!trusted(event)) {
-      return { ok: false, error: new HostError('UNAUTHORIZED', 'IPC from an untrusted frame was refused').toPayload() };
+      return {
+        ok: false,
+        error: new HostError('UNAUTHORIZED', 'IPC from an untrusted frame was refused').toPayload(),
+      };
     }
     const envelope = invokeEnvelopeSchema.safeParse(message);
     if (!envelope.success) {
-      const op = typeof (message as { op?: unknown })?.op === 'string' ? (message as { op: string }).op : 'invoke';
-      return { ok: false, error: new HostError('INVALID_REQUEST', formatIssues(op, envelope.error)).toPayload() };
+      const op =
+        typeof (message as { op?: unknown })?.op === 'string' ? (message as { op: string }).op : 'invoke';
+      return {
+        ok: false,
+        error: new HostError('INVALID_REQUEST', formatIssues(op, envelope.error)).toPayload(),
+      };
     }
     const { op, requestId, request } = envelope.data;
     return host.handle(op, requestId, request ?? {});
@@ -80,7 +87,9 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, host: Host, options: I
 }
 
 /** Event sink for createHost: forwards HostEvents to the current window (if any, and not destroyed). */
-export function ipcEmitter(target: () => Pick<WebContents, 'send' | 'isDestroyed'> | null): (event: HostEvent) => void {
+export function ipcEmitter(
+  target: () => Pick<WebContents, 'send' | 'isDestroyed'> | null,
+): (event: HostEvent) => void {
   return (event) => {
     const wc = target();
     if (wc && !wc.isDestroyed()) wc.send(IPC_CHANNELS.event, event);

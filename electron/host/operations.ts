@@ -72,7 +72,10 @@ type SampleProgress = { daysDone: number; days: number; events: number };
  * Run ensureSample in a worker thread when running built (dist/…/sample-worker.js exists); from sources (tests
  * through tsx/vitest) it runs in-process.
  */
-async function ensureSampleOffThread(userDataDir: string, onProgress: (p: SampleProgress) => void): Promise<string> {
+async function ensureSampleOffThread(
+  userDataDir: string,
+  onProgress: (p: SampleProgress) => void,
+): Promise<string> {
   const workerUrl = new URL('./sample-worker.js', import.meta.url);
   if (!import.meta.url.endsWith('.js') || !existsSync(fileURLToPath(workerUrl))) {
     const sample = await import('../services/sample.js');
@@ -208,7 +211,8 @@ function humanCount(n: number): string {
 /** Make a preview value JSON-safe (bigint, Date, bytes, DuckDB value objects). */
 export function jsonSafe(value: unknown): unknown {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
@@ -237,7 +241,12 @@ function normalizePreview(raw: unknown): PreviewResult {
   let columns: { name: string; type: string }[] = [];
   if (Array.isArray(r?.columns)) {
     columns = r.columns.map((c) =>
-      typeof c === 'string' ? { name: c, type: 'unknown' } : { name: String((c as { name: unknown }).name), type: String((c as { type?: unknown }).type ?? 'unknown') },
+      typeof c === 'string'
+        ? { name: c, type: 'unknown' }
+        : {
+            name: String((c as { name: unknown }).name),
+            type: String((c as { type?: unknown }).type ?? 'unknown'),
+          },
     );
   } else if (rows.length) {
     columns = Object.keys(rows[0]!).map((name) => ({ name, type: typeof rows[0]![name] }));
@@ -295,7 +304,10 @@ export function createHost(options: HostOptions): Host {
   async function checkFolder(input: string): Promise<string> {
     await ready;
     if (!path.isAbsolute(input)) {
-      throw new HostError('INVALID_REQUEST', `Invalid request: folder must be an absolute path, got "${input}"`);
+      throw new HostError(
+        'INVALID_REQUEST',
+        `Invalid request: folder must be an absolute path, got "${input}"`,
+      );
     }
     const resolved = path.resolve(input);
     if (!lexicallyAllowed(resolved)) {
@@ -309,7 +321,8 @@ export function createHost(options: HostOptions): Host {
       real = await realpath(resolved);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new HostError('FOLDER_NOT_FOUND', `Folder not found: ${resolved}`);
+      if (code === 'ENOENT' || code === 'ENOTDIR')
+        throw new HostError('FOLDER_NOT_FOUND', `Folder not found: ${resolved}`);
       throw new HostError('FOLDER_NOT_FOUND', `Cannot access ${resolved}: ${(err as Error).message}`);
     }
     if (!reallyAllowed(real)) {
@@ -321,14 +334,21 @@ export function createHost(options: HostOptions): Host {
     const info = await stat(real);
     // a folder, or a single Parquet file (the dataset service reads both)
     if (!info.isDirectory() && !(info.isFile() && /\.parquet$/i.test(real))) {
-      throw new HostError('NOT_A_FOLDER', `Not a folder: ${resolved} is a file; choose the folder that contains the Parquet files`);
+      throw new HostError(
+        'NOT_A_FOLDER',
+        `Not a folder: ${resolved} is a file; choose the folder that contains the Parquet files`,
+      );
     }
     return real;
   }
 
   function entry(id: string): OpenEntry {
     const e = datasets.get(id);
-    if (!e) throw new HostError('DATASET_NOT_FOUND', `Dataset ${id} is not open (it was closed or the host restarted); open the folder again`);
+    if (!e)
+      throw new HostError(
+        'DATASET_NOT_FOUND',
+        `Dataset ${id} is not open (it was closed or the host restarted); open the folder again`,
+      );
     e.lastUsed = Date.now();
     return e;
   }
@@ -360,7 +380,11 @@ export function createHost(options: HostOptions): Host {
       if (p.rowsDone !== undefined) rows = p.rowsDone;
       const elapsed = (now - started) / 1000;
       const rowsPerSecond =
-        p.rowsPerSecond != null ? Math.round(p.rowsPerSecond) : elapsed > 0.05 && rows > 0 ? Math.round(rows / elapsed) : null;
+        p.rowsPerSecond != null
+          ? Math.round(p.rowsPerSecond)
+          : elapsed > 0.05 && rows > 0
+            ? Math.round(rows / elapsed)
+            : null;
       let etaSeconds: number | null = p.etaSeconds ?? null;
       if (etaSeconds === null && filesTotal && files > 0 && files <= filesTotal && elapsed > 0) {
         etaSeconds = (elapsed * (filesTotal - files)) / files;
@@ -443,12 +467,17 @@ export function createHost(options: HostOptions): Host {
     return { datasetId, folder, sample, profile };
   }
 
-  async function sample(signal: AbortSignal, report: (p: ServiceProgress, force?: boolean) => void): Promise<string> {
+  async function sample(
+    signal: AbortSignal,
+    report: (p: ServiceProgress, force?: boolean) => void,
+  ): Promise<string> {
     if (sampleFolder) return sampleFolder;
     if (!samplePending) {
       report({ phase: 'preparing sample', filesDone: 0, rowsDone: 0 }, true);
       samplePending = services
-        .ensureSample(options.userDataDir, { onProgress: (p) => report({ phase: 'generating sample', ...p }) })
+        .ensureSample(options.userDataDir, {
+          onProgress: (p) => report({ phase: 'generating sample', ...p }),
+        })
         .then(async (r) => {
           const folder = typeof r === 'string' ? r : r.folder;
           sampleFolder = await addAllowed(folder);
@@ -565,12 +594,18 @@ export function createHost(options: HostOptions): Host {
         const name = op as OperationName;
         const id = typeof requestId === 'string' ? requestId : '';
         if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(id)) {
-          throw new HostError('INVALID_REQUEST', `Invalid request for "${name}": requestId: must be 1-100 characters of letters, digits, _ . : -`);
+          throw new HostError(
+            'INVALID_REQUEST',
+            `Invalid request for "${name}": requestId: must be 1-100 characters of letters, digits, _ . : -`,
+          );
         }
         const req = parseRequest(name, request);
         const long = LONG_OPERATIONS.includes(name);
         if (long && running.has(id)) {
-          throw new HostError('INVALID_REQUEST', `Invalid request for "${name}": requestId "${id}" is already running`);
+          throw new HostError(
+            'INVALID_REQUEST',
+            `Invalid request for "${name}": requestId "${id}" is already running`,
+          );
         }
         const controller = new AbortController();
         if (long) {
@@ -581,7 +616,11 @@ export function createHost(options: HostOptions): Host {
         }
         try {
           const fn = impl[name] as (r: unknown, c: unknown) => Promise<unknown>;
-          const data = await fn(req, { requestId: id, signal: controller.signal, report: progressFor(name, id) });
+          const data = await fn(req, {
+            requestId: id,
+            signal: controller.signal,
+            report: progressFor(name, id),
+          });
           return { ok: true, data };
         } finally {
           if (long && running.get(id) === controller) running.delete(id);

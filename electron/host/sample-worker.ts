@@ -9,7 +9,9 @@ import { ensureSample } from '../services/sample.js';
 
 const { userDataDir } = workerData as { userDataDir: string };
 try {
-  const r = await ensureSample(userDataDir, { onProgress: (progress) => parentPort?.postMessage({ type: 'progress', progress }) });
+  const r = await ensureSample(userDataDir, {
+    onProgress: (progress) => parentPort?.postMessage({ type: 'progress', progress }),
+  });
   parentPort?.postMessage({ type: 'done', dir: r.dir });
 } catch (err) {
   parentPort?.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) });

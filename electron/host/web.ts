@@ -38,7 +38,13 @@ import {
 } from '../../core/contract.js';
 import { SettingsStore } from '../settings-store.js';
 import { contentSecurityPolicy, mimeType, securityHeaders } from '../window-options.js';
-import { createHost, defaultServices, type Host, type HostServices, type ReportExporter } from './operations.js';
+import {
+  createHost,
+  defaultServices,
+  type Host,
+  type HostServices,
+  type ReportExporter,
+} from './operations.js';
 
 export interface WebHostOptions {
   /** 0 or undefined: a free port */
@@ -145,7 +151,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   const csp = () => contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
 
-  function sendJson(res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) {
+  function sendJson(
+    res: http.ServerResponse,
+    status: number,
+    body: unknown,
+    extra: Record<string, string> = {},
+  ) {
     const text = JSON.stringify(body);
     res.writeHead(status, {
       'Content-Type': 'application/json; charset=utf-8',
@@ -164,7 +175,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY) throw new HostError('INVALID_REQUEST', `Invalid request: body larger than ${MAX_BODY} bytes`);
+      if (size > MAX_BODY)
+        throw new HostError('INVALID_REQUEST', `Invalid request: body larger than ${MAX_BODY} bytes`);
       chunks.push(chunk as Buffer);
     }
     return Buffer.concat(chunks).toString('utf8');
@@ -173,11 +185,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   async function handleInvoke(req: http.IncomingMessage, res: http.ServerResponse, op: string) {
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
-      return sendError(res, new HostError('INVALID_REQUEST', `Invalid request: use POST for ${WEB_PATHS.invoke}/${op}`));
+      return sendError(
+        res,
+        new HostError('INVALID_REQUEST', `Invalid request: use POST for ${WEB_PATHS.invoke}/${op}`),
+      );
     }
     const type = req.headers['content-type'] ?? '';
     if (!type.startsWith('application/json')) {
-      return sendError(res, new HostError('INVALID_REQUEST', 'Invalid request: Content-Type must be application/json'));
+      return sendError(
+        res,
+        new HostError('INVALID_REQUEST', 'Invalid request: Content-Type must be application/json'),
+      );
     }
     let envelope: { requestId?: unknown; request?: unknown; op?: unknown };
     try {
@@ -185,16 +203,32 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       envelope = text ? JSON.parse(text) : {};
     } catch (err) {
       if (err instanceof HostError) return sendError(res, err);
-      return sendError(res, new HostError('INVALID_REQUEST', `Invalid request: body is not valid JSON (${(err as Error).message})`));
+      return sendError(
+        res,
+        new HostError(
+          'INVALID_REQUEST',
+          `Invalid request: body is not valid JSON (${(err as Error).message})`,
+        ),
+      );
     }
     if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
-      return sendError(res, new HostError('INVALID_REQUEST', 'Invalid request: body must be a JSON object {requestId, request}'));
+      return sendError(
+        res,
+        new HostError('INVALID_REQUEST', 'Invalid request: body must be a JSON object {requestId, request}'),
+      );
     }
     if (envelope.op !== undefined && envelope.op !== op) {
-      return sendError(res, new HostError('INVALID_REQUEST', `Invalid request: body op "${String(envelope.op)}" does not match the URL op "${op}"`));
+      return sendError(
+        res,
+        new HostError(
+          'INVALID_REQUEST',
+          `Invalid request: body op "${String(envelope.op)}" does not match the URL op "${op}"`,
+        ),
+      );
     }
     const result = await host.handle(op, envelope.requestId, envelope.request ?? {});
-    if (!result.ok) return sendError(res, new HostError(result.error.code, result.error.message, result.error.details));
+    if (!result.ok)
+      return sendError(res, new HostError(result.error.code, result.error.message, result.error.details));
     if (isOperationName(op) && operations[op].binary && result.data instanceof Uint8Array) {
       res.writeHead(200, {
         'Content-Type': ARROW_STREAM_MIME,
@@ -242,8 +276,14 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       }
       if (!info || !info.isFile()) {
         if (!parts.length || !path.extname(pathname)) {
-          res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders(csp()), ...extra });
-          return res.end(`The Funnelscope UI is not built (no ${path.join(staticDir, 'index.html')}). Run: npm run build\n`);
+          res.writeHead(503, {
+            'Content-Type': 'text/plain; charset=utf-8',
+            ...securityHeaders(csp()),
+            ...extra,
+          });
+          return res.end(
+            `The Funnelscope UI is not built (no ${path.join(staticDir, 'index.html')}). Run: npm run build\n`,
+          );
         }
         res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders(csp()) });
         return res.end('Not found');

@@ -106,7 +106,8 @@ function newRequestId(): string {
 }
 
 function toHostError(payload: HostErrorPayload | undefined, fallback: string): HostError {
-  if (payload && typeof payload.message === 'string') return new HostError(payload.code ?? 'INTERNAL', payload.message, payload.details);
+  if (payload && typeof payload.message === 'string')
+    return new HostError(payload.code ?? 'INTERNAL', payload.message, payload.details);
   return new HostError('INTERNAL', fallback);
 }
 
@@ -279,10 +280,14 @@ function createWebClient(options: WebClientOptions): HostClient {
         body: JSON.stringify({ op, requestId, request: request ?? {} }),
       });
     } catch (err) {
-      throw new HostError('INTERNAL', `The Funnelscope host at ${baseUrl} is not reachable (${(err as Error).message})`);
+      throw new HostError(
+        'INTERNAL',
+        `The Funnelscope host at ${baseUrl} is not reachable (${(err as Error).message})`,
+      );
     }
     const type = response.headers.get('content-type') ?? '';
-    if (response.ok && type.startsWith(ARROW_STREAM_MIME)) return new Uint8Array(await response.arrayBuffer());
+    if (response.ok && type.startsWith(ARROW_STREAM_MIME))
+      return new Uint8Array(await response.arrayBuffer());
     let body: HostResult<unknown> | null = null;
     try {
       body = (await response.json()) as HostResult<unknown>;

@@ -15,10 +15,17 @@ import { findElectronBinary } from '../../scripts/start.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const found = findElectronBinary(root) as { exe: string } | { reason: string };
-const skipReason = 'reason' in found ? `Electron e2e skipped: the Electron binary is absent (${found.reason})` : null;
+const skipReason =
+  'reason' in found ? `Electron e2e skipped: the Electron binary is absent (${found.reason})` : null;
 if (skipReason) console.warn(skipReason);
 
-type Bridge = { invoke(op: string, req: unknown, id?: string): Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }> };
+type Bridge = {
+  invoke(
+    op: string,
+    req: unknown,
+    id?: string,
+  ): Promise<{ ok: boolean; data?: unknown; error?: { code: string; message: string } }>;
+};
 
 describe.skipIf(skipReason !== null)('Electron app', () => {
   let app: ElectronApplication;
@@ -27,7 +34,10 @@ describe.skipIf(skipReason !== null)('Electron app', () => {
   const shots = path.join(root, 'test-results', 'electron');
 
   beforeAll(async () => {
-    if (!existsSync(path.join(root, 'dist', 'electron', 'main.js')) || !existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
+    if (
+      !existsSync(path.join(root, 'dist', 'electron', 'main.js')) ||
+      !existsSync(path.join(root, 'dist', 'renderer', 'index.html'))
+    ) {
       execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
     }
     app = await _electron.launch({
@@ -57,7 +67,9 @@ describe.skipIf(skipReason !== null)('Electron app', () => {
   });
 
   it('sends the CSP and refuses new windows and foreign navigation', async () => {
-    const csp = await page.evaluate(async () => (await fetch('app://funnelscope/index.html')).headers.get('content-security-policy'));
+    const csp = await page.evaluate(async () =>
+      (await fetch('app://funnelscope/index.html')).headers.get('content-security-policy'),
+    );
     expect(csp).toContain("default-src 'none'");
     const opened = await page.evaluate(
       () => (globalThis as unknown as { open(u: string): unknown }).open('https://example.com') === null,
@@ -75,8 +87,15 @@ describe.skipIf(skipReason !== null)('Electron app', () => {
     const result = await page.evaluate(async () => {
       const fs = (globalThis as unknown as { funnelscope: Bridge }).funnelscope;
       const info = await fs.invoke('hostInfo', {});
-      const opened = (await fs.invoke('openSample', {})) as { ok: boolean; data: { datasetId: string; profile: { rows: { read: number } } } };
-      const cube = await fs.invoke('cube', { datasetId: opened.data.datasetId, dimensions: ['device'], grain: 'day' });
+      const opened = (await fs.invoke('openSample', {})) as {
+        ok: boolean;
+        data: { datasetId: string; profile: { rows: { read: number } } };
+      };
+      const cube = await fs.invoke('cube', {
+        datasetId: opened.data.datasetId,
+        dimensions: ['device'],
+        grain: 'day',
+      });
       const outside = await fs.invoke('openFolder', { folder: '/etc' });
       const invalid = await fs.invoke('preview', { datasetId: opened.data.datasetId, rows: -1 });
       return {
@@ -91,7 +110,10 @@ describe.skipIf(skipReason !== null)('Electron app', () => {
     expect(result.rows).toBeGreaterThan(1_000_000);
     expect(result.cubeBytes).toBeGreaterThan(1000);
     expect(result.outside?.code).toBe('FOLDER_NOT_ALLOWED');
-    expect(result.invalid).toEqual({ code: 'INVALID_REQUEST', message: 'Invalid request for "preview": rows: must be at least 1' });
+    expect(result.invalid).toEqual({
+      code: 'INVALID_REQUEST',
+      message: 'Invalid request for "preview": rows: must be at least 1',
+    });
     await page.screenshot({ path: path.join(shots, 'sample.png') });
   });
 

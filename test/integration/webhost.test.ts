@@ -28,7 +28,10 @@ let client: HostClient;
 /** Retail Rocket layout, 3 files x 20 days, plus one corrupt file. */
 async function writeFixture(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const db = await DuckDBInstance.create(':memory:', { autoload_known_extensions: 'false', autoinstall_known_extensions: 'false' });
+  const db = await DuckDBInstance.create(':memory:', {
+    autoload_known_extensions: 'false',
+    autoinstall_known_extensions: 'false',
+  });
   const con = await db.connect();
   for (let f = 0; f < 3; f++) {
     const file = path.join(dir, `events-${f}.parquet`).replaceAll("'", "''");
@@ -63,7 +66,12 @@ beforeAll(async () => {
   await writeFile(path.join(tmp, 'secret.txt'), 'secret');
   // a symlink inside the allowed folder that points outside it
   await symlink(outside, path.join(dataDir, 'escape'));
-  web = await startWebHost({ folder: dataDir, staticDir, userDataDir: path.join(tmp, 'user'), appVersion: 'test' });
+  web = await startWebHost({
+    folder: dataDir,
+    staticDir,
+    userDataDir: path.join(tmp, 'user'),
+    appVersion: 'test',
+  });
   client = createHostClient({ baseUrl: web.origin, token: web.token, WebSocket });
 }, 120_000);
 
@@ -85,7 +93,13 @@ function raw(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -107,7 +121,10 @@ describe('web host: session token and binding', () => {
       // the port must not answer on another interface
       await expect(
         new Promise((resolve, reject) => {
-          const req = http.get({ host: nonLoopback.address, port: web.port, path: '/', timeout: 2000 }, resolve);
+          const req = http.get(
+            { host: nonLoopback.address, port: web.port, path: '/', timeout: 2000 },
+            resolve,
+          );
           req.on('error', reject);
           req.on('timeout', () => req.destroy(new Error('timeout')));
         }),
@@ -121,7 +138,10 @@ describe('web host: session token and binding', () => {
     expect(page.body).toContain('session token');
     const asset = await raw('GET', '/app.js');
     expect(asset.status).toBe(401);
-    const api = await raw('POST', '/api/invoke/hostInfo', { headers: json, body: '{"requestId":"a1","request":{}}' });
+    const api = await raw('POST', '/api/invoke/hostInfo', {
+      headers: json,
+      body: '{"requestId":"a1","request":{}}',
+    });
     expect(api.status).toBe(401);
     expect(JSON.parse(api.body).error.code).toBe('UNAUTHORIZED');
     const wrong = await raw('POST', '/api/invoke/hostInfo', {
@@ -173,7 +193,9 @@ describe('web host: session token and binding', () => {
     const base = `ws://127.0.0.1:${web.port}/api/events`;
     expect(await attempt(base)).toBe('refused');
     expect(await attempt(`${base}?token=${web.token}`, { origin: 'https://evil.example' })).toBe('refused');
-    expect(await attempt(`${base}?token=${web.token}`, { origin: `http://127.0.0.1:${web.port}` })).toBe('open');
+    expect(await attempt(`${base}?token=${web.token}`, { origin: `http://127.0.0.1:${web.port}` })).toBe(
+      'open',
+    );
   });
 });
 
@@ -190,7 +212,11 @@ describe('web host: operations over the real dataset service', () => {
 
   it('opens the folder with progress events, reporting the corrupt file by name', async () => {
     const events: ProgressEvent[] = [];
-    const opened = await client.invoke('openFolder', { folder: dataDir }, { onProgress: (e) => events.push(e) });
+    const opened = await client.invoke(
+      'openFolder',
+      { folder: dataDir },
+      { onProgress: (e) => events.push(e) },
+    );
     datasetId = opened.datasetId;
     expect(opened.datasetId).toMatch(/^ds-/);
     expect(opened.profile.files.read).toBe(3);
@@ -214,20 +240,36 @@ describe('web host: operations over the real dataset service', () => {
   it('answers a cube as Arrow IPC bytes that decode to the right counts', async () => {
     const res = await raw('POST', '/api/invoke/cube', {
       headers: { ...json, 'x-funnelscope-token': web.token },
-      body: JSON.stringify({ requestId: 'cube-raw', request: { datasetId, dimensions: ['device'], grain: 'day' } }),
+      body: JSON.stringify({
+        requestId: 'cube-raw',
+        request: { datasetId, dimensions: ['device'], grain: 'day' },
+      }),
     });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe(ARROW_STREAM_MIME);
-    const bytes = await client.invoke('cube', { datasetId, dimensions: ['device', 'browser'], grain: 'day', from: '2015-08-05', to: '2015-08-06' });
+    const bytes = await client.invoke('cube', {
+      datasetId,
+      dimensions: ['device', 'browser'],
+      grain: 'day',
+      from: '2015-08-05',
+      to: '2015-08-06',
+    });
     expect(bytes).toBeInstanceOf(Uint8Array);
     const table = tableFromIPC(bytes);
-    expect(table.schema.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['date', 'device', 'browser', 'views', 'carts', 'purchases']));
+    expect(table.schema.fields.map((f) => f.name)).toEqual(
+      expect.arrayContaining(['date', 'device', 'browser', 'views', 'carts', 'purchases']),
+    );
     const dates = new Set(table.getChild('date')!.toArray() as string[]);
     expect([...dates].sort()).toEqual(['2015-08-05', '2015-08-06']);
     // compare with the service directly
     const ds = await openDataset(dataDir);
     try {
-      const cube = await ds.cube({ dimensions: ['device', 'browser'], grain: 'day', from: '2015-08-05', to: '2015-08-06' });
+      const cube = await ds.cube({
+        dimensions: ['device', 'browser'],
+        grain: 'day',
+        from: '2015-08-05',
+        to: '2015-08-06',
+      });
       const viewsCol = table.getChild('views')!.toArray() as Int32Array;
       const total = Array.from(viewsCol).reduce((a, b) => a + Number(b), 0);
       expect(total).toBe(cube.rows.reduce((a, r) => a + r.views, 0));
@@ -240,12 +282,17 @@ describe('web host: operations over the real dataset service', () => {
   it('previews rows as JSON-safe values', async () => {
     const p = await client.invoke('preview', { datasetId, rows: 5 });
     expect(p.rows).toHaveLength(5);
-    expect(p.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['ts', 'visitor_id', 'event_type', 'device']));
+    expect(p.columns.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['ts', 'visitor_id', 'event_type', 'device']),
+    );
     expect(typeof p.rows[0]!.ts).toBe('string');
   });
 
   it('re-opens with a mapping under the same id and remembers it for the folder', async () => {
-    const r = await client.invoke('setMapping', { datasetId, mapping: { layout: 'retailrocket', dimensions: { device: 'device' } } });
+    const r = await client.invoke('setMapping', {
+      datasetId,
+      mapping: { layout: 'retailrocket', dimensions: { device: 'device' } },
+    });
     expect(r.datasetId).toBe(datasetId);
     expect(Object.keys(r.profile.dimensions)).toContain('device');
     expect(Object.keys(r.profile.dimensions)).not.toContain('browser');
@@ -257,7 +304,10 @@ describe('web host: operations over the real dataset service', () => {
 
   it('reports a mapping naming a missing column with the service message', async () => {
     const err = await client
-      .invoke('setMapping', { datasetId, mapping: { layout: 'retailrocket', dimensions: { country: 'country' } } })
+      .invoke('setMapping', {
+        datasetId,
+        mapping: { layout: 'retailrocket', dimensions: { country: 'country' } },
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostError);
     expect((err as HostError).message).toContain('country');
@@ -277,20 +327,42 @@ describe('web host: bad input gets specific errors and the host stays up', () =>
 
   it('refuses folders outside the allowed ones, including via .. and symlinks', async () => {
     await expectError(client.invoke('openFolder', { folder: outside }), 'FOLDER_NOT_ALLOWED', /not allowed/);
-    await expectError(client.invoke('openFolder', { folder: path.join(dataDir, '..', 'outside') }), 'FOLDER_NOT_ALLOWED', /not allowed/);
-    await expectError(client.invoke('openFolder', { folder: path.join(dataDir, 'escape') }), 'FOLDER_NOT_ALLOWED', /resolves to/);
-    await expectError(client.invoke('openFolder', { folder: '/etc' }), 'FOLDER_NOT_ALLOWED', /"\/etc" is not allowed/);
+    await expectError(
+      client.invoke('openFolder', { folder: path.join(dataDir, '..', 'outside') }),
+      'FOLDER_NOT_ALLOWED',
+      /not allowed/,
+    );
+    await expectError(
+      client.invoke('openFolder', { folder: path.join(dataDir, 'escape') }),
+      'FOLDER_NOT_ALLOWED',
+      /resolves to/,
+    );
+    await expectError(
+      client.invoke('openFolder', { folder: '/etc' }),
+      'FOLDER_NOT_ALLOWED',
+      /"\/etc" is not allowed/,
+    );
   });
 
   it('names a nonexistent folder and a relative path', async () => {
-    await expectError(client.invoke('openFolder', { folder: path.join(dataDir, 'nope') }), 'FOLDER_NOT_FOUND', /Folder not found: .*nope/);
+    await expectError(
+      client.invoke('openFolder', { folder: path.join(dataDir, 'nope') }),
+      'FOLDER_NOT_FOUND',
+      /Folder not found: .*nope/,
+    );
     await expectError(client.invoke('openFolder', { folder: 'data' }), 'INVALID_REQUEST', /absolute path/);
   });
 
   it('names the offending fields of invalid payloads', async () => {
     const bad = (op: string, body: unknown) =>
-      raw('POST', `/api/invoke/${op}`, { headers: { ...json, 'x-funnelscope-token': web.token }, body: JSON.stringify(body) });
-    let r = await bad('cube', { requestId: 'x1', request: { datasetId: 'ds-1', dimensions: ['device', '1x'], grain: 'week' } });
+      raw('POST', `/api/invoke/${op}`, {
+        headers: { ...json, 'x-funnelscope-token': web.token },
+        body: JSON.stringify(body),
+      });
+    let r = await bad('cube', {
+      requestId: 'x1',
+      request: { datasetId: 'ds-1', dimensions: ['device', '1x'], grain: 'week' },
+    });
     expect(r.status).toBe(400);
     let e = JSON.parse(r.body).error;
     expect(e.code).toBe('INVALID_REQUEST');
@@ -299,16 +371,25 @@ describe('web host: bad input gets specific errors and the host stays up', () =>
     expect(e.message).toContain('grain: must be "day" or "hour"');
     r = await bad('openFolder', { requestId: 'x2', request: { folder: 42 } });
     e = JSON.parse(r.body).error;
-    expect(e.message).toBe('Invalid request for "openFolder": folder: must be a string (an absolute folder path)');
+    expect(e.message).toBe(
+      'Invalid request for "openFolder": folder: must be a string (an absolute folder path)',
+    );
     r = await bad('preview', { requestId: 'x3', request: { datasetId: 'ds-1', rows: 5, sql: 'DROP' } });
     expect(JSON.parse(r.body).error.message).toContain('unknown field(s) "sql"');
     r = await bad('deleteEverything', { requestId: 'x4', request: {} });
     expect(r.status).toBe(404);
     expect(JSON.parse(r.body).error.code).toBe('UNKNOWN_OPERATION');
-    r = await raw('POST', '/api/invoke/hostInfo', { headers: { ...json, 'x-funnelscope-token': web.token }, body: '{not json' });
+    r = await raw('POST', '/api/invoke/hostInfo', {
+      headers: { ...json, 'x-funnelscope-token': web.token },
+      body: '{not json',
+    });
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body).error.message).toContain('not valid JSON');
-    await expectError(client.invoke('profile', { datasetId: 'ds-zzz' }), 'DATASET_NOT_FOUND', /ds-zzz is not open/);
+    await expectError(
+      client.invoke('profile', { datasetId: 'ds-zzz' }),
+      'DATASET_NOT_FOUND',
+      /ds-zzz is not open/,
+    );
     await expectError(
       client.invoke('cube', { datasetId: 'ds-zzz', dimensions: [], grain: 'day', from: '2015-02-30' }),
       'INVALID_REQUEST',
@@ -320,7 +401,11 @@ describe('web host: bad input gets specific errors and the host stays up', () =>
 
   it('reports unknown cube dimensions with the service message', async () => {
     const { datasetId } = await client.invoke('openFolder', { folder: dataDir });
-    await expectError(client.invoke('cube', { datasetId, dimensions: ['country'], grain: 'day' }), 'INVALID_REQUEST', /country/);
+    await expectError(
+      client.invoke('cube', { datasetId, dimensions: ['country'], grain: 'day' }),
+      'INVALID_REQUEST',
+      /country/,
+    );
   });
 });
 
@@ -337,10 +422,17 @@ describe('cancellation', () => {
       },
       ensureSample: async () => dataDir,
     };
-    const host2 = await startWebHost({ folder: dataDir, staticDir, userDataDir: path.join(tmp, 'user2'), services: slow });
+    const host2 = await startWebHost({
+      folder: dataDir,
+      staticDir,
+      userDataDir: path.join(tmp, 'user2'),
+      services: slow,
+    });
     const c2 = createHostClient({ baseUrl: host2.origin, token: host2.token, WebSocket });
     try {
-      const pending = c2.invoke('openFolder', { folder: dataDir }, { requestId: 'slow-open-1' }).catch((e: unknown) => e);
+      const pending = c2
+        .invoke('openFolder', { folder: dataDir }, { requestId: 'slow-open-1' })
+        .catch((e: unknown) => e);
       await started;
       expect(host2.host.running()).toContain('slow-open-1');
       expect(await c2.cancel('slow-open-1')).toBe(true);
@@ -360,7 +452,9 @@ describe('cancellation', () => {
   it('cancels through an AbortSignal on the client, even when the cancel overtakes the request', async () => {
     const before = web.host.openDatasets().length;
     const controller = new AbortController();
-    const p = client.invoke('openFolder', { folder: dataDir }, { signal: controller.signal }).catch((e: unknown) => e);
+    const p = client
+      .invoke('openFolder', { folder: dataDir }, { signal: controller.signal })
+      .catch((e: unknown) => e);
     controller.abort();
     const err = await p;
     expect((err as HostError).code).toBe('CANCELLED');
@@ -377,18 +471,29 @@ describe('npm start without the Electron binary', () => {
     const root = path.resolve(import.meta.dirname, '..', '..');
     if (!existsSync(path.join(root, 'dist', 'cli', 'commands', 'serve.js'))) {
       // compile the node side (tsc emits even when another part has type errors; the file is what matters)
-      spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.node.json'], { cwd: root });
+      spawnSync(
+        process.execPath,
+        [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.node.json'],
+        { cwd: root },
+      );
     }
     expect(existsSync(path.join(root, 'dist', 'cli', 'commands', 'serve.js'))).toBe(true);
     const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs')], {
       cwd: root,
-      env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: path.join(tmp, 'no-electron-here'), FUNNELSCOPE_HOME: path.join(tmp, 'start-home') },
+      env: {
+        ...process.env,
+        ELECTRON_OVERRIDE_DIST_PATH: path.join(tmp, 'no-electron-here'),
+        FUNNELSCOPE_HOME: path.join(tmp, 'start-home'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
       const lines: string[] = [];
       const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no URL within 20 s; output: ${lines.join('\n')}`)), 20_000);
+        const timer = setTimeout(
+          () => reject(new Error(`no URL within 20 s; output: ${lines.join('\n')}`)),
+          20_000,
+        );
         let buffer = '';
         child.stdout!.on('data', (chunk: Buffer) => {
           buffer += chunk.toString();
@@ -401,18 +506,27 @@ describe('npm start without the Electron binary', () => {
             resolve(m[1]!);
           }
         });
-        child.on('exit', (code) => reject(new Error(`start.mjs exited with ${code}; output: ${lines.join('\n')}`)));
+        child.on('exit', (code) =>
+          reject(new Error(`start.mjs exited with ${code}; output: ${lines.join('\n')}`)),
+        );
       });
-      expect(lines[0]).toMatch(/^Electron is not available \(.*binary.*\); serving the app in your browser instead\.$/);
+      expect(lines[0]).toMatch(
+        /^Electron is not available \(.*binary.*\); serving the app in your browser instead\.$/,
+      );
       expect(lines.filter((l) => /Electron/.test(l))).toHaveLength(1);
       const res = await fetch(url);
       expect([200, 503]).toContain(res.status); // 503 = UI not built yet, with a message saying so
       const info = await fetch(new URL('/api/invoke/hostInfo', url), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-funnelscope-token': new URL(url).searchParams.get('token')! },
+        headers: {
+          'content-type': 'application/json',
+          'x-funnelscope-token': new URL(url).searchParams.get('token')!,
+        },
         body: JSON.stringify({ requestId: 'start-1', request: {} }),
       });
-      expect(((await info.json()) as { data: { initial: unknown } }).data.initial).toEqual({ kind: 'sample' });
+      expect(((await info.json()) as { data: { initial: unknown } }).data.initial).toEqual({
+        kind: 'sample',
+      });
     } finally {
       child.kill('SIGTERM');
     }

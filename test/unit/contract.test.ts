@@ -25,7 +25,18 @@ const errorOf = (fn: () => unknown): HostError => {
 
 describe('operations', () => {
   it('names the operations the renderer needs, with the long ones marked', () => {
-    for (const op of ['openFolder', 'openSample', 'profile', 'preview', 'cube', 'setMapping', 'recentFolders', 'cancel', 'hostInfo', 'exportReport']) {
+    for (const op of [
+      'openFolder',
+      'openSample',
+      'profile',
+      'preview',
+      'cube',
+      'setMapping',
+      'recentFolders',
+      'cancel',
+      'hostInfo',
+      'exportReport',
+    ]) {
       expect(OPERATION_NAMES).toContain(op);
     }
     expect([...LONG_OPERATIONS].sort()).toEqual(['cube', 'openFolder', 'openSample', 'setMapping']);
@@ -34,14 +45,24 @@ describe('operations', () => {
 
   it('accepts valid requests and fills defaults', () => {
     expect(parseRequest('preview', { datasetId: 'ds-1-abc' })).toEqual({ datasetId: 'ds-1-abc', rows: 20 });
-    expect(parseRequest('cube', { datasetId: 'ds-1', dimensions: ['device', 'os'], grain: 'hour', from: '2015-09-01', to: '2015-09-14' })).toEqual({
+    expect(
+      parseRequest('cube', {
+        datasetId: 'ds-1',
+        dimensions: ['device', 'os'],
+        grain: 'hour',
+        from: '2015-09-01',
+        to: '2015-09-14',
+      }),
+    ).toEqual({
       datasetId: 'ds-1',
       dimensions: ['device', 'os'],
       grain: 'hour',
       from: '2015-09-01',
       to: '2015-09-14',
     });
-    expect(parseRequest('openFolder', { folder: '/data/x', mapping: { layout: 'cosmetics', price: null } })).toEqual({
+    expect(
+      parseRequest('openFolder', { folder: '/data/x', mapping: { layout: 'cosmetics', price: null } }),
+    ).toEqual({
       folder: '/data/x',
       mapping: { layout: 'cosmetics', price: null },
     });
@@ -49,7 +70,15 @@ describe('operations', () => {
   });
 
   it('rejects bad requests naming every offending field', () => {
-    const e = errorOf(() => parseRequest('cube', { datasetId: 'x', dimensions: ['a b', 'a b'], grain: 'week', to: '2015-13-01', more: 1 }));
+    const e = errorOf(() =>
+      parseRequest('cube', {
+        datasetId: 'x',
+        dimensions: ['a b', 'a b'],
+        grain: 'week',
+        to: '2015-13-01',
+        more: 1,
+      }),
+    );
     expect(e).toBeInstanceOf(HostError);
     expect(e.code).toBe('INVALID_REQUEST');
     expect(e.message).toMatch(/^Invalid request for "cube": /);
@@ -62,30 +91,48 @@ describe('operations', () => {
   });
 
   it('rejects dates in the wrong order, calendar-invalid dates, and SQL-ish dimension names', () => {
-    expect(errorOf(() => parseRequest('cube', { datasetId: 'ds-1', dimensions: [], grain: 'day', from: '2015-09-10', to: '2015-09-01' })).message).toBe(
-      'Invalid request for "cube": from: from must not be after to',
-    );
-    expect(errorOf(() => parseRequest('cube', { datasetId: 'ds-1', dimensions: [], grain: 'day', from: '2015-02-29' })).message).toContain(
-      'from: is not a valid calendar date',
-    );
-    expect(errorOf(() => parseRequest('cube', { datasetId: 'ds-1', dimensions: ['device"; DROP TABLE x; --'], grain: 'day' })).message).toContain(
-      'dimensions[0]: must be a column name',
-    );
+    expect(
+      errorOf(() =>
+        parseRequest('cube', {
+          datasetId: 'ds-1',
+          dimensions: [],
+          grain: 'day',
+          from: '2015-09-10',
+          to: '2015-09-01',
+        }),
+      ).message,
+    ).toBe('Invalid request for "cube": from: from must not be after to');
+    expect(
+      errorOf(() =>
+        parseRequest('cube', { datasetId: 'ds-1', dimensions: [], grain: 'day', from: '2015-02-29' }),
+      ).message,
+    ).toContain('from: is not a valid calendar date');
+    expect(
+      errorOf(() =>
+        parseRequest('cube', { datasetId: 'ds-1', dimensions: ['device"; DROP TABLE x; --'], grain: 'day' }),
+      ).message,
+    ).toContain('dimensions[0]: must be a column name');
   });
 
   it('validates mappings with the mapping-file schema of core/schema.ts', () => {
-    const e = errorOf(() => parseRequest('setMapping', { datasetId: 'ds-1', mapping: { layout: 'nope', timeFormat: 'weird' } }));
+    const e = errorOf(() =>
+      parseRequest('setMapping', { datasetId: 'ds-1', mapping: { layout: 'nope', timeFormat: 'weird' } }),
+    );
     expect(e.code).toBe('INVALID_REQUEST');
     expect(e.message).toContain('mapping.layout');
     expect(e.message).toContain('mapping.timeFormat');
-    expect(errorOf(() => parseRequest('openFolder', { folder: '/x', mapping: [] })).message).toContain('mapping:');
+    expect(errorOf(() => parseRequest('openFolder', { folder: '/x', mapping: [] })).message).toContain(
+      'mapping:',
+    );
   });
 
   it('bounds sizes and rejects unknown operations', () => {
     expect(errorOf(() => parseRequest('preview', { datasetId: 'ds-1', rows: 5000 })).message).toBe(
       'Invalid request for "preview": rows: must be at most 1000',
     );
-    expect(errorOf(() => parseRequest('openFolder', { folder: '' })).message).toBe('Invalid request for "openFolder": folder: must not be empty');
+    expect(errorOf(() => parseRequest('openFolder', { folder: '' })).message).toBe(
+      'Invalid request for "openFolder": folder: must not be empty',
+    );
     const unknown = errorOf(() => parseRequest('rm -rf', {}));
     expect(unknown.code).toBe('UNKNOWN_OPERATION');
     expect(unknown.message).toContain('Unknown operation "rm -rf"');
@@ -94,16 +141,25 @@ describe('operations', () => {
   });
 
   it('serializes errors as {code, message}', () => {
-    expect(new HostError('FOLDER_NOT_FOUND', 'Folder not found: /x').toPayload()).toEqual({ code: 'FOLDER_NOT_FOUND', message: 'Folder not found: /x' });
+    expect(new HostError('FOLDER_NOT_FOUND', 'Folder not found: /x').toPayload()).toEqual({
+      code: 'FOLDER_NOT_FOUND',
+      message: 'Folder not found: /x',
+    });
     expect(HOST_ERROR_CODES).toContain('CANCELLED');
   });
 });
 
 describe('renderer client over the Electron bridge', () => {
-  function fakeBridge(answer: (op: string, request: unknown, id?: string) => HostResult<unknown> | Promise<HostResult<unknown>>) {
+  function fakeBridge(
+    answer: (op: string, request: unknown, id?: string) => HostResult<unknown> | Promise<HostResult<unknown>>,
+  ) {
     const progress = new Set<(e: unknown) => void>();
     const menu = new Set<(e: unknown) => void>();
-    const bridge: FunnelscopeBridge & { calls: [string, unknown, string | undefined][]; fireProgress(e: unknown): void; fireMenu(c: unknown): void } = {
+    const bridge: FunnelscopeBridge & {
+      calls: [string, unknown, string | undefined][];
+      fireProgress(e: unknown): void;
+      fireMenu(c: unknown): void;
+    } = {
       transport: 'electron',
       calls: [],
       invoke: vi.fn(async (op: string, request: unknown, id?: string) => {
@@ -127,7 +183,9 @@ describe('renderer client over the Electron bridge', () => {
 
   it('uses window.funnelscope when present and returns data or throws HostError', async () => {
     const bridge = fakeBridge((op) =>
-      op === 'profile' ? { ok: false, error: { code: 'DATASET_NOT_FOUND', message: 'Dataset ds-1 is not open' } } : { ok: true, data: { folders: [] } },
+      op === 'profile'
+        ? { ok: false, error: { code: 'DATASET_NOT_FOUND', message: 'Dataset ds-1 is not open' } }
+        : { ok: true, data: { folders: [] } },
     );
     const client = createHostClient();
     expect(client.transport).toBe('electron');
@@ -168,10 +226,16 @@ describe('renderer client over the Electron bridge', () => {
   });
 
   it('an aborted signal sends cancel {requestId} and rejects with CANCELLED at once', async () => {
-    const bridge = fakeBridge((op) => (op === 'cancel' ? { ok: true, data: { cancelled: true } } : new Promise(() => undefined)));
+    const bridge = fakeBridge((op) =>
+      op === 'cancel' ? { ok: true, data: { cancelled: true } } : new Promise(() => undefined),
+    );
     const client = createHostClient();
     const controller = new AbortController();
-    const p = client.invoke('cube', { datasetId: 'ds-1', dimensions: [], grain: 'day' }, { requestId: 'cube-9', signal: controller.signal });
+    const p = client.invoke(
+      'cube',
+      { datasetId: 'ds-1', dimensions: [], grain: 'day' },
+      { requestId: 'cube-9', signal: controller.signal },
+    );
     controller.abort();
     const err = await p.catch((e: unknown) => e);
     expect((err as HostError).code).toBe('CANCELLED');

@@ -34,7 +34,10 @@ function cspDirectives(csp: string): Map<string, string[]> {
 }
 
 describe('BrowserWindow options', () => {
-  const opts = createWindowOptions({ preloadPath: '/app/dist/electron/preload.cjs', bounds: { width: 1280, height: 800 } });
+  const opts = createWindowOptions({
+    preloadPath: '/app/dist/electron/preload.cjs',
+    bounds: { width: 1280, height: 800 },
+  });
 
   it('isolates and sandboxes the renderer', () => {
     const wp = opts.webPreferences;
@@ -53,7 +56,10 @@ describe('BrowserWindow options', () => {
 
   it('uses the remembered bounds only when a position is known, and is usable at 1280x800', () => {
     expect(opts).not.toHaveProperty('x');
-    const placed = createWindowOptions({ preloadPath: 'p', bounds: { x: 10, y: 20, width: 1400, height: 900 } });
+    const placed = createWindowOptions({
+      preloadPath: 'p',
+      bounds: { x: 10, y: 20, width: 1400, height: 900 },
+    });
     expect(placed).toMatchObject({ x: 10, y: 20, width: 1400, height: 900 });
     expect(opts.minWidth).toBeLessThanOrEqual(1280);
     expect(opts.minHeight).toBeLessThanOrEqual(800);
@@ -115,7 +121,14 @@ describe('navigation, new windows, permissions', () => {
 
   it('denies new windows and every permission', () => {
     expect(windowOpenHandler()).toEqual({ action: 'deny' });
-    for (const p of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read', 'fullscreen']) {
+    for (const p of [
+      'media',
+      'geolocation',
+      'notifications',
+      'openExternal',
+      'clipboard-read',
+      'fullscreen',
+    ]) {
       expect(permissionAllowed(p), p).toBe(false);
     }
   });
@@ -139,12 +152,18 @@ describe('navigation, new windows, permissions', () => {
       sample: false,
       dev: false,
     });
-    expect(parseLaunchArgs(['electron', '--inspect=0', '--remote-debugging-port=0', '.', '--sample'], false)).toEqual({
+    expect(
+      parseLaunchArgs(['electron', '--inspect=0', '--remote-debugging-port=0', '.', '--sample'], false),
+    ).toEqual({
       folder: null,
       sample: true,
       dev: false,
     });
-    expect(parseLaunchArgs(['/opt/Funnelscope/funnelscope', '/data/x', '--dev'], true)).toEqual({ folder: '/data/x', sample: false, dev: true });
+    expect(parseLaunchArgs(['/opt/Funnelscope/funnelscope', '/data/x', '--dev'], true)).toEqual({
+      folder: '/data/x',
+      sample: false,
+      dev: true,
+    });
   });
 });
 
@@ -203,10 +222,16 @@ function loadPreload(): void {
     throw new Error(`a sandboxed preload cannot require "${name}"`);
   };
   const fakeGlobal = {
-    addEventListener: (type: string, listener: (e: unknown) => void) => electronMock.listeners.set(type, listener),
+    addEventListener: (type: string, listener: (e: unknown) => void) =>
+      electronMock.listeners.set(type, listener),
   };
   const module = { exports: {} };
-  new Function('require', 'module', 'exports', 'globalThis', js)(sandboxRequire, module, module.exports, fakeGlobal);
+  new Function('require', 'module', 'exports', 'globalThis', js)(
+    sandboxRequire,
+    module,
+    module.exports,
+    fakeGlobal,
+  );
 }
 
 describe('preload bridge', () => {
@@ -237,11 +262,18 @@ describe('preload bridge', () => {
   it('forwards every contract operation on the invoke channel and nothing else', async () => {
     for (const op of OPERATION_NAMES) {
       await bridge.invoke(op, { a: 1 }, 'req-1');
-      expect(electronMock.ipcRenderer.invoke).toHaveBeenLastCalledWith(IPC_CHANNELS.invoke, { op, requestId: 'req-1', request: { a: 1 } });
+      expect(electronMock.ipcRenderer.invoke).toHaveBeenLastCalledWith(IPC_CHANNELS.invoke, {
+        op,
+        requestId: 'req-1',
+        request: { a: 1 },
+      });
     }
     electronMock.ipcRenderer.invoke.mockClear();
     const refused = await bridge.invoke('readFile', { path: '/etc/passwd' });
-    expect(refused).toEqual({ ok: false, error: { code: 'UNKNOWN_OPERATION', message: 'Unknown operation "readFile"' } });
+    expect(refused).toEqual({
+      ok: false,
+      error: { code: 'UNKNOWN_OPERATION', message: 'Unknown operation "readFile"' },
+    });
     expect(electronMock.ipcRenderer.invoke).not.toHaveBeenCalled();
   });
 
@@ -250,7 +282,9 @@ describe('preload bridge', () => {
     const menu = vi.fn();
     const offP = bridge.onProgress(progress);
     bridge.onMenu(menu);
-    const handlers = electronMock.ipcRenderer.on.mock.calls.map((c) => c as unknown as [string, (e: unknown, m: unknown) => void]);
+    const handlers = electronMock.ipcRenderer.on.mock.calls.map(
+      (c) => c as unknown as [string, (e: unknown, m: unknown) => void],
+    );
     expect(handlers.every(([ch]) => ch === IPC_CHANNELS.event)).toBe(true);
     for (const [, h] of handlers) {
       h({}, { type: 'progress', requestId: 'r', rows: 5 });
@@ -273,7 +307,9 @@ describe('preload bridge', () => {
     drop({ isTrusted: true, preventDefault: prevent, dataTransfer: { files: [file] } });
     expect(electronMock.ipcRenderer.send).not.toHaveBeenCalled();
     drop({ isTrusted: true, preventDefault: prevent, dataTransfer: { files: [file] } });
-    expect(electronMock.ipcRenderer.send).toHaveBeenCalledWith(IPC_CHANNELS.drop, { path: '/home/me/clicks' });
+    expect(electronMock.ipcRenderer.send).toHaveBeenCalledWith(IPC_CHANNELS.drop, {
+      path: '/home/me/clicks',
+    });
     expect(prevent).toHaveBeenCalled();
   });
 
@@ -308,7 +344,8 @@ describe('IPC router', () => {
   const drops: string[] = [];
   const off = registerIpcHandlers(fakeIpc as never, host, { onDrop: (p) => void drops.push(p) });
   const appFrame = { senderFrame: { url: 'app://funnelscope/index.html', parent: null }, sender: {} };
-  const invoke = (event: unknown, msg: unknown) => handlers.get(IPC_CHANNELS.invoke)!(event, msg) as Promise<HostResult<unknown>>;
+  const invoke = (event: unknown, msg: unknown) =>
+    handlers.get(IPC_CHANNELS.invoke)!(event, msg) as Promise<HostResult<unknown>>;
 
   it('answers valid calls from the app frame', async () => {
     const r = await invoke(appFrame, { op: 'hostInfo', requestId: 'r1', request: {} });
@@ -366,9 +403,14 @@ describe('electron-builder.yml', () => {
     const { createRequire } = await import('node:module');
     const require = createRequire(import.meta.url);
     const yaml = require('js-yaml') as { load(text: string): unknown };
-    const Ajv = require('ajv') as new (o: object) => { validate(s: unknown, d: unknown): boolean; errors: unknown };
+    const Ajv = require('ajv') as new (o: object) => {
+      validate(s: unknown, d: unknown): boolean;
+      errors: unknown;
+    };
     const schema = JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8'));
-    const config = yaml.load(readFileSync(new URL('../../electron-builder.yml', import.meta.url), 'utf8')) as {
+    const config = yaml.load(
+      readFileSync(new URL('../../electron-builder.yml', import.meta.url), 'utf8'),
+    ) as {
       linux: { target: string[] };
       mac: { target: string[] };
       win: { target: string[] };

@@ -46,7 +46,13 @@ describe('SettingsStore', () => {
     const s = new SettingsStore(dir);
     s.setWindowState({ x: 100, y: 50, width: 1400, height: 900, maximized: true });
     s.setWindowState({ x: 0, y: 0, width: 0, height: 0, maximized: false }); // minimised window reporting 0x0
-    expect(new SettingsStore(dir).windowState()).toEqual({ x: 100, y: 50, width: 1400, height: 900, maximized: true });
+    expect(new SettingsStore(dir).windowState()).toEqual({
+      x: 100,
+      y: 50,
+      width: 1400,
+      height: 900,
+      maximized: true,
+    });
   });
 
   it('moves a corrupt file aside, says so, and starts with defaults', () => {
@@ -62,7 +68,10 @@ describe('SettingsStore', () => {
 
   it('rejects well-formed JSON with wrong types instead of trusting it', () => {
     const dir = tmp();
-    writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ version: 1, recentFolders: [{ folder: 42, openedAt: 'x' }] }));
+    writeFileSync(
+      path.join(dir, 'settings.json'),
+      JSON.stringify({ version: 1, recentFolders: [{ folder: 42, openedAt: 'x' }] }),
+    );
     const s = new SettingsStore(dir);
     expect(s.warning).toContain('recentFolders.0.folder');
     expect(s.recentFolders()).toEqual([]);
