@@ -25,7 +25,7 @@ const WARMUP = 56;
 const EVAL_DAYS = 100;
 const HEALTHY_WORLDS = 5;
 const LOSSES = [0.3, 0.4, 0.6, 0.8];
-const REPLICATES = 4;
+const REPLICATES = 6;
 const INCIDENT_DAYS = 10;
 const PROFILES: DetectorProfile[] = ['seed', 'robust'];
 
@@ -168,8 +168,35 @@ function summarize(rows: IncidentRow[]) {
   };
 }
 
+/**
+ * Detector speed alone (no simulation): every segment series of one generated shop (all levels), replicated to
+ * `copies`× as many segments, `days` days each; best of 3 warm runs.
+ */
+function speed(profile: DetectorProfile, copies: number, days: number): { segments: number; days: number; ms: number } {
+  const world = simulate({ seed: 42, start: START, days, leaves: DEFAULT_LEAVES, dimensions: ['device', 'os', 'browser'] });
+  const series = aggregateAllLevels(world);
+  const settings = settingsFor(profile);
+  let best = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const t0 = performance.now();
+    for (let c = 0; c < copies; c++) for (const s of series) detectSeries(s.series, settings, s.segment);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return { segments: series.length * copies, days, ms: best };
+}
+
 export async function runDetectorBench(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
+  const speeds: Record<string, unknown> = {};
+  console.log('\nDetector speed (detectSeries only, best of 3 warm runs)');
+  for (const p of PROFILES) {
+    for (const copies of [1, 60]) {
+      const r = speed(p, copies, 140);
+      speeds[`${p}.${r.segments}x${r.days}`] = r;
+      console.log(`  ${p.padEnd(6)} ${String(r.segments).padStart(5)} segments × ${r.days} days: ${r.ms.toFixed(1)} ms`);
+    }
+  }
+  out.speed = speeds;
   for (const sc of SCENARIOS) {
     const figures: Record<string, unknown> = {};
     const lines: string[][] = [];

@@ -34,8 +34,11 @@ export const DEFAULT_SETTINGS: Record<DetectorProfile, DetectorSettings> = {
 export const ROBUST_PARAMS = {
   /** a day counts towards a sustained run when its deviation is at least this many σ in the run's direction */
   runDaySigma: 1,
-  /** a run of ≥ streak days becomes CRITICAL when Σz/√streak over its last `streak` days reaches this (Stouffer) */
-  criticalSigma: 4,
+  /**
+   * a run of ≥ streak days becomes CRITICAL when Σz/√streak over its last `streak` days (Stouffer) reaches
+   * settings.sigma + criticalMargin (4 σ with the default sigma 3): one knob, `sigma`, trades sensitivity
+   */
+  criticalMargin: 1,
   /** |z| is capped here inside sums so one extreme day cannot carry a run on its own */
   zCap: 3.5,
   /** weeks of history used for the weekday profile and the dispersion (the level uses `weeks`) */
@@ -253,6 +256,7 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
   const wantDrop = s.directions.includes('drop');
   const wantSpike = s.directions.includes('spike');
   const phi02 = P.phiShape * P.phiShape;
+  const critBar = s.sigma + P.criticalMargin;
   /** 1 when the day was judged anomalous (or part of a building run) and is kept out of later baselines */
   const masked = new Uint8Array(n);
   const z = new Float64Array(n).fill(NaN);
@@ -449,8 +453,8 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
       runSpike = 0;
       sumSpike = 0;
     }
-    const critDrop = dropDay && runDrop >= s.streak && sustained(z, i, s.streak, -1, prevCrit === -1, sumDrop, runDrop);
-    const critSpike = spikeDay && runSpike >= s.streak && sustained(z, i, s.streak, 1, prevCrit === 1, sumSpike, runSpike);
+    const critDrop = dropDay && runDrop >= s.streak && sustained(z, i, s.streak, critBar, prevCrit === -1, sumDrop, runDrop);
+    const critSpike = spikeDay && runSpike >= s.streak && sustained(z, i, s.streak, critBar, prevCrit === 1, sumSpike, runSpike);
     const anomDrop = wantDrop && zi <= -s.sigma;
     const anomSpike = wantSpike && zi >= s.sigma;
     prevCrit = 0;
@@ -487,16 +491,24 @@ function dispersionFromMoments(s1: number, s2: number, mz: number): number {
 }
 
 /**
- * CRITICAL test for a run of ≥ streak re-tested days in one direction (sign −1 drop, +1 spike): the last
- * `streak` days' Stouffer sum Σz/√streak reaches criticalSigma (onset), or — once CRITICAL — the whole
- * run's Stouffer sum still does (continuation, so one milder day inside a long incident does not end it).
+ * CRITICAL test for a run of ≥ streak re-tested days in one direction (all of them on the same side of their
+ * baselines): the last `streak` days' Stouffer sum Σ|z|/√streak (each |z| capped at zCap) reaches C (onset), or —
+ * once CRITICAL — the whole run's still does (continuation, so one milder day inside a long incident does not
+ * end it).
  */
-function sustained(z: Float64Array, i: number, streak: number, sign: number, wasCritical: boolean, runSum: number, runLen: number): boolean {
-  const C = ROBUST_PARAMS.criticalSigma;
+function sustained(
+  z: Float64Array,
+  i: number,
+  streak: number,
+  C: number,
+  wasCritical: boolean,
+  runSum: number,
+  runLen: number,
+): boolean {
   let sum = 0;
   for (let t = i - streak + 1; t <= i; t++) sum += Math.min(Math.abs(z[t]), ROBUST_PARAMS.zCap);
   if (sum / Math.sqrt(streak) >= C) return true;
-  return wasCritical && (sign * runSum) / Math.sqrt(runLen) >= C;
+  return wasCritical && Math.abs(runSum) / Math.sqrt(runLen) >= C;
 }
 
 // ------------------------------------------------------------------ public API
