@@ -148,7 +148,7 @@ describe('web host in Chromium', () => {
         }
         host.close();
         return {
-          href: location.href,
+          href: (globalThis as unknown as { location: { href: string } }).location.href,
           rows: opened.profile.rows.read,
           progressPhases: progress.map((p) => p.phase),
           lastRows: progress.at(-1)?.rows,
@@ -186,8 +186,14 @@ describe('web host in Chromium', () => {
 
   it('allows a same-origin worker compiling WebAssembly, and blocks remote connections', async () => {
     const r = await page.evaluate(async (wasm) => {
+      type BrowserWorker = {
+        onmessage: (e: { data: unknown }) => void;
+        onerror: (e: { message: string }) => void;
+        postMessage(v: unknown): void;
+      };
+      const WorkerCtor = (globalThis as unknown as { Worker: new (url: string) => BrowserWorker }).Worker;
       const sum = await new Promise<number>((resolve, reject) => {
-        const w = new Worker('./worker.js');
+        const w = new WorkerCtor('./worker.js');
         w.onmessage = (e) => resolve(e.data as number);
         w.onerror = (e) => reject(new Error(e.message));
         w.postMessage(wasm);
