@@ -50,8 +50,8 @@ export const ROBUST_PARAMS = {
   /** shape of the between-day part of the variance: Var = c·(p(1−p)/n + φ₀²p²) */
   phiShape: 0.05,
   /** prior of the dispersion multiplier c and its weight in pseudo-days */
-  dispersionPrior: 2,
-  dispersionPriorDays: 7,
+  dispersionPrior: 1.5,
+  dispersionPriorDays: 4,
   /** history days further than this many √c·σ from their expectation are left out of the refit */
   outlierSigma: 3.5,
 } as const;
