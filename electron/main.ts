@@ -28,7 +28,7 @@ import {
   session,
   type MenuItemConstructorOptions,
 } from 'electron';
-import type { HostCommand } from '../core/contract.js';
+import { IPC_CHANNELS, type HostCommand } from '../core/contract.js';
 import { registerIpcHandlers, ipcEmitter } from './host/ipc.js';
 import { createHost, defaultServices, type Host } from './host/operations.js';
 import { userDataDir } from './services/paths.js';
@@ -66,7 +66,7 @@ let settings: SettingsStore | null = null;
 
 function send(command: HostCommand): void {
   if (win && !win.isDestroyed())
-    win.webContents.send('funnelscope:event', { type: 'command', payload: command });
+    win.webContents.send(IPC_CHANNELS.event, { type: 'command', payload: command });
 }
 
 /** A folder the user chose (dialog, drop, recent menu, second instance): allow it and tell the UI to open it. */

@@ -85,15 +85,25 @@ contextBridge.exposeInMainWorld('funnelscope', api);
 interface DropEventLike {
   isTrusted: boolean;
   preventDefault(): void;
-  dataTransfer: { files: ArrayLike<unknown> } | null;
+  dataTransfer: { files: ArrayLike<unknown>; types: ArrayLike<string> } | null;
 }
 const page = globalThis as unknown as {
   addEventListener(type: string, listener: (event: DropEventLike) => void, capture: boolean): void;
 };
-page.addEventListener('dragover', (event) => event.preventDefault(), true);
+// Only drags that carry files are taken over (text dragged into an input keeps working).
+const carriesFiles = (event: DropEventLike) =>
+  !!event.dataTransfer && Array.from(event.dataTransfer.types).includes('Files');
+page.addEventListener(
+  'dragover',
+  (event) => {
+    if (carriesFiles(event)) event.preventDefault();
+  },
+  true,
+);
 page.addEventListener(
   'drop',
   (event) => {
+    if (!carriesFiles(event)) return;
     event.preventDefault();
     if (!event.isTrusted || !event.dataTransfer) return;
     const file = event.dataTransfer.files[0];

@@ -42,7 +42,8 @@ describe.skipIf(skipReason !== null)('Electron app', () => {
     }
     app = await _electron.launch({
       executablePath: (found as { exe: string }).exe,
-      args: [root, '--sample', ...(process.platform === 'linux' ? ['--no-sandbox'] : [])],
+      // Chromium refuses to start as root without --no-sandbox (containers/CI); never passed otherwise
+      args: [root, '--sample', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])],
       env: { ...process.env, FUNNELSCOPE_HOME: userData },
       timeout: 60_000,
     });

@@ -297,20 +297,35 @@ describe('preload bridge', () => {
     expect(electronMock.ipcRenderer.removeListener).toHaveBeenCalledWith(IPC_CHANNELS.event, handlers[0]![1]);
   });
 
-  it('forwards only trusted OS drops of a file-system path', () => {
+  it('forwards only trusted OS drops of a file-system path, and leaves text drags alone', () => {
     const drop = electronMock.listeners.get('drop')!;
+    const dragover = electronMock.listeners.get('dragover')!;
     const file = { name: 'clicks' };
+    const withFiles = { files: [file], types: ['Files'] };
+    const textPrevent = vi.fn();
+    dragover({
+      isTrusted: true,
+      preventDefault: textPrevent,
+      dataTransfer: { files: [], types: ['text/plain'] },
+    });
+    drop({
+      isTrusted: true,
+      preventDefault: textPrevent,
+      dataTransfer: { files: [], types: ['text/plain'] },
+    });
+    expect(textPrevent).not.toHaveBeenCalled();
     const prevent = vi.fn();
-    drop({ isTrusted: false, preventDefault: prevent, dataTransfer: { files: [file] } });
+    dragover({ isTrusted: true, preventDefault: prevent, dataTransfer: withFiles });
+    expect(prevent).toHaveBeenCalledTimes(1);
+    drop({ isTrusted: false, preventDefault: prevent, dataTransfer: withFiles });
     expect(electronMock.ipcRenderer.send).not.toHaveBeenCalled();
     electronMock.webUtils.getPathForFile.mockReturnValueOnce(''); // a File made by script has no path
-    drop({ isTrusted: true, preventDefault: prevent, dataTransfer: { files: [file] } });
+    drop({ isTrusted: true, preventDefault: prevent, dataTransfer: withFiles });
     expect(electronMock.ipcRenderer.send).not.toHaveBeenCalled();
-    drop({ isTrusted: true, preventDefault: prevent, dataTransfer: { files: [file] } });
+    drop({ isTrusted: true, preventDefault: prevent, dataTransfer: withFiles });
     expect(electronMock.ipcRenderer.send).toHaveBeenCalledWith(IPC_CHANNELS.drop, {
       path: '/home/me/clicks',
     });
-    expect(prevent).toHaveBeenCalled();
   });
 
   it('uses the same channel names as the contract', () => {
