@@ -128,9 +128,13 @@ export function windowOpenHandler(): { action: 'deny' } {
   return { action: 'deny' };
 }
 
-/** session.setPermissionRequestHandler / setPermissionCheckHandler policy: everything denied. */
-export function permissionAllowed(_permission: string): boolean {
-  return false;
+/**
+ * session.setPermissionRequestHandler / setPermissionCheckHandler policy: everything denied except writing plain
+ * text to the clipboard (the "copy finding" buttons); reading the clipboard, media, location, notifications,
+ * opening external apps… are all refused.
+ */
+export function permissionAllowed(permission: string): boolean {
+  return permission === 'clipboard-sanitized-write';
 }
 
 /**

@@ -119,8 +119,9 @@ describe('navigation, new windows, permissions', () => {
     }
   });
 
-  it('denies new windows and every permission', () => {
+  it('denies new windows and every permission but writing text to the clipboard', () => {
     expect(windowOpenHandler()).toEqual({ action: 'deny' });
+    expect(permissionAllowed('clipboard-sanitized-write')).toBe(true);
     for (const p of [
       'media',
       'geolocation',
