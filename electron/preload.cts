@@ -5,6 +5,7 @@
  *   invoke(op, request, requestId?) -> Promise<HostResult>   (op must be a contract operation name)
  *   onProgress(listener) -> unsubscribe                       (ProgressEvents of long operations)
  *   onMenu(listener) -> unsubscribe                           (shell commands: menu items, dropped folders)
+ *   onEvent(listener) -> unsubscribe                          (every HostEvent, for event types added later)
  * No ipcRenderer, no Node API and no file paths other than a dropped folder's reach the page.
  *
  * The channel names and the operation list duplicate core/contract.ts (a preload cannot import it);
@@ -43,12 +44,13 @@ function newRequestId(): string {
 
 type Listener = (value: unknown) => void;
 
-function subscribe(type: 'progress' | 'command', listener: Listener): () => void {
+function subscribe(type: 'progress' | 'command' | '*', listener: Listener): () => void {
   if (typeof listener !== 'function') throw new TypeError('listener must be a function');
   const handler = (_event: IpcRendererEvent, message: unknown) => {
     const m = message as { type?: unknown; payload?: unknown } | null;
-    if (!m || m.type !== type) return;
-    listener(type === 'command' ? m.payload : m);
+    if (!m || typeof m.type !== 'string') return;
+    if (type === '*') listener(m);
+    else if (m.type === type) listener(type === 'command' ? m.payload : m);
   };
   ipcRenderer.on(CHANNELS.event, handler);
   return () => {
@@ -73,6 +75,9 @@ const api = Object.freeze({
   },
   onMenu(listener: Listener): () => void {
     return subscribe('command', listener);
+  },
+  onEvent(listener: Listener): () => void {
+    return subscribe('*', listener);
   },
 });
 

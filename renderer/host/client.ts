@@ -51,6 +51,8 @@ export interface HostClient {
   onProgress(listener: (event: ProgressEvent) => void): () => void;
   /** shell commands: menu items, a folder dropped on the window, … */
   onCommand(listener: (command: HostCommand) => void): () => void;
+  /** every host event (progress, commands, and event types later issues add, e.g. the Kafka tap's status) */
+  onEvent(listener: (event: HostEvent) => void): () => void;
   close(): void;
 }
 
@@ -60,6 +62,7 @@ export interface FunnelscopeBridge {
   invoke(op: string, request: unknown, requestId?: string): Promise<HostResult<unknown>>;
   onProgress(listener: (event: ProgressEvent) => void): () => void;
   onMenu(listener: (command: HostCommand) => void): () => void;
+  onEvent(listener: (event: HostEvent) => void): () => void;
 }
 
 /** Structural stand-ins for the DOM globals used here (this file is also compiled for Node tests). */
@@ -118,7 +121,9 @@ class Listeners {
   progress = new Set<(e: ProgressEvent) => void>();
   command = new Set<(c: HostCommand) => void>();
   perRequest = new Map<string, (e: ProgressEvent) => void>();
+  all = new Set<(e: HostEvent) => void>();
   dispatch(event: HostEvent): void {
+    for (const l of this.all) l(event);
     if (event.type === 'progress') {
       this.perRequest.get(event.requestId)?.(event);
       for (const l of this.progress) l(event);
@@ -163,8 +168,7 @@ function withAbort<T>(
 
 function createElectronClient(bridge: FunnelscopeBridge): HostClient {
   const listeners = new Listeners();
-  const offProgress = bridge.onProgress((e) => listeners.dispatch(e));
-  const offMenu = bridge.onMenu((payload) => listeners.dispatch({ type: 'command', payload }));
+  const offEvents = bridge.onEvent((e) => listeners.dispatch(e));
 
   const cancel = async (requestId: string): Promise<boolean> => {
     const result = await bridge.invoke('cancel', { requestId }, newRequestId());
@@ -194,9 +198,12 @@ function createElectronClient(bridge: FunnelscopeBridge): HostClient {
       listeners.command.add(l);
       return () => listeners.command.delete(l);
     },
+    onEvent(l) {
+      listeners.all.add(l);
+      return () => listeners.all.delete(l);
+    },
     close() {
-      offProgress();
-      offMenu();
+      offEvents();
     },
   };
 }
@@ -324,6 +331,10 @@ function createWebClient(options: WebClientOptions): HostClient {
     onCommand(l) {
       listeners.command.add(l);
       return () => listeners.command.delete(l);
+    },
+    onEvent(l) {
+      listeners.all.add(l);
+      return () => listeners.all.delete(l);
     },
     close() {
       closed = true;

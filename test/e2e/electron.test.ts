@@ -64,7 +64,7 @@ describe.skipIf(skipReason !== null)('Electron app', () => {
     }));
     expect(env.require).toBe('undefined');
     expect(env.process).toBe('undefined');
-    expect(env.bridge).toEqual(['invoke', 'onMenu', 'onProgress', 'transport']);
+    expect(env.bridge).toEqual(['invoke', 'onEvent', 'onMenu', 'onProgress', 'transport']);
   });
 
   it('sends the CSP and refuses new windows and foreign navigation', async () => {

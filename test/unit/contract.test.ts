@@ -174,6 +174,16 @@ describe('renderer client over the Electron bridge', () => {
         menu.add(l as never);
         return () => menu.delete(l as never);
       },
+      onEvent: (l) => {
+        const p = (e: unknown) => l(e as never);
+        const m = (c: unknown) => l({ type: 'command', payload: c } as never);
+        progress.add(p);
+        menu.add(m);
+        return () => {
+          progress.delete(p);
+          menu.delete(m);
+        };
+      },
       fireProgress: (e) => progress.forEach((l) => l(e)),
       fireMenu: (c) => menu.forEach((l) => l(c)),
     };

@@ -240,6 +240,7 @@ describe('preload bridge', () => {
     invoke(op: unknown, request?: unknown, id?: unknown): Promise<HostResult<unknown>>;
     onProgress(l: (v: unknown) => void): () => void;
     onMenu(l: (v: unknown) => void): () => void;
+    onEvent(l: (v: unknown) => void): () => void;
     transport: string;
   };
   let bridge: Bridge;
@@ -254,7 +255,7 @@ describe('preload bridge', () => {
 
   it('exposes exactly one frozen object with named functions only', () => {
     expect([...electronMock.exposed.keys()]).toEqual(['funnelscope']);
-    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'onMenu', 'onProgress', 'transport']);
+    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'onEvent', 'onMenu', 'onProgress', 'transport']);
     expect(Object.isFrozen(bridge)).toBe(true);
     expect(bridge).not.toHaveProperty('ipcRenderer');
     expect([...new Set(electronMock.required)]).toEqual(['electron']);
@@ -281,8 +282,10 @@ describe('preload bridge', () => {
   it('routes events by type to onProgress / onMenu and unsubscribes', () => {
     const progress = vi.fn();
     const menu = vi.fn();
+    const every = vi.fn();
     const offP = bridge.onProgress(progress);
     bridge.onMenu(menu);
+    bridge.onEvent(every);
     const handlers = electronMock.ipcRenderer.on.mock.calls.map(
       (c) => c as unknown as [string, (e: unknown, m: unknown) => void],
     );
@@ -294,6 +297,7 @@ describe('preload bridge', () => {
     expect(progress).toHaveBeenCalledWith({ type: 'progress', requestId: 'r', rows: 5 });
     expect(progress).toHaveBeenCalledTimes(1);
     expect(menu).toHaveBeenCalledWith({ command: 'openSample' });
+    expect(every.mock.calls.map((c) => (c[0] as { type: string }).type)).toEqual(['progress', 'command']);
     offP();
     expect(electronMock.ipcRenderer.removeListener).toHaveBeenCalledWith(IPC_CHANNELS.event, handlers[0]![1]);
   });
