@@ -261,8 +261,7 @@ export function scan(cube: Cube, opts: ScanOptions): ScanResult {
   let skipped = 0;
   for (const s of index.segments) {
     if (!inScope(s)) continue;
-    let total = 0;
-    for (let i = a; i <= b; i++) total += s.views[i];
+    const total = s.sumViews(a, b);
     const perDay = observedDays > 0 ? total / observedDays : 0;
     if (s.level > 0 && (perDay < minPerDay || total < minTotal)) {
       skipped++;

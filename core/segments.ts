@@ -264,17 +264,19 @@ export function enumerateSegments(
 
 /** One segment's daily arrays inside a SegmentIndex (views into shared buffers; index i = index.dates[i]). */
 export interface SegmentSeries {
-  segment: Segment;
+  readonly segment: Segment;
   /** segmentKey(segment) */
-  key: string;
+  readonly key: string;
   /** number of dimensions fixed (0 = all traffic) */
-  level: number;
-  views: Float64Array;
-  carts: Float64Array;
-  purchases: Float64Array;
-  revenue: Float64Array;
+  readonly level: number;
+  readonly views: Float64Array;
+  readonly carts: Float64Array;
+  readonly purchases: Float64Array;
+  readonly revenue: Float64Array;
   /** 1 where the cube has at least one row of the segment on that day */
-  present: Uint8Array;
+  readonly present: Uint8Array;
+  /** Σ views over day offsets from..to (inclusive, clamped to the axis) */
+  sumViews(from: number, to: number): number;
 }
 
 export interface SegmentIndex {
@@ -347,17 +349,16 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
   const observed = new Uint8Array(nDays);
   for (let r = 0; r < cube.rows.length; r++) observed[rowDay[r] - startDay] = 1;
 
-  // Integer-code the chosen dimensions of the filtered rows and map rows to finest combinations.
+  // Pass 1: integer-code the chosen dimensions of the filtered rows.
   const valueCodes = dims.map(() => new Map<string, number>());
   const valueNames: string[][] = dims.map(() => []);
   const filterKeys = Object.keys(filter);
-  const rowIdx: number[] = [];
-  const rowCombo: number[] = [];
-  const comboOf = new Map<string, number>();
-  const comboCodes: number[][] = [];
-  const codes = new Array<number>(k);
-  for (let r = 0; r < cube.rows.length; r++) {
-    const row = cube.rows[r];
+  const rows = cube.rows;
+  const rowIdx = new Int32Array(rows.length);
+  const rowCodes = new Int32Array(rows.length * k);
+  let nKept = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
     let ok = true;
     for (const f of filterKeys) {
       if (rowValue(row, f) !== filter[f]) {
@@ -366,26 +367,59 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
       }
     }
     if (!ok) continue;
+    const base = nKept * k;
     for (let j = 0; j < k; j++) {
-      const v = rowValue(row, dims[j]);
-      let c = valueCodes[j].get(v);
+      const raw = row.dims[dims[j]];
+      const v = raw === null || raw === undefined ? NULL_VALUE : raw;
+      const m = valueCodes[j];
+      let c = m.get(v);
       if (c === undefined) {
         c = valueNames[j].length;
-        valueCodes[j].set(v, c);
+        m.set(v, c);
         valueNames[j].push(v);
       }
-      codes[j] = c;
+      rowCodes[base + j] = c;
     }
-    const ck = codes.join('|');
-    let combo = comboOf.get(ck);
-    if (combo === undefined) {
-      combo = comboCodes.length;
-      comboOf.set(ck, combo);
-      comboCodes.push([...codes]);
-    }
-    rowIdx.push(r);
-    rowCombo.push(combo);
+    rowIdx[nKept++] = r;
   }
+
+  // Pass 2: map rows to finest combinations (numeric mixed-radix keys when they fit in 2^52).
+  const cards = valueNames.map((v) => Math.max(1, v.length));
+  const radix = new Array<number>(k);
+  let prod = 1;
+  for (let j = 0; j < k; j++) {
+    radix[j] = prod;
+    prod *= cards[j];
+  }
+  const numericKeys = prod < 2 ** 52;
+  const comboOfNum = new Map<number, number>();
+  const comboOfStr = new Map<string, number>();
+  const rowCombo = new Int32Array(nKept);
+  const comboFirstRow: number[] = [];
+  for (let i = 0; i < nKept; i++) {
+    const base = i * k;
+    let combo: number | undefined;
+    if (numericKeys) {
+      let key = 0;
+      for (let j = 0; j < k; j++) key += rowCodes[base + j] * radix[j];
+      combo = comboOfNum.get(key);
+      if (combo === undefined) {
+        combo = comboFirstRow.length;
+        comboOfNum.set(key, combo);
+        comboFirstRow.push(i);
+      }
+    } else {
+      const key = Array.from(rowCodes.subarray(base, base + k)).join('|');
+      combo = comboOfStr.get(key);
+      if (combo === undefined) {
+        combo = comboFirstRow.length;
+        comboOfStr.set(key, combo);
+        comboFirstRow.push(i);
+      }
+    }
+    rowCombo[i] = combo;
+  }
+  const nCombo = comboFirstRow.length;
 
   // Dimension subsets to build (as index lists), plus all traffic when requested.
   const subsets: number[][] = [];
@@ -401,18 +435,23 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
   // Map each finest combination to its segment in every subset.
   const segMeta: { segment: Segment; key: string; level: number }[] = [];
   const segOfKey = new Map<string, number>();
-  const comboSeg = new Int32Array(comboCodes.length * nSub);
+  const comboSeg = new Int32Array(nCombo * nSub);
   for (let s = 0; s < nSub; s++) {
     const sub = subsets[s];
-    const local = new Map<string, number>();
-    for (let c = 0; c < comboCodes.length; c++) {
-      const cc = comboCodes[c];
-      let lk = '';
-      for (const j of sub) lk += cc[j] + '|';
-      let id = local.get(lk);
+    const local = new Map<number, number>();
+    for (let c = 0; c < nCombo; c++) {
+      const base = comboFirstRow[c] * k;
+      let lk = 0;
+      let mult = 1;
+      for (const j of sub) {
+        lk += rowCodes[base + j] * mult;
+        mult *= cards[j];
+      }
+      // subsets never exceed the full product, so lk is exact when numericKeys; otherwise fall back
+      let id = numericKeys ? local.get(lk) : undefined;
       if (id === undefined) {
         const segment: Segment = { ...filter };
-        for (const j of sub) segment[dims[j]] = valueNames[j][cc[j]];
+        for (const j of sub) segment[dims[j]] = valueNames[j][rowCodes[base + j]];
         const key = segmentKey(segment);
         id = segOfKey.get(key);
         if (id === undefined) {
@@ -420,13 +459,13 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
           segOfKey.set(key, id);
           segMeta.push({ segment, key, level: Object.keys(segment).length });
         }
-        local.set(lk, id);
+        if (numericKeys) local.set(lk, id);
       }
       comboSeg[c * nSub + s] = id;
     }
   }
   // All traffic with no filtered rows still gets its (empty) row when asked for.
-  if (comboCodes.length === 0 && (minLevel === 0 || opts.includeAllTraffic)) {
+  if (nCombo === 0 && (minLevel === 0 || opts.includeAllTraffic)) {
     const segment = { ...filter };
     segMeta.push({ segment, key: segmentKey(segment), level: Object.keys(segment).length });
   }
@@ -437,39 +476,115 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
   const purchases = new Float64Array(nSeg * nDays);
   const revenue = new Float64Array(nSeg * nDays);
   const present = new Uint8Array(nSeg * nDays);
-  for (let i = 0; i < rowIdx.length; i++) {
-    const row = cube.rows[rowIdx[i]];
-    const day = rowDay[rowIdx[i]] - startDay;
-    const base = rowCombo[i] * nSub;
-    const v = row.views;
-    const c = row.carts;
-    const p = row.purchases;
-    const rv = row.revenue;
-    for (let s = 0; s < nSub; s++) {
-      const o = comboSeg[base + s] * nDays + day;
-      views[o] += v;
-      carts[o] += c;
-      purchases[o] += p;
-      revenue[o] += rv;
-      present[o] = 1;
+
+  if (nCombo * nDays <= 4 * nKept + 1024) {
+    // Dense data (the usual case): sum rows into combination × day arrays first, then add each
+    // combination's whole series into its segments — sequential, cache-friendly vector adds.
+    const cv = new Float64Array(nCombo * nDays);
+    const cc = new Float64Array(nCombo * nDays);
+    const cp = new Float64Array(nCombo * nDays);
+    const cr = new Float64Array(nCombo * nDays);
+    const cx = new Uint8Array(nCombo * nDays);
+    for (let i = 0; i < nKept; i++) {
+      const r = rowIdx[i];
+      const row = rows[r];
+      const o = rowCombo[i] * nDays + rowDay[r] - startDay;
+      cv[o] += row.views;
+      cc[o] += row.carts;
+      cp[o] += row.purchases;
+      cr[o] += row.revenue;
+      cx[o] = 1;
+    }
+    for (let c = 0; c < nCombo; c++) {
+      const src = c * nDays;
+      for (let s = 0; s < nSub; s++) {
+        const dst = comboSeg[c * nSub + s] * nDays;
+        for (let d = 0; d < nDays; d++) {
+          views[dst + d] += cv[src + d];
+          carts[dst + d] += cc[src + d];
+          purchases[dst + d] += cp[src + d];
+          revenue[dst + d] += cr[src + d];
+          present[dst + d] |= cx[src + d];
+        }
+      }
+    }
+  } else {
+    // Sparse data: add every row into each of its segments directly.
+    for (let i = 0; i < nKept; i++) {
+      const r = rowIdx[i];
+      const row = rows[r];
+      const day = rowDay[r] - startDay;
+      const base = rowCombo[i] * nSub;
+      const v = row.views;
+      const c = row.carts;
+      const p = row.purchases;
+      const rv = row.revenue;
+      for (let s = 0; s < nSub; s++) {
+        const o = comboSeg[base + s] * nDays + day;
+        views[o] += v;
+        carts[o] += c;
+        purchases[o] += p;
+        revenue[o] += rv;
+        present[o] = 1;
+      }
     }
   }
 
-  const segments: SegmentSeries[] = segMeta.map((m, id) => {
-    const a = id * nDays;
-    const b = a + nDays;
-    return {
-      ...m,
-      views: views.subarray(a, b),
-      carts: carts.subarray(a, b),
-      purchases: purchases.subarray(a, b),
-      revenue: revenue.subarray(a, b),
-      present: present.subarray(a, b),
-    };
-  });
+  const buffers = { views, carts, purchases, revenue, present };
+  const segments: SegmentSeries[] = segMeta.map((m, id) => new IndexedSeries(m, id * nDays, nDays, buffers));
   const byKey = new Map<string, SegmentSeries>();
   for (const s of segments) byKey.set(s.key, s);
   return { dimensions: dims, filter: { ...filter }, startDay, dates, observed, segments, byKey };
+}
+
+/** A segment's arrays as lazily created views into the index's shared buffers (most segments of a large
+ *  scan are only summed for the volume filter, through `sumViews`, and never need their own views). */
+class IndexedSeries implements SegmentSeries {
+  readonly segment: Segment;
+  readonly key: string;
+  readonly level: number;
+  private _v?: Float64Array;
+  private _c?: Float64Array;
+  private _p?: Float64Array;
+  private _r?: Float64Array;
+  private _x?: Uint8Array;
+  constructor(
+    m: { segment: Segment; key: string; level: number },
+    private readonly offset: number,
+    private readonly len: number,
+    private readonly buf: {
+      views: Float64Array;
+      carts: Float64Array;
+      purchases: Float64Array;
+      revenue: Float64Array;
+      present: Uint8Array;
+    },
+  ) {
+    this.segment = m.segment;
+    this.key = m.key;
+    this.level = m.level;
+  }
+  get views(): Float64Array {
+    return (this._v ??= this.buf.views.subarray(this.offset, this.offset + this.len));
+  }
+  get carts(): Float64Array {
+    return (this._c ??= this.buf.carts.subarray(this.offset, this.offset + this.len));
+  }
+  get purchases(): Float64Array {
+    return (this._p ??= this.buf.purchases.subarray(this.offset, this.offset + this.len));
+  }
+  get revenue(): Float64Array {
+    return (this._r ??= this.buf.revenue.subarray(this.offset, this.offset + this.len));
+  }
+  get present(): Uint8Array {
+    return (this._x ??= this.buf.present.subarray(this.offset, this.offset + this.len));
+  }
+  sumViews(from: number, to: number): number {
+    const v = this.buf.views;
+    let t = 0;
+    for (let i = Math.max(0, from); i <= Math.min(to, this.len - 1); i++) t += v[this.offset + i];
+    return t;
+  }
 }
 
 /** The DayCounts series of an indexed segment: only days on which it has cube rows, date order. */

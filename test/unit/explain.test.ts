@@ -231,12 +231,13 @@ describe('explain: ranking on a planted culprit', () => {
   it('ranks mobile × ios × safari first, above its parents mobile, ios, safari and mobile × ios', () => {
     expect(res.candidates[0].segment).toEqual(CULPRIT);
     const top = rankOf(res.candidates, CULPRIT);
-    for (const parent of [
+    const parents: Segment[] = [
       { device: 'mobile' },
       { os: 'ios' },
       { browser: 'safari' },
       { device: 'mobile', os: 'ios' },
-    ]) {
+    ];
+    for (const parent of parents) {
       const r = rankOf(res.candidates, parent);
       expect(r, JSON.stringify(parent)).toBeGreaterThan(top);
     }
@@ -364,7 +365,8 @@ describe.skipIf(!existsSync(CSV) && process.env.CI !== 'true')(
       expect(best.purchasesLost).toBeLessThan(600);
       expect(best.steps.carts.change!).toBeGreaterThan(best.steps.purchases.change!);
       expect(res.finding).toContain('mobile × ios × safari');
-      for (const p of [{ device: 'mobile' }, { os: 'ios' }, { browser: 'safari' }]) {
+      const parents: Segment[] = [{ device: 'mobile' }, { os: 'ios' }, { browser: 'safari' }];
+      for (const p of parents) {
         expect(rankOf(res.candidates, p)).toBeGreaterThan(0);
       }
     });

@@ -154,7 +154,8 @@ describe.skipIf(!existsSync(CSV) && process.env.CI !== 'true')(
 
     it('each row agrees with running the detector on the row-filtered series', () => {
       const settings = settingsFor('robust');
-      for (const seg of [CULPRIT, { device: 'desktop' }, { os: 'ios', browser: 'safari' }, {}]) {
+      const segs: Segment[] = [CULPRIT, { device: 'desktop' }, { os: 'ios', browser: 'safari' }, {}];
+      for (const seg of segs) {
         const row = find(robust, seg)!;
         const results = detectSeries(aggregateSeries(cube, seg), settings, seg, robust.range);
         const checked = results.filter((r) => r.status !== 'NO_DATA' && r.status !== 'INSUFFICIENT_DATA');

@@ -1,0 +1,410 @@
+/**
+ * Scan bench: how long a full combination scan takes from a cube already in memory (what the worker does on
+ * every settings change).
+ *
+ *   npx tsx bench/scan.ts            (or through `npm run bench`, which imports runScanBench)
+ *
+ * Targets (issues #2 and #4, 2 cores): device×os×browser at all levels over all days of a ~140-day cube
+ * < 200 ms; 5 dimensions at all levels with min views 200/day over a sample-sized cube < 3 s.
+ *
+ * Cubes:
+ * - `synthetic`: built here, seeded: 140 days, ~19,000 views/day (the size of the embedded sample),
+ *   device/os/browser drawn conditionally (no Safari on Android), 30 brands (Zipf shares) and 4 price bands,
+ *   Poisson counts per finest cell; one 14-day incident on mobile×ios×safari.
+ * - `sample`: the embedded sample generator's data (electron/services/sample.ts) aggregated by the dataset
+ *   service (electron/services/dataset.ts), when both work here; cached in $FUNNELSCOPE_BENCH_DIR like
+ *   bench/ingest.ts. The 5-dimension scan there uses device, os, browser and the two other (data or derived)
+ *   dimensions with the most values, weekday last (the Retail Rocket layout has no brand or price, so in
+ *   practice hour_of_day and weekday).
+ * - `retailrocket`: ../shared/data/retailrocket_daily_by_combo.csv when present (107 days, 12 combinations).
+ * Each figure is the median of 5 timed runs after one warm-up run, in this process; `index` is the
+ * aggregation alone (core/segments.ts buildSegmentIndex), `scan` the whole scan (aggregation + detector on
+ * every segment and day + sorting), `detector share` = (scan − index) / scan.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { settingsFor } from '../core/detector.js';
+import { scan, type ScanOptions } from '../core/scan.js';
+import { addDays, buildSegmentIndex } from '../core/segments.js';
+import type { Cube, CubeRow, DetectorProfile } from '../core/types.js';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Cond = [string, number][];
+const DEVICE: Cond = [
+  ['desktop', 0.44],
+  ['mobile', 0.48],
+  ['tablet', 0.08],
+];
+const OS: Record<string, Cond> = {
+  desktop: [
+    ['windows', 0.72],
+    ['macos', 0.22],
+    ['linux', 0.06],
+  ],
+  mobile: [
+    ['ios', 0.52],
+    ['android', 0.48],
+  ],
+  tablet: [
+    ['ios', 0.62],
+    ['android', 0.38],
+  ],
+};
+const BROWSER: Record<string, Cond> = {
+  windows: [
+    ['chrome', 0.66],
+    ['edge', 0.2],
+    ['firefox', 0.14],
+  ],
+  macos: [
+    ['safari', 0.5],
+    ['chrome', 0.42],
+    ['firefox', 0.08],
+  ],
+  linux: [
+    ['chrome', 0.75],
+    ['firefox', 0.25],
+  ],
+  ios: [
+    ['safari', 0.86],
+    ['chrome', 0.14],
+  ],
+  android: [
+    ['chrome', 0.72],
+    ['samsung', 0.22],
+    ['firefox', 0.06],
+  ],
+};
+const PRICE_BANDS: Cond = [
+  ['<10', 0.35],
+  ['10-30', 0.35],
+  ['30-60', 0.2],
+  ['60+', 0.1],
+];
+
+/** Synthetic, seeded, sample-sized cube with device/os/browser/brand/price_band. */
+export function syntheticCube(opts: { days?: number; viewsPerDay?: number; seed?: number } = {}): Cube {
+  const days = opts.days ?? 140;
+  const viewsPerDay = opts.viewsPerDay ?? 19_000;
+  const rnd = mulberry32(opts.seed ?? 42);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const poisson = (lambda: number): number => {
+    if (lambda <= 0) return 0;
+    if (lambda > 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gauss()));
+    const l = Math.exp(-lambda);
+    let k = 0;
+    let p = 1;
+    do {
+      k++;
+      p *= rnd();
+    } while (p > l);
+    return k - 1;
+  };
+  const brandW = Array.from({ length: 30 }, (_, i) => 1 / (i + 1) ** 1.1);
+  const bSum = brandW.reduce((s, w) => s + w, 0);
+  const brands: Cond = brandW.map((w, i) => [`brand${String(i + 1).padStart(2, '0')}`, w / bSum]);
+  // finest cells with their share of traffic and base conversion
+  const cells: { dims: Record<string, string>; share: number; conv: number; aov: number }[] = [];
+  for (const [device, pd] of DEVICE) {
+    for (const [os, po] of OS[device]) {
+      for (const [browser, pb] of BROWSER[os]) {
+        for (const [brand, pr] of brands) {
+          for (const [price_band, pp] of PRICE_BANDS) {
+            const conv =
+              0.008 *
+              (device === 'desktop' ? 1.3 : device === 'tablet' ? 1.1 : 0.8) *
+              (price_band === '60+' ? 0.6 : 1);
+            const aov =
+              price_band === '<10' ? 8 : price_band === '10-30' ? 20 : price_band === '30-60' ? 45 : 90;
+            cells.push({
+              dims: { device, os, browser, brand, price_band },
+              share: pd * po * pb * pr * pp,
+              conv,
+              aov,
+            });
+          }
+        }
+      }
+    }
+  }
+  const rows: CubeRow[] = [];
+  const start = '2025-03-03';
+  for (let d = 0; d < days; d++) {
+    const date = addDays(start, d);
+    const dayLevel = (1 + 0.15 * Math.sin((2 * Math.PI * d) / 7)) * (1 + 0.05 * gauss());
+    const convLevel = 1 + 0.06 * gauss();
+    for (const c of cells) {
+      const views = poisson(viewsPerDay * c.share * dayLevel);
+      if (views === 0) continue;
+      const broken =
+        d >= days - 14 && c.dims.device === 'mobile' && c.dims.os === 'ios' && c.dims.browser === 'safari';
+      const purchases = poisson(views * c.conv * convLevel * (broken ? 0.2 : 1));
+      const carts = purchases + poisson(views * 0.02);
+      rows.push({ date, dims: { ...c.dims }, views, carts, purchases, revenue: purchases * c.aov });
+    }
+  }
+  return { dimensions: ['device', 'os', 'browser', 'brand', 'price_band'], grain: 'day', rows };
+}
+
+function csvCube(file: string): Cube {
+  const lines = readFileSync(file, 'utf8').trim().split(/\r?\n/);
+  const rows: CubeRow[] = lines.slice(1).map((l) => {
+    const [date, device, os, browser, views, carts, purchases] = l.split(',');
+    return {
+      date,
+      dims: { device, os, browser },
+      views: +views,
+      carts: +carts,
+      purchases: +purchases,
+      revenue: 0,
+    };
+  });
+  return { dimensions: ['device', 'os', 'browser'], grain: 'day', rows };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+interface Figure {
+  cube: string;
+  scan: string;
+  profile: DetectorProfile;
+  cubeRows: number;
+  days: number;
+  segmentsScanned: number;
+  segmentsSkipped: number;
+  indexMs: number;
+  scanMs: number;
+  detectorShare: number;
+  critical: number;
+  targetMs: number;
+  ok: boolean;
+}
+
+function measure(
+  cubeName: string,
+  scanName: string,
+  cube: Cube,
+  opts: Omit<ScanOptions, 'settings'>,
+  profile: DetectorProfile,
+  targetMs: number,
+): Figure {
+  const settings = settingsFor(profile);
+  const full = { ...opts, settings };
+  const idxOpts = { dimensions: opts.dimensions, includeAllTraffic: true };
+  scan(cube, full); // warm-up
+  buildSegmentIndex(cube, idxOpts);
+  const idxT: number[] = [];
+  const scanT: number[] = [];
+  let res = scan(cube, full);
+  for (let i = 0; i < 5; i++) {
+    let t = performance.now();
+    buildSegmentIndex(cube, idxOpts);
+    idxT.push(performance.now() - t);
+    t = performance.now();
+    res = scan(cube, full);
+    scanT.push(performance.now() - t);
+  }
+  const scanMs = median(scanT);
+  const indexMs = median(idxT);
+  return {
+    cube: cubeName,
+    scan: scanName,
+    profile,
+    cubeRows: cube.rows.length,
+    days: res.daily?.dates.length ?? 0,
+    segmentsScanned: res.segments.length,
+    segmentsSkipped: res.skipped,
+    indexMs,
+    scanMs,
+    detectorShare: (scanMs - indexMs) / scanMs,
+    critical: res.segments.filter((r) => r.criticalPeriods.length > 0).length,
+    targetMs,
+    ok: scanMs < targetMs,
+  };
+}
+
+/** Loads the real sample cube through the sample generator and the dataset service, or explains why not. */
+async function sampleCubes(): Promise<{ three: Cube; five: Cube; fiveDims: string[] } | string> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const root = path.resolve(here, '..');
+  if (
+    !existsSync(path.join(root, 'electron/services/sample.ts')) &&
+    !existsSync(path.join(root, 'electron/services/sample.js'))
+  ) {
+    return 'electron/services/sample.ts not present';
+  }
+  try {
+    const { generateSample } = await import('../electron/services/sample.js');
+    const { openDataset } = await import('../electron/services/dataset.js');
+    const base = process.env.FUNNELSCOPE_BENCH_DIR ?? path.join(os.tmpdir(), 'funnelscope-bench');
+    const dir = path.join(base, 'sample-sample');
+    if (!existsSync(path.join(dir, 'truth.json'))) await generateSample(dir, { events: 2_700_000 });
+    const ds = await openDataset(dir);
+    try {
+      const three = await ds.cube({ dimensions: ['device', 'os', 'browser'], grain: 'day' });
+      // fill up to 5 dimensions with the derived ones that vary most (weekday last: a weekday segment has
+      // data on one day a week only, which the same-weekday detector handles but is an odd thing to scan)
+      const cands: { d: string; n: number }[] = [];
+      for (const d of [...ds.dimensions, ...ds.derivedDimensions]) {
+        if (['device', 'os', 'browser'].includes(d)) continue;
+        const c = await ds.cube({ dimensions: [d], grain: 'day' });
+        const n = new Set(c.rows.map((r) => r.dims[d])).size;
+        if (n > 1) cands.push({ d, n: d === 'weekday' ? 0 : n });
+      }
+      cands.sort((a, b) => b.n - a.n);
+      const fiveDims = ['device', 'os', 'browser', ...cands.slice(0, 2).map((c) => c.d)];
+      const five = await ds.cube({ dimensions: fiveDims, grain: 'day' });
+      return { three, five, fiveDims };
+    } finally {
+      ds.close();
+    }
+  } catch (e) {
+    return `sample cube unavailable: ${(e as Error).message}`;
+  }
+}
+
+/** Run the scan bench, print a table and return the figures. */
+export async function runScanBench(): Promise<Record<string, unknown>> {
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  const profiles: DetectorProfile[] = ['robust', 'seed'];
+  const dims3 = ['device', 'os', 'browser'];
+
+  let t = performance.now();
+  const synth = syntheticCube();
+  const genMs = performance.now() - t;
+  const synth3: Cube = {
+    dimensions: dims3,
+    grain: 'day',
+    rows: (() => {
+      // the same data aggregated to device×os×browser, as the app's cube query would deliver it
+      const m = new Map<string, CubeRow>();
+      for (const r of synth.rows) {
+        const k = `${r.date}|${r.dims.device}|${r.dims.os}|${r.dims.browser}`;
+        const e = m.get(k);
+        if (e) {
+          e.views += r.views;
+          e.carts += r.carts;
+          e.purchases += r.purchases;
+          e.revenue += r.revenue;
+        } else m.set(k, { ...r, dims: { device: r.dims.device, os: r.dims.os, browser: r.dims.browser } });
+      }
+      return [...m.values()];
+    })(),
+  };
+  for (const p of profiles) {
+    figures.push(
+      measure('synthetic', 'device×os×browser, all levels', synth3, { dimensions: dims3 }, p, 200),
+    );
+    figures.push(
+      measure(
+        'synthetic (5-dim cube)',
+        'device×os×browser, all levels',
+        synth,
+        { dimensions: dims3 },
+        p,
+        200,
+      ),
+    );
+    figures.push(
+      measure(
+        'synthetic',
+        '5 dims, all levels, ≥200 views/day',
+        synth,
+        { dimensions: synth.dimensions, minViewsPerDay: 200 },
+        p,
+        3000,
+      ),
+    );
+  }
+
+  t = performance.now();
+  const sample = await sampleCubes();
+  const sampleMs = performance.now() - t;
+  if (typeof sample === 'string') notes.push(sample);
+  else {
+    notes.push(
+      `sample cubes loaded in ${(sampleMs / 1000).toFixed(1)} s; 5 dims = ${sample.fiveDims.join(', ')}`,
+    );
+    for (const p of profiles) {
+      figures.push(
+        measure('sample', 'device×os×browser, all levels', sample.three, { dimensions: dims3 }, p, 200),
+      );
+      figures.push(
+        measure(
+          'sample',
+          '5 dims, all levels, ≥200 views/day',
+          sample.five,
+          { dimensions: sample.fiveDims, minViewsPerDay: 200 },
+          p,
+          3000,
+        ),
+      );
+    }
+  }
+
+  const csv = fileURLToPath(new URL('../../shared/data/retailrocket_daily_by_combo.csv', import.meta.url));
+  if (existsSync(csv)) {
+    const rr = csvCube(csv);
+    for (const p of profiles)
+      figures.push(
+        measure('retailrocket', 'device×os×browser, all levels', rr, { dimensions: dims3 }, p, 200),
+      );
+  } else notes.push(`${csv} not found`);
+
+  const header = [
+    'cube',
+    'scan',
+    'profile',
+    'rows',
+    'days',
+    'segments',
+    'skipped',
+    'index',
+    'scan',
+    'detector',
+    'critical',
+    'target',
+  ];
+  const lines = figures.map((f) => [
+    f.cube,
+    f.scan,
+    f.profile,
+    String(f.cubeRows),
+    String(f.days),
+    String(f.segmentsScanned),
+    String(f.segmentsSkipped),
+    `${f.indexMs.toFixed(1)} ms`,
+    `${f.scanMs.toFixed(1)} ms`,
+    `${Math.round(f.detectorShare * 100)} %`,
+    String(f.critical),
+    `< ${f.targetMs} ms: ${f.ok ? 'OK' : 'MISSED'}`,
+  ]);
+  const w = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  console.log(
+    `\nScan (${os.cpus().length} CPUs, Node ${process.version}) — median of 5 runs; synthetic cube built in ${genMs.toFixed(0)} ms`,
+  );
+  console.log(header.map((h, i) => h.padEnd(w[i])).join(' | '));
+  for (const l of lines) console.log(l.map((c, i) => c.padEnd(w[i])).join(' | '));
+  for (const n of notes) console.log(`note: ${n}`);
+  return { figures, notes };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runScanBench();
+}
