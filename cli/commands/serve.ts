@@ -7,7 +7,7 @@
  * `runServe` is also what `npm start` falls back to when the Electron binary is not available.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -32,6 +32,23 @@ export function defaultRendererDir(): string {
   return built
     ? path.resolve(here, '..', '..', 'renderer')
     : path.resolve(here, '..', '..', 'dist', 'renderer');
+}
+
+/** version from package.json (two levels above cli/commands in both the source and the dist layout) */
+function appVersion(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../..', '../../..']) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.resolve(here, up, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'funnelscope' && pkg.version) return pkg.version;
+    } catch {
+      /* try the next level */
+    }
+  }
+  return '0.0.0';
 }
 
 export function parsePort(value: string): number {
@@ -76,7 +93,7 @@ export async function runServe(options: ServeOptions = {}): Promise<WebHost> {
   const staticDir = options.staticDir ?? defaultRendererDir();
   let web: WebHost;
   try {
-    web = await startWebHost({ port: options.port, folder, staticDir });
+    web = await startWebHost({ port: options.port, folder, staticDir, appVersion: appVersion() });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE')
