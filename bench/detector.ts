@@ -17,9 +17,16 @@
  * ≈ 0.5–1 %, φ = 0.12, baskets of 2 events) as a stress test. Plus the sensitivity frontier of robust's one knob.
  */
 import { pathToFileURL } from 'node:url';
-import { detectSeries, settingsFor } from '../core/detector.js';
+import { DEFAULT_SETTINGS, ROBUST_PARAMS, detectSeries, settingsFor } from '../core/detector.js';
 import { dayNumber, dayString } from '../core/stats.js';
-import { DEFAULT_LEAVES, aggregateAllLevels, simulate, type SimLeaf, type SimOptions } from '../core/simulate.js';
+import {
+  DEFAULT_LEAVES,
+  aggregateAllLevels,
+  simulate,
+  type SimLeaf,
+  type SimOptions,
+  type SimSeries,
+} from '../core/simulate.js';
 import type { DetectionResult, DetectorProfile } from '../core/types.js';
 
 const START = '2025-01-06';
@@ -74,7 +81,13 @@ interface HealthyFigures {
 
 function healthy(sc: Scenario, profile: DetectorProfile, sigma?: number): HealthyFigures {
   const settings = settingsFor(profile, { sigma });
-  const f: HealthyFigures = { segmentDays: 0, segments: 0, falseCriticalPeriods: 0, falseAnomalyDays: 0, worst: [] };
+  const f: HealthyFigures = {
+    segmentDays: 0,
+    segments: 0,
+    falseCriticalPeriods: 0,
+    falseAnomalyDays: 0,
+    worst: [],
+  };
   for (let w = 0; w < HEALTHY_WORLDS; w++) {
     const world = simulate({
       seed: 1000 + w,
@@ -83,7 +96,13 @@ function healthy(sc: Scenario, profile: DetectorProfile, sigma?: number): Health
       leaves: sc.leaves,
       dimensions: ['device', 'os', 'browser'],
       // one world has a week of missing data inside the warm-up and one day missing in the evaluation
-      gaps: w === 2 ? [[20, 27], [90, 91]] : [],
+      gaps:
+        w === 2
+          ? [
+              [20, 27],
+              [90, 91],
+            ]
+          : [],
       ...sc.options,
     });
     const from = dayString(dayNumber(START) + WARMUP);
@@ -152,6 +171,86 @@ function incidents(sc: Scenario, profile: DetectorProfile, sigma?: number): Inci
   return rows;
 }
 
+/**
+ * The same CRITICAL onset rule (each of `streak` days ≥ 1 σ low, Stouffer ≥ bar) applied by an oracle that knows
+ * each day's true expected conversion (weekday × drift) and the true variance of the count. It bounds what any
+ * detector can reach on this noise: a target incident the oracle misses is not detectable at that bar.
+ */
+function oracleZ(
+  series: { views: number; purchases: number }[],
+  truth: NonNullable<SimSeries['truth']>,
+): number[] {
+  return series.map((d, i) => {
+    const mu = d.views * truth.expectedRate[i];
+    return (d.purchases - mu) / Math.sqrt(truth.dispersionIndex * mu + mu * mu * truth.rateRelVar);
+  });
+}
+
+function oracleCritical(z: number[], i: number, streak: number, bar: number): boolean {
+  if (i - streak + 1 < 0) return false;
+  let sum = 0;
+  for (let t = i - streak + 1; t <= i; t++) {
+    if (!(z[t] <= -1)) return false;
+    sum += Math.min(-z[t], ROBUST_PARAMS.zCap);
+  }
+  return sum / Math.sqrt(streak) >= bar;
+}
+
+function oracle(
+  sc: Scenario,
+  bar: number,
+): { targetHit: number; target: number; falsePeriods: number; leafDays: number } {
+  const streak = DEFAULT_SETTINGS.robust.streak;
+  let falsePeriods = 0;
+  let leafDays = 0;
+  for (let w = 0; w < HEALTHY_WORLDS; w++) {
+    const world = simulate({
+      seed: 1000 + w,
+      start: START,
+      days: WARMUP + EVAL_DAYS,
+      leaves: sc.leaves,
+      dimensions: ['device', 'os', 'browser'],
+      ...sc.options,
+    });
+    for (const leaf of world.leaves) {
+      const z = oracleZ(leaf.series, leaf.truth!);
+      let prev = false;
+      for (let i = WARMUP; i < z.length; i++) {
+        const c = oracleCritical(z, i, streak, bar);
+        if (c && !prev) falsePeriods++;
+        prev = c;
+        leafDays++;
+      }
+    }
+  }
+  let seed = 5000;
+  let target = 0;
+  let targetHit = 0;
+  for (const leaf of sc.leaves) {
+    for (const loss of LOSSES) {
+      for (let r = 0; r < REPLICATES; r++) {
+        seed++;
+        if (!isTargetIncident(loss, leaf.views)) continue;
+        const startOffset = WARMUP + 28 + r * 5;
+        const start = dayString(dayNumber(START) + startOffset);
+        const world = simulate({
+          seed,
+          start: START,
+          days: startOffset + INCIDENT_DAYS + 3,
+          leaves: [leaf],
+          dimensions: ['device', 'os', 'browser'],
+          incidents: [{ segment: leaf.segment, start, days: INCIDENT_DAYS, loss }],
+          ...sc.options,
+        });
+        const z = oracleZ(world.leaves[0].series, world.leaves[0].truth!);
+        target++;
+        if ([0, 1, 2].some((d) => oracleCritical(z, startOffset + d, streak, bar))) targetHit++;
+      }
+    }
+  }
+  return { targetHit, target, falsePeriods, leafDays };
+}
+
 function pct(x: number): string {
   return `${(100 * x).toFixed(0)}%`;
 }
@@ -180,8 +279,18 @@ function summarize(rows: IncidentRow[]) {
  * Detector speed alone (no simulation): every segment series of one generated shop (all levels), replicated to
  * `copies`× as many segments, `days` days each; best of 3 warm runs.
  */
-function speed(profile: DetectorProfile, copies: number, days: number): { segments: number; days: number; ms: number } {
-  const world = simulate({ seed: 42, start: START, days, leaves: DEFAULT_LEAVES, dimensions: ['device', 'os', 'browser'] });
+function speed(
+  profile: DetectorProfile,
+  copies: number,
+  days: number,
+): { segments: number; days: number; ms: number } {
+  const world = simulate({
+    seed: 42,
+    start: START,
+    days,
+    leaves: DEFAULT_LEAVES,
+    dimensions: ['device', 'os', 'browser'],
+  });
   const series = aggregateAllLevels(world);
   const settings = settingsFor(profile);
   let best = Infinity;
@@ -201,7 +310,9 @@ export async function runDetectorBench(): Promise<Record<string, unknown>> {
     for (const copies of [1, 60]) {
       const r = speed(p, copies, 140);
       speeds[`${p}.${r.segments}x${r.days}`] = r;
-      console.log(`  ${p.padEnd(6)} ${String(r.segments).padStart(5)} segments × ${r.days} days: ${r.ms.toFixed(1)} ms`);
+      console.log(
+        `  ${p.padEnd(6)} ${String(r.segments).padStart(5)} segments × ${r.days} days: ${r.ms.toFixed(1)} ms`,
+      );
     }
   }
   out.speed = speeds;
@@ -214,7 +325,12 @@ export async function runDetectorBench(): Promise<Record<string, unknown>> {
     const tgt = incidents(sc, 'robust', sigma).filter((r) => isTargetIncident(r.loss, r.views));
     const hit = tgt.filter((r) => r.delay !== null && r.delay <= 2).length;
     const hit3 = tgt.filter((r) => r.delay !== null && r.delay <= 3).length;
-    frontier[`sigma=${sigma}`] = { falseCriticalPeriods: h.falseCriticalPeriods, targetWithin3Days: hit, targetWithin4Days: hit3, targetIncidents: tgt.length };
+    frontier[`sigma=${sigma}`] = {
+      falseCriticalPeriods: h.falseCriticalPeriods,
+      targetWithin3Days: hit,
+      targetWithin4Days: hit3,
+      targetIncidents: tgt.length,
+    };
     console.log(
       `  sigma ${sigma.toFixed(2)}: false CRITICAL periods ${h.falseCriticalPeriods} / ${h.segments} series × ${EVAL_DAYS} days;` +
         ` target incidents CRITICAL by day 3: ${hit}/${tgt.length} (by day 4: ${hit3})`,
@@ -234,42 +350,70 @@ export async function runDetectorBench(): Promise<Record<string, unknown>> {
     }
     const row = (label: string, f: (p: DetectorProfile) => string) => lines.push([label, ...PROFILES.map(f)]);
     const segs = per.robust.h.segments;
-    row(`false CRITICAL periods (healthy, ${segs} segment series, ${per.robust.h.segmentDays} segment-days)`, (p) =>
-      String(per[p].h.falseCriticalPeriods),
+    row(
+      `false CRITICAL periods (healthy, ${segs} segment series, ${per.robust.h.segmentDays} segment-days)`,
+      (p) => String(per[p].h.falseCriticalPeriods),
     );
     row('false ANOMALY days (healthy)', (p) => String(per[p].h.falseAnomalyDays));
-    row('false CRITICAL periods before incidents', (p) => String(per[p].rows.reduce((a, r) => a + r.falseBefore, 0)));
+    row('false CRITICAL periods before incidents', (p) =>
+      String(per[p].rows.reduce((a, r) => a + r.falseBefore, 0)),
+    );
     const bands: { label: string; pick: (r: IncidentRow) => boolean }[] = [
       { label: 'TARGET (≥60% @ ≥2k/day or ≥40% @ ≥5k/day)', pick: (r) => isTargetIncident(r.loss, r.views) },
     ];
     for (const loss of LOSSES) {
-      bands.push({ label: `loss ${pct(loss)} @ ≥5k views/day`, pick: (r) => r.loss === loss && r.views >= 5000 });
-      bands.push({ label: `loss ${pct(loss)} @ 2k–5k views/day`, pick: (r) => r.loss === loss && r.views >= 2000 && r.views < 5000 });
-      bands.push({ label: `loss ${pct(loss)} @ <2k views/day`, pick: (r) => r.loss === loss && r.views < 2000 });
+      bands.push({
+        label: `loss ${pct(loss)} @ ≥5k views/day`,
+        pick: (r) => r.loss === loss && r.views >= 5000,
+      });
+      bands.push({
+        label: `loss ${pct(loss)} @ 2k–5k views/day`,
+        pick: (r) => r.loss === loss && r.views >= 2000 && r.views < 5000,
+      });
+      bands.push({
+        label: `loss ${pct(loss)} @ <2k views/day`,
+        pick: (r) => r.loss === loss && r.views < 2000,
+      });
     }
     for (const b of bands) {
       const s = Object.fromEntries(PROFILES.map((p) => [p, summarize(per[p].rows.filter(b.pick))]));
-      row(`${b.label}: CRITICAL ≤3 days / detected / n`, (p) => `${s[p].within3Days}/${s[p].detected}/${s[p].incidents}`);
-      row(`   median / max delay (days), day recall`, (p) =>
-        `${s[p].medianDelay ?? '–'} / ${s[p].maxDelay ?? '–'}, ${pct(s[p].recall)}`,
+      row(
+        `${b.label}: CRITICAL ≤3 days / detected / n`,
+        (p) => `${s[p].within3Days}/${s[p].detected}/${s[p].incidents}`,
+      );
+      row(
+        `   median / max delay (days), day recall`,
+        (p) => `${s[p].medianDelay ?? '–'} / ${s[p].maxDelay ?? '–'}, ${pct(s[p].recall)}`,
       );
       figures[b.label] = s;
     }
     row('run time (ms)', (p) => per[p].ms.toFixed(0));
+    const orc = oracle(sc, DEFAULT_SETTINGS.robust.sigma + ROBUST_PARAMS.criticalMargin);
+    figures.oracle = orc;
+    const oracleLine =
+      `oracle bound (true rate and variance known, same 3-day rule, bar ${DEFAULT_SETTINGS.robust.sigma + ROBUST_PARAMS.criticalMargin}): ` +
+      `target incidents CRITICAL by day 3 ${orc.targetHit}/${orc.target}, false CRITICAL periods ${orc.falsePeriods} over ${orc.leafDays} leaf-days`;
     for (const p of PROFILES) {
       figures[`${p}.healthy`] = { ...per[p].h, worst: per[p].h.worst.slice(0, 10) };
       const tgt = per[p].rows.filter((r) => isTargetIncident(r.loss, r.views));
-      figures[`${p}.targetMissed`] = tgt.filter((r) => r.delay === null || r.delay > 2).map((r) => `${r.leaf} ${pct(r.loss)} delay=${r.delay}`);
+      figures[`${p}.targetMissed`] = tgt
+        .filter((r) => r.delay === null || r.delay > 2)
+        .map((r) => `${r.leaf} ${pct(r.loss)} delay=${r.delay}`);
     }
     out[sc.name] = figures;
     const w0 = Math.max(...lines.map((l) => l[0].length), 10);
     const w = PROFILES.map((_, i) => Math.max(header[i + 1].length, ...lines.map((l) => l[i + 1].length)));
     console.log(`\nDetector quality — scenario '${sc.name}'`);
     console.log([header[0].padEnd(w0), ...PROFILES.map((p, i) => p.padStart(w[i]))].join(' | '));
-    for (const l of lines) console.log([l[0].padEnd(w0), ...l.slice(1).map((c, i) => c.padStart(w[i]))].join(' | '));
+    for (const l of lines)
+      console.log([l[0].padEnd(w0), ...l.slice(1).map((c, i) => c.padStart(w[i]))].join(' | '));
+    console.log(oracleLine);
     for (const p of PROFILES) {
       const missed = figures[`${p}.targetMissed`] as string[];
-      if (missed.length) console.log(`${p}: target incidents not CRITICAL within 3 days: ${missed.slice(0, 8).join('; ')}${missed.length > 8 ? ' …' : ''}`);
+      if (missed.length)
+        console.log(
+          `${p}: target incidents not CRITICAL within 3 days: ${missed.slice(0, 8).join('; ')}${missed.length > 8 ? ' …' : ''}`,
+        );
     }
   }
   return out;

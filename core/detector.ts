@@ -56,7 +56,10 @@ export const ROBUST_PARAMS = {
   outlierSigma: 3.5,
 } as const;
 
-export function settingsFor(profile: DetectorProfile, overrides?: Partial<DetectorSettings>): DetectorSettings {
+export function settingsFor(
+  profile: DetectorProfile,
+  overrides?: Partial<DetectorSettings>,
+): DetectorSettings {
   const base = DEFAULT_SETTINGS[profile];
   if (!base) throw new Error(`unknown detector profile '${String(profile)}' (want seed or robust)`);
   const s: DetectorSettings = { ...base, directions: [...base.directions] };
@@ -70,9 +73,12 @@ export function settingsFor(profile: DetectorProfile, overrides?: Partial<Detect
 }
 
 function validateSettings(s: DetectorSettings): void {
-  if (!(s.sigma > 0) || !Number.isFinite(s.sigma)) throw new Error(`detector sigma must be > 0 (got ${s.sigma})`);
-  if (!Number.isInteger(s.weeks) || s.weeks < 1) throw new Error(`detector weeks must be an integer ≥ 1 (got ${s.weeks})`);
-  if (!Number.isInteger(s.streak) || s.streak < 1) throw new Error(`detector streak must be an integer ≥ 1 (got ${s.streak})`);
+  if (!(s.sigma > 0) || !Number.isFinite(s.sigma))
+    throw new Error(`detector sigma must be > 0 (got ${s.sigma})`);
+  if (!Number.isInteger(s.weeks) || s.weeks < 1)
+    throw new Error(`detector weeks must be an integer ≥ 1 (got ${s.weeks})`);
+  if (!Number.isInteger(s.streak) || s.streak < 1)
+    throw new Error(`detector streak must be an integer ≥ 1 (got ${s.streak})`);
   if (!(s.minViews >= 0)) throw new Error(`detector minViews must be ≥ 0 (got ${s.minViews})`);
   if (!Array.isArray(s.directions) || s.directions.some((d) => d !== 'drop' && d !== 'spike')) {
     throw new Error(`detector directions must be a list of 'drop' / 'spike'`);
@@ -332,7 +338,8 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
       }
       pAll = nAll > 0 ? kAll / nAll : 0;
       // weekday factor shrunk towards 1 by `weekdayPrior` pseudo-purchases: (k_w + a) / (n_w·p + a)
-      for (let w = 0; w < 7; w++) fW[w] = pAll > 0 ? (kW[w] + P.weekdayPrior) / (nW[w] * pAll + P.weekdayPrior) : 1;
+      for (let w = 0; w < 7; w++)
+        fW[w] = pAll > 0 ? (kW[w] + P.weekdayPrior) / (nW[w] * pAll + P.weekdayPrior) : 1;
       // level over the last L days, weekday-adjusted: Σk / Σ n·f
       kL = 0;
       let eL = 0;
@@ -398,7 +405,10 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
         const medZ = medianInPlace(zs, mz);
         for (let t = 0; t < mz; t++) zs[t] = Math.abs(zs[t] - medZ);
         const madZ = MAD_TO_SIGMA * medianInPlace(zs, mz);
-        const c0 = Math.max(1, (mz * madZ * madZ + P.dispersionPriorDays * P.dispersionPrior) / (mz + P.dispersionPriorDays));
+        const c0 = Math.max(
+          1,
+          (mz * madZ * madZ + P.dispersionPriorDays * P.dispersionPrior) / (mz + P.dispersionPriorDays),
+        );
         const lim = P.outlierSigma * Math.sqrt(c0);
         for (let t = 0; t < m; t++) if (Math.abs(zraw[t]) > lim) keep[t] = 0;
       } else if (mz >= 3) {
@@ -413,7 +423,8 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
     const rD = kD / nD;
     const q = Math.min(Math.max(pHat, 0), 1);
     const varDay = c * ((q * (1 - q)) / nD + phi02 * q * q);
-    const varBase = c * q * q * (1 / Math.max(kL, 1) + phi02 / Math.max(mL, 1) + 1 / (kW[wd] + P.weekdayPrior));
+    const varBase =
+      c * q * q * (1 / Math.max(kL, 1) + phi02 / Math.max(mL, 1) + 1 / (kW[wd] + P.weekdayPrior));
     const sd = Math.sqrt(varDay + varBase);
     // deviation in σ, exactly (rate − p̂) / sd as reported (no continuity correction: one definition everywhere)
     const zi = sd > 0 ? (rD - pHat) / sd : rD < pHat ? -Infinity : rD > pHat ? Infinity : 0;
@@ -431,7 +442,8 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
     for (let t = 0; t < m; t++) if (keep[t] && wdOf[used[t]] === wd && used[t] >= i - L) nb++;
     const bd = new Int32Array(nb);
     nb = 0;
-    for (let t = m - 1; t >= 0; t--) if (keep[t] && wdOf[used[t]] === wd && used[t] >= i - L) bd[nb++] = used[t];
+    for (let t = m - 1; t >= 0; t--)
+      if (keep[t] && wdOf[used[t]] === wd && used[t] >= i - L) bd[nb++] = used[t];
     v.bdIdx[i] = bd;
 
     // ---- runs of re-tested drop / spike days and their combined (Stouffer) evidence
@@ -453,8 +465,12 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
       runSpike = 0;
       sumSpike = 0;
     }
-    const critDrop = dropDay && runDrop >= s.streak && sustained(z, i, s.streak, critBar, prevCrit === -1, sumDrop, runDrop);
-    const critSpike = spikeDay && runSpike >= s.streak && sustained(z, i, s.streak, critBar, prevCrit === 1, sumSpike, runSpike);
+    const critDrop =
+      dropDay && runDrop >= s.streak && sustained(z, i, s.streak, critBar, prevCrit === -1, sumDrop, runDrop);
+    const critSpike =
+      spikeDay &&
+      runSpike >= s.streak &&
+      sustained(z, i, s.streak, critBar, prevCrit === 1, sumSpike, runSpike);
     const anomDrop = wantDrop && zi <= -s.sigma;
     const anomSpike = wantSpike && zi >= s.sigma;
     prevCrit = 0;
@@ -544,7 +560,12 @@ export function detectSeries(
 }
 
 /** The verdict for one date (same logic as detectSeries, with history before the date). */
-export function detect(series: DayCounts[], date: string, settings: DetectorSettings, segment: Segment = {}): DetectionResult {
+export function detect(
+  series: DayCounts[],
+  date: string,
+  settings: DetectorSettings,
+  segment: Segment = {},
+): DetectionResult {
   return detectSeries(series, settings, segment, { from: date, to: date })[0];
 }
 
@@ -596,6 +617,9 @@ function toResult(g: Grid, v: Verdicts, i: number, segment: Segment): DetectionR
     baselineDays,
     views,
     purchases,
-    streak: anomalous && run > 0 ? { start: dayString(g.start + i - run + 1), length: run } : { start: null, length: 0 },
+    streak:
+      anomalous && run > 0
+        ? { start: dayString(g.start + i - run + 1), length: run }
+        : { start: null, length: 0 },
   };
 }

@@ -141,6 +141,13 @@ export interface SimOptions {
 export interface SimSeries {
   segment: Segment;
   series: DayCounts[];
+  /**
+   * What an oracle knows about a leaf (aligned with `series`): the expected conversion of each day before any
+   * incident, given the day's weekday and drift (E over the day's φ noise and dips), the dispersion index of
+   * purchase events given the day's rate (baskets) and the between-day relative variance of the rate.
+   * Absent on aggregated series.
+   */
+  truth?: { expectedRate: number[]; dispersionIndex: number; rateRelVar: number };
 }
 
 export interface SimWorld {
@@ -173,8 +180,12 @@ export function simulate(o: SimOptions): SimWorld {
   const day0 = dayNumber(o.start);
   const inGap = (t: number): boolean => (o.gaps ?? []).some(([a, b]) => t >= a && t < b);
   const incDays = incidents.map((inc) => ({ ...inc, from: dayNumber(inc.start) - day0 }));
+  const dispersionIndex = (extra + (1 + extra) ** 2) / (1 + extra);
+  const dipMean = 1 - dipP * (1 - dipF);
+  const rateRelVar = (Math.exp(phi * phi) * (1 - dipP + dipP * dipF * dipF)) / (dipMean * dipMean) - 1; // Var/mean² of φ-noise × dips
   const leaves: SimSeries[] = o.leaves.map((leaf) => {
     const series: DayCounts[] = [];
+    const expectedRate: number[] = [];
     let drift = rng.normal() * (driftSd / Math.sqrt(1 - rho * rho));
     const aov = 20 + 60 * rng.uniform();
     for (let t = 0; t < o.days; t++) {
@@ -193,9 +204,16 @@ export function simulate(o: SimOptions): SimWorld {
       }
       const carts = purchases + rng.poisson(views * rate * 2);
       if (inGap(t)) continue;
-      series.push({ date: dayString(day0 + t), views, carts, purchases, revenue: Math.round(purchases * aov * 100) / 100 });
+      series.push({
+        date: dayString(day0 + t),
+        views,
+        carts,
+        purchases,
+        revenue: Math.round(purchases * aov * 100) / 100,
+      });
+      expectedRate.push(leaf.conversion * cW[wd] * Math.exp(drift) * dipMean);
     }
-    return { segment: leaf.segment, series };
+    return { segment: leaf.segment, series, truth: { expectedRate, dispersionIndex, rateRelVar } };
   });
   return { dimensions: o.dimensions, leaves, incidents };
 }
@@ -222,7 +240,14 @@ export function aggregateAllLevels(world: SimWorld): SimSeries[] {
           a.carts += r.carts;
           a.purchases += r.purchases;
           a.revenue += r.revenue;
-        } else agg.byDate.set(r.date, { date: r.date, views: r.views, carts: r.carts, purchases: r.purchases, revenue: r.revenue });
+        } else
+          agg.byDate.set(r.date, {
+            date: r.date,
+            views: r.views,
+            carts: r.carts,
+            purchases: r.purchases,
+            revenue: r.revenue,
+          });
       }
     }
   }

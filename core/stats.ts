@@ -53,7 +53,11 @@ export function mad(
 }
 
 /** σ estimated robustly as 1.4826·MAD. */
-export function robustSigma(values: ArrayLike<number>, n: number = values.length, scratch?: Float64Array): number {
+export function robustSigma(
+  values: ArrayLike<number>,
+  n: number = values.length,
+  scratch?: Float64Array,
+): number {
   return MAD_TO_SIGMA * mad(values, undefined, n, scratch);
 }
 

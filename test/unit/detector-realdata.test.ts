@@ -47,7 +47,8 @@ function allSegments(): { segment: Segment; series: DayCounts[] }[] {
 /** true when the segment's traffic includes mobile/ios/safari (its filter is a subset of the bug's values) */
 const containsBug = (s: Segment) => Object.entries(s).every(([k, v]) => BUG[k] === v);
 
-const criticalDays = (res: DetectionResult[]) => res.filter((r) => r.status === 'CRITICAL').map((r) => r.date);
+const criticalDays = (res: DetectionResult[]) =>
+  res.filter((r) => r.status === 'CRITICAL').map((r) => r.date);
 
 describe.skipIf(!haveData)('robust profile on the real Retail Rocket data', () => {
   const segments = haveData ? allSegments() : [];
@@ -97,7 +98,8 @@ describe.skipIf(!haveData)('robust profile on the real Retail Rocket data', () =
     for (const s of segments) {
       if (containsBug(s.segment)) continue;
       const res = detectSeries(s.series, settingsFor('seed'), s.segment);
-      for (let i = 0; i < res.length; i++) if (res[i].status === 'CRITICAL' && (i === 0 || res[i - 1].status !== 'CRITICAL')) falsePeriods++;
+      for (let i = 0; i < res.length; i++)
+        if (res[i].status === 'CRITICAL' && (i === 0 || res[i - 1].status !== 'CRITICAL')) falsePeriods++;
     }
     expect(falsePeriods).toBeGreaterThan(0);
   });

@@ -36,7 +36,13 @@ function comboSeries(rows: Record<string, string>[], combo: string): DayCounts[]
   const [device, os, browser] = combo.split('/');
   return rows
     .filter((r) => r.device === device && r.os === os && r.browser === browser)
-    .map((r) => ({ date: r.date, views: +r.views, carts: +r.addtocarts, purchases: +r.transactions, revenue: 0 }));
+    .map((r) => ({
+      date: r.date,
+      views: +r.views,
+      carts: +r.addtocarts,
+      purchases: +r.transactions,
+      revenue: 0,
+    }));
 }
 
 /** maximal runs of CRITICAL days, reported from the start of the anomalous streak that made them */
@@ -96,7 +102,10 @@ describe.skipIf(!haveData)('seed profile reproduces the reference analysis', () 
         expect(anomalous, ctx).toBe(e.is_anomaly === 'true');
         if (anomalous) expect(r.direction).toBe('drop');
         // deviation in σ: 4 decimals in the CSV
-        if (r.sigma! > 0) expect(Math.abs(r.deviationSigma! - +e.deviation_sigma), ctx).toBeLessThan(6e-5 + 1e-4 * Math.abs(+e.deviation_sigma));
+        if (r.sigma! > 0)
+          expect(Math.abs(r.deviationSigma! - +e.deviation_sigma), ctx).toBeLessThan(
+            6e-5 + 1e-4 * Math.abs(+e.deviation_sigma),
+          );
         // each baseline day is a previous same weekday within 28 days
         for (const b of r.baselineDays) {
           const lag = (Date.parse(e.date) - Date.parse(b.date)) / 86_400_000;
@@ -110,7 +119,10 @@ describe.skipIf(!haveData)('seed profile reproduces the reference analysis', () 
 
   it('anomalous-day totals are 24/16/6/7/16', () => {
     const totals = combos.map(
-      (c) => detectSeries(comboSeries(daily, c), settingsFor('seed')).filter((r) => r.status === 'ANOMALY' || r.status === 'CRITICAL').length,
+      (c) =>
+        detectSeries(comboSeries(daily, c), settingsFor('seed')).filter(
+          (r) => r.status === 'ANOMALY' || r.status === 'CRITICAL',
+        ).length,
     );
     expect(totals).toEqual([24, 16, 6, 7, 16]);
   });
@@ -118,7 +130,9 @@ describe.skipIf(!haveData)('seed profile reproduces the reference analysis', () 
   it('critical periods: 2015-09-01→09-12 and 09-16→09-18 for mobile/ios/safari, none elsewhere', () => {
     for (const c of combos) {
       const periods = criticalPeriods(detectSeries(comboSeries(daily, c), settingsFor('seed')));
-      expect(periods, c).toEqual(c === 'mobile/ios/safari' ? ['2015-09-01→2015-09-12', '2015-09-16→2015-09-18'] : []);
+      expect(periods, c).toEqual(
+        c === 'mobile/ios/safari' ? ['2015-09-01→2015-09-12', '2015-09-16→2015-09-18'] : [],
+      );
     }
   });
 
@@ -137,26 +151,31 @@ describe.skipIf(!haveData)('seed profile reproduces the reference analysis', () 
     for (const r of res.filter((x) => x.status === 'ANOMALY')) expect(r.alertLevel).toBe('MEDIUM');
   });
 
-  it.skipIf(!existsSync(packagedCsv))('does not copy the packaged checker: its CRITICAL days whose streak was never re-tested are not CRITICAL here', () => {
-    const packaged = readCsv(packagedCsv);
-    const res = new Map(detectSeries(comboSeries(daily, 'mobile/ios/safari'), settingsFor('seed')).map((r) => [r.date, r]));
-    // 2015-08-29: anomalous alone (08-27 and 08-28 were fine) — the packaged checker called it CRITICAL
-    const p0829 = packaged.find((r) => r.date === '2015-08-29');
-    expect(p0829?.status).toBe('CRITICAL');
-    expect(res.get('2015-08-29')?.status).toBe('ANOMALY');
-    expect(res.get('2015-08-29')?.streak.length).toBe(1);
-    // every day the packaged checker marked CRITICAL although one of its two previous days was not anomalous
-    let differing = 0;
-    for (const p of packaged.filter((r) => r.status === 'CRITICAL')) {
-      const ours = res.get(p.date)!;
-      const d = Date.parse(p.date);
-      const prev = [1, 2].map((k) => res.get(new Date(d - k * 86_400_000).toISOString().slice(0, 10)));
-      const sustained = prev.every((x) => x && (x.status === 'ANOMALY' || x.status === 'CRITICAL'));
-      if (!sustained) {
-        expect(ours.status, p.date).not.toBe('CRITICAL');
-        differing++;
+  it.skipIf(!existsSync(packagedCsv))(
+    'does not copy the packaged checker: its CRITICAL days whose streak was never re-tested are not CRITICAL here',
+    () => {
+      const packaged = readCsv(packagedCsv);
+      const res = new Map(
+        detectSeries(comboSeries(daily, 'mobile/ios/safari'), settingsFor('seed')).map((r) => [r.date, r]),
+      );
+      // 2015-08-29: anomalous alone (08-27 and 08-28 were fine) — the packaged checker called it CRITICAL
+      const p0829 = packaged.find((r) => r.date === '2015-08-29');
+      expect(p0829?.status).toBe('CRITICAL');
+      expect(res.get('2015-08-29')?.status).toBe('ANOMALY');
+      expect(res.get('2015-08-29')?.streak.length).toBe(1);
+      // every day the packaged checker marked CRITICAL although one of its two previous days was not anomalous
+      let differing = 0;
+      for (const p of packaged.filter((r) => r.status === 'CRITICAL')) {
+        const ours = res.get(p.date)!;
+        const d = Date.parse(p.date);
+        const prev = [1, 2].map((k) => res.get(new Date(d - k * 86_400_000).toISOString().slice(0, 10)));
+        const sustained = prev.every((x) => x && (x.status === 'ANOMALY' || x.status === 'CRITICAL'));
+        if (!sustained) {
+          expect(ours.status, p.date).not.toBe('CRITICAL');
+          differing++;
+        }
       }
-    }
-    expect(differing).toBeGreaterThanOrEqual(3);
-  });
+      expect(differing).toBeGreaterThanOrEqual(3);
+    },
+  );
 });

@@ -7,7 +7,13 @@ import type { DayCounts, DetectionResult, DetectionStatus, DetectorProfile } fro
 
 const PROFILES: DetectorProfile[] = ['seed', 'robust'];
 
-const day = (date: string, views: number, purchases: number): DayCounts => ({ date, views, purchases, carts: 0, revenue: 0 });
+const day = (date: string, views: number, purchases: number): DayCounts => ({
+  date,
+  views,
+  purchases,
+  carts: 0,
+  revenue: 0,
+});
 
 /**
  * Normal traffic of the reference scenarios: 5,000 views and 38–42 purchases every day. The purchases cycle
@@ -16,21 +22,40 @@ const day = (date: string, views: number, purchases: number): DayCounts => ({ da
  */
 function normal(from: string, to: string): DayCounts[] {
   const out: DayCounts[] = [];
-  for (let d = dayNumber(from); d <= dayNumber(to); d++) out.push(day(dayString(d), 5000, [40, 38, 42, 39, 41][d % 5]));
+  for (let d = dayNumber(from); d <= dayNumber(to); d++)
+    out.push(day(dayString(d), 5000, [40, 38, 42, 39, 41][d % 5]));
   return out;
 }
 
-const RANK: Record<DetectionStatus, number> = { NO_DATA: -1, INSUFFICIENT_DATA: -1, OK: 0, ANOMALY: 1, CRITICAL: 2 };
+const RANK: Record<DetectionStatus, number> = {
+  NO_DATA: -1,
+  INSUFFICIENT_DATA: -1,
+  OK: 0,
+  ANOMALY: 1,
+  CRITICAL: 2,
+};
 
 describe('settings', () => {
   it('defaults are the reference rule for seed and drop-only robust', () => {
-    expect(DEFAULT_SETTINGS.seed).toEqual({ profile: 'seed', sigma: 2, weeks: 4, streak: 3, minViews: 0, directions: ['drop'] });
+    expect(DEFAULT_SETTINGS.seed).toEqual({
+      profile: 'seed',
+      sigma: 2,
+      weeks: 4,
+      streak: 3,
+      minViews: 0,
+      directions: ['drop'],
+    });
     expect(DEFAULT_SETTINGS.robust.profile).toBe('robust');
     expect(DEFAULT_SETTINGS.robust.directions).toEqual(['drop']);
   });
 
   it('settingsFor applies overrides, keeps the profile and does not share arrays with the defaults', () => {
-    const s = settingsFor('robust', { sigma: 2.5, streak: 4, directions: ['drop', 'spike'], profile: 'seed' });
+    const s = settingsFor('robust', {
+      sigma: 2.5,
+      streak: 4,
+      directions: ['drop', 'spike'],
+      profile: 'seed',
+    });
     expect(s).toMatchObject({ profile: 'robust', sigma: 2.5, streak: 4, directions: ['drop', 'spike'] });
     s.directions.push('spike');
     expect(DEFAULT_SETTINGS.robust.directions).toEqual(['drop']);
@@ -55,7 +80,11 @@ describe('the five reference scenarios', () => {
     const settings = settingsFor(profile);
 
     it(`${profile}: 2015-08-15 with 40/5000 is OK`, () => {
-      const r = detect([...normal('2015-07-01', '2015-08-14'), day('2015-08-15', 5000, 40)], '2015-08-15', settings);
+      const r = detect(
+        [...normal('2015-07-01', '2015-08-14'), day('2015-08-15', 5000, 40)],
+        '2015-08-15',
+        settings,
+      );
       expect(r.status).toBe('OK');
       expect(r.alertLevel).toBe('NONE');
       expect(r.direction).toBeNull();
@@ -68,11 +97,20 @@ describe('the five reference scenarios', () => {
       expect(r.purchases).toBe(40);
       expect(r.streak).toEqual({ start: null, length: 0 });
       // the same weekday of the four previous weeks
-      expect(r.baselineDays.map((b) => b.date).sort()).toEqual(['2015-07-18', '2015-07-25', '2015-08-01', '2015-08-08']);
+      expect(r.baselineDays.map((b) => b.date).sort()).toEqual([
+        '2015-07-18',
+        '2015-07-25',
+        '2015-08-01',
+        '2015-08-08',
+      ]);
     });
 
     it(`${profile}: 2015-09-01 with 18/5000 is ANOMALY / MEDIUM`, () => {
-      const r = detect([...normal('2015-07-01', '2015-08-31'), day('2015-09-01', 5000, 18)], '2015-09-01', settings);
+      const r = detect(
+        [...normal('2015-07-01', '2015-08-31'), day('2015-09-01', 5000, 18)],
+        '2015-09-01',
+        settings,
+      );
       expect(r.status).toBe('ANOMALY');
       expect(r.alertLevel).toBe('MEDIUM');
       expect(r.direction).toBe('drop');
@@ -82,8 +120,18 @@ describe('the five reference scenarios', () => {
     });
 
     it(`${profile}: 2015-09-03…05 with 8, 8, 4 purchases is CRITICAL / HIGH on 09-05 with streak 3`, () => {
-      const series = [...normal('2015-07-01', '2015-09-02'), day('2015-09-03', 5000, 8), day('2015-09-04', 5000, 8), day('2015-09-05', 5000, 4)];
-      const res = detectSeries(series, settings, { device: 'mobile' }, { from: '2015-09-02', to: '2015-09-05' });
+      const series = [
+        ...normal('2015-07-01', '2015-09-02'),
+        day('2015-09-03', 5000, 8),
+        day('2015-09-04', 5000, 8),
+        day('2015-09-05', 5000, 4),
+      ];
+      const res = detectSeries(
+        series,
+        settings,
+        { device: 'mobile' },
+        { from: '2015-09-02', to: '2015-09-05' },
+      );
       expect(res.map((r) => r.date)).toEqual(['2015-09-02', '2015-09-03', '2015-09-04', '2015-09-05']);
       expect(res[0].status).toBe('OK');
       const last = res[3];
@@ -116,7 +164,15 @@ describe('the five reference scenarios', () => {
     it(`${profile}: no events on the date is NO_DATA`, () => {
       const hist = normal('2015-07-01', '2015-08-14');
       const r = detect(hist, '2015-08-15', settings);
-      expect(r).toMatchObject({ date: '2015-08-15', status: 'NO_DATA', alertLevel: 'NONE', rate: null, views: 0, purchases: 0, baselineDays: [] });
+      expect(r).toMatchObject({
+        date: '2015-08-15',
+        status: 'NO_DATA',
+        alertLevel: 'NONE',
+        rate: null,
+        views: 0,
+        purchases: 0,
+        baselineDays: [],
+      });
       const zero = detect([...hist, day('2015-08-15', 0, 0)], '2015-08-15', settings);
       expect(zero.status).toBe('NO_DATA');
       expect(detect([], '2015-08-15', settings).status).toBe('NO_DATA');
@@ -128,7 +184,9 @@ describe('calendar, gaps and ranges', () => {
   for (const profile of PROFILES) {
     const settings = settingsFor(profile);
     it(`${profile}: one result per calendar day, gaps as NO_DATA, unsorted input, range beyond the data`, () => {
-      const series = normal('2015-07-01', '2015-08-31').filter((d) => d.date < '2015-08-10' || d.date > '2015-08-12');
+      const series = normal('2015-07-01', '2015-08-31').filter(
+        (d) => d.date < '2015-08-10' || d.date > '2015-08-12',
+      );
       const shuffled = [...series].reverse();
       const a = detectSeries(series, settings);
       const b = detectSeries(shuffled, settings);
@@ -136,7 +194,11 @@ describe('calendar, gaps and ranges', () => {
       expect(a.length).toBe(62);
       expect(a[0].date).toBe('2015-07-01');
       expect(a.at(-1)!.date).toBe('2015-08-31');
-      expect(a.filter((r) => r.status === 'NO_DATA').map((r) => r.date)).toEqual(['2015-08-10', '2015-08-11', '2015-08-12']);
+      expect(a.filter((r) => r.status === 'NO_DATA').map((r) => r.date)).toEqual([
+        '2015-08-10',
+        '2015-08-11',
+        '2015-08-12',
+      ]);
       const wide = detectSeries(series, settings, {}, { from: '2015-06-29', to: '2015-09-02' });
       expect(wide.length).toBe(66);
       expect(wide[0].status).toBe('NO_DATA');
@@ -146,7 +208,8 @@ describe('calendar, gaps and ranges', () => {
       expect(inner).toEqual(a.filter((r) => r.date >= '2015-08-20' && r.date <= '2015-08-25'));
       expect(detectSeries(series, settings, {}, { from: '2015-08-25', to: '2015-08-20' })).toEqual([]);
       // robust raises no alert anywhere on this healthy series (seed's 2–4-point MADs do: that is its weakness)
-      if (profile === 'robust') expect(a.filter((r) => r.status === 'ANOMALY' || r.status === 'CRITICAL')).toEqual([]);
+      if (profile === 'robust')
+        expect(a.filter((r) => r.status === 'ANOMALY' || r.status === 'CRITICAL')).toEqual([]);
     });
 
     it(`${profile}: duplicate rows of a date are summed; bad counts are rejected clearly`, () => {
@@ -160,7 +223,12 @@ describe('calendar, gaps and ranges', () => {
     });
 
     it(`${profile}: a missing day breaks a streak (CRITICAL needs consecutive calendar days)`, () => {
-      const series = [...normal('2015-07-01', '2015-09-02'), day('2015-09-03', 5000, 4), day('2015-09-05', 5000, 4), day('2015-09-06', 5000, 4)];
+      const series = [
+        ...normal('2015-07-01', '2015-09-02'),
+        day('2015-09-03', 5000, 4),
+        day('2015-09-05', 5000, 4),
+        day('2015-09-06', 5000, 4),
+      ];
       const res = detectSeries(series, settings, {}, { from: '2015-09-03' });
       expect(res.map((r) => r.status)).toEqual(['ANOMALY', 'NO_DATA', 'ANOMALY', 'ANOMALY']);
       expect(res[3].streak).toEqual({ start: '2015-09-05', length: 2 });
@@ -176,7 +244,8 @@ describe('calendar, gaps and ranges', () => {
 
   it('seed: σ = 0 — a day equal to its baseline is OK, a day below it is anomalous', () => {
     const flat: DayCounts[] = [];
-    for (let d = dayNumber('2015-07-01'); d <= dayNumber('2015-08-14'); d++) flat.push(day(dayString(d), 5000, 40));
+    for (let d = dayNumber('2015-07-01'); d <= dayNumber('2015-08-14'); d++)
+      flat.push(day(dayString(d), 5000, 40));
     const same = detect([...flat, day('2015-08-15', 5000, 40)], '2015-08-15', settingsFor('seed'));
     expect(same.sigma).toBe(0);
     expect(same.status).toBe('OK');
@@ -187,7 +256,9 @@ describe('calendar, gaps and ranges', () => {
 
   it('seed: under 28 days with data the whole series is INSUFFICIENT_DATA; from 28 the early days use the whole-series fallback', () => {
     const short = normal('2015-07-01', '2015-07-27'); // 27 days
-    expect(new Set(detectSeries(short, settingsFor('seed')).map((r) => r.status))).toEqual(new Set(['INSUFFICIENT_DATA']));
+    expect(new Set(detectSeries(short, settingsFor('seed')).map((r) => r.status))).toEqual(
+      new Set(['INSUFFICIENT_DATA']),
+    );
     const enough = normal('2015-07-01', '2015-07-28');
     const first = detectSeries(enough, settingsFor('seed'))[0];
     expect(first.status).toBe('OK');
@@ -202,7 +273,8 @@ describe('robust profile specifics', () => {
   it('low volume: under minViews is INSUFFICIENT_DATA, and 0 purchases on tiny traffic raises no alert', () => {
     const rng = makeRng(7);
     const series: DayCounts[] = [];
-    for (let d = dayNumber('2015-06-01'); d <= dayNumber('2015-08-31'); d++) series.push(day(dayString(d), 150, rng.poisson(1.5)));
+    for (let d = dayNumber('2015-06-01'); d <= dayNumber('2015-08-31'); d++)
+      series.push(day(dayString(d), 150, rng.poisson(1.5)));
     series.push(day('2015-09-01', 150, 0), day('2015-09-02', 150, 0), day('2015-09-03', 150, 0));
     const res = detectSeries(series, robust, {}, { from: '2015-09-01' });
     expect(res.every((r) => r.status === 'OK')).toBe(true);
@@ -218,15 +290,26 @@ describe('robust profile specifics', () => {
     expect(both).toMatchObject({ status: 'ANOMALY', direction: 'spike', alertLevel: 'MEDIUM' });
     expect(both.deviationSigma!).toBeGreaterThan(3);
     const dropSeries = [...normal('2015-06-01', '2015-08-31'), day('2015-09-01', 5000, 10)];
-    expect(detect(dropSeries, '2015-09-01', settingsFor('robust', { directions: ['spike'] })).status).toBe('OK');
+    expect(detect(dropSeries, '2015-09-01', settingsFor('robust', { directions: ['spike'] })).status).toBe(
+      'OK',
+    );
     // a sustained spike becomes CRITICAL too
-    const run = [...normal('2015-06-01', '2015-08-31'), day('2015-09-01', 5000, 80), day('2015-09-02', 5000, 85), day('2015-09-03', 5000, 90)];
-    expect(detect(run, '2015-09-03', settingsFor('robust', { directions: ['spike'] }))).toMatchObject({ status: 'CRITICAL', direction: 'spike' });
+    const run = [
+      ...normal('2015-06-01', '2015-08-31'),
+      day('2015-09-01', 5000, 80),
+      day('2015-09-02', 5000, 85),
+      day('2015-09-03', 5000, 90),
+    ];
+    expect(detect(run, '2015-09-03', settingsFor('robust', { directions: ['spike'] }))).toMatchObject({
+      status: 'CRITICAL',
+      direction: 'spike',
+    });
   });
 
   it('a long incident stays CRITICAL: anomalous days are kept out of the baseline', () => {
     const series = [...normal('2015-06-01', '2015-08-31')];
-    for (let d = dayNumber('2015-09-01'); d <= dayNumber('2015-09-30'); d++) series.push(day(dayString(d), 5000, 12 + (d % 3)));
+    for (let d = dayNumber('2015-09-01'); d <= dayNumber('2015-09-30'); d++)
+      series.push(day(dayString(d), 5000, 12 + (d % 3)));
     const res = detectSeries(series, robust, {}, { from: '2015-09-01' });
     const firstCritical = res.findIndex((r) => r.status === 'CRITICAL');
     expect(firstCritical).toBe(2);
@@ -246,7 +329,12 @@ describe('robust profile specifics', () => {
     const res = detectSeries(series, robust, {}, { from: '2015-08-10' });
     expect(res.every((r) => r.status === 'OK')).toBe(true);
     // whereas a same-size drop on a weekday is seen
-    const bad = [...series, day('2015-09-01', 5000, 18), day('2015-09-02', 5000, 18), day('2015-09-03', 5000, 18)];
+    const bad = [
+      ...series,
+      day('2015-09-01', 5000, 18),
+      day('2015-09-02', 5000, 18),
+      day('2015-09-03', 5000, 18),
+    ];
     expect(detect(bad, '2015-09-03', robust).status).toBe('CRITICAL');
   });
 
@@ -259,7 +347,10 @@ describe('robust profile specifics', () => {
     }
     const full = detectSeries(series, robust);
     for (const cut of ['2015-07-10', '2015-08-15', '2015-09-05']) {
-      const part = detectSeries(series.filter((d) => d.date <= cut), robust);
+      const part = detectSeries(
+        series.filter((d) => d.date <= cut),
+        robust,
+      );
       expect(part).toEqual(full.slice(0, part.length));
     }
   });
@@ -288,19 +379,28 @@ describe('properties', () => {
     it(`${profile}: a lower rate on the day never gets a milder status`, () => {
       const settings = settingsFor(profile);
       fc.assert(
-        fc.property(history, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (h, a, b) => {
-          const hist = build(h);
-          const v = h.views;
-          const expected = v * h.rate;
-          const k1 = Math.floor(Math.min(a, b) * 1.5 * expected);
-          const k2 = Math.floor(Math.max(a, b) * 1.5 * expected);
-          // two bad-ish days before, so CRITICAL is reachable
-          const pre = [day('2015-09-01', v, Math.floor(expected * 0.3)), day('2015-09-02', v, Math.floor(expected * 0.3))];
-          const lo = detect([...hist, ...pre, day('2015-09-03', v, k1)], '2015-09-03', settings);
-          const hi = detect([...hist, ...pre, day('2015-09-03', v, k2)], '2015-09-03', settings);
-          expect(RANK[lo.status]).toBeGreaterThanOrEqual(RANK[hi.status]);
-          if (lo.deviationSigma !== null && hi.deviationSigma !== null) expect(lo.deviationSigma).toBeLessThanOrEqual(hi.deviationSigma + 1e-12);
-        }),
+        fc.property(
+          history,
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+          (h, a, b) => {
+            const hist = build(h);
+            const v = h.views;
+            const expected = v * h.rate;
+            const k1 = Math.floor(Math.min(a, b) * 1.5 * expected);
+            const k2 = Math.floor(Math.max(a, b) * 1.5 * expected);
+            // two bad-ish days before, so CRITICAL is reachable
+            const pre = [
+              day('2015-09-01', v, Math.floor(expected * 0.3)),
+              day('2015-09-02', v, Math.floor(expected * 0.3)),
+            ];
+            const lo = detect([...hist, ...pre, day('2015-09-03', v, k1)], '2015-09-03', settings);
+            const hi = detect([...hist, ...pre, day('2015-09-03', v, k2)], '2015-09-03', settings);
+            expect(RANK[lo.status]).toBeGreaterThanOrEqual(RANK[hi.status]);
+            if (lo.deviationSigma !== null && hi.deviationSigma !== null)
+              expect(lo.deviationSigma).toBeLessThanOrEqual(hi.deviationSigma + 1e-12);
+          },
+        ),
         { numRuns: 60 },
       );
     });
@@ -308,14 +408,22 @@ describe('properties', () => {
     it(`${profile}: results are self-consistent (threshold, deviation, alert level, streak)`, () => {
       const settings = settingsFor(profile);
       fc.assert(
-        fc.property(history, fc.array(fc.double({ min: 0, max: 1.3, noNaN: true }), { minLength: 1, maxLength: 8 }), (h, tail) => {
-          const hist = build(h);
-          const series = [...hist];
-          tail.forEach((f, i) => series.push(day(dayString(dayNumber('2015-09-01') + i), h.views, Math.floor(h.views * h.rate * f))));
-          const res = detectSeries(series, settings);
-          const byDate = new Map(res.map((r) => [r.date, r]));
-          for (const r of res) checkResult(r, byDate, settings.streak);
-        }),
+        fc.property(
+          history,
+          fc.array(fc.double({ min: 0, max: 1.3, noNaN: true }), { minLength: 1, maxLength: 8 }),
+          (h, tail) => {
+            const hist = build(h);
+            const series = [...hist];
+            tail.forEach((f, i) =>
+              series.push(
+                day(dayString(dayNumber('2015-09-01') + i), h.views, Math.floor(h.views * h.rate * f)),
+              ),
+            );
+            const res = detectSeries(series, settings);
+            const byDate = new Map(res.map((r) => [r.date, r]));
+            for (const r of res) checkResult(r, byDate, settings.streak);
+          },
+        ),
         { numRuns: 40 },
       );
     });
@@ -336,18 +444,23 @@ describe('properties', () => {
 
   it('robust: more traffic at the same relative drop never gives a milder verdict on the day', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0.1, max: 0.9, noNaN: true }), (seed, loss) => {
-        const build2 = (scale: number) => {
-          const out: DayCounts[] = [];
-          for (let d = dayNumber('2015-07-01'); d <= dayNumber('2015-08-31'); d++) out.push(day(dayString(d), 1000 * scale, 10 * scale + ((d * 7 + seed) % 3) * scale));
-          out.push(day('2015-09-01', 1000 * scale, Math.floor(11 * scale * (1 - loss))));
-          return detect(out, '2015-09-01', settingsFor('robust'));
-        };
-        const small = build2(1);
-        const big = build2(8);
-        expect(big.deviationSigma!).toBeLessThanOrEqual(small.deviationSigma! + 1e-9);
-        expect(RANK[big.status]).toBeGreaterThanOrEqual(RANK[small.status]);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.double({ min: 0.1, max: 0.9, noNaN: true }),
+        (seed, loss) => {
+          const build2 = (scale: number) => {
+            const out: DayCounts[] = [];
+            for (let d = dayNumber('2015-07-01'); d <= dayNumber('2015-08-31'); d++)
+              out.push(day(dayString(d), 1000 * scale, 10 * scale + ((d * 7 + seed) % 3) * scale));
+            out.push(day('2015-09-01', 1000 * scale, Math.floor(11 * scale * (1 - loss))));
+            return detect(out, '2015-09-01', settingsFor('robust'));
+          };
+          const small = build2(1);
+          const big = build2(8);
+          expect(big.deviationSigma!).toBeLessThanOrEqual(small.deviationSigma! + 1e-9);
+          expect(RANK[big.status]).toBeGreaterThanOrEqual(RANK[small.status]);
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -368,7 +481,8 @@ function checkResult(r: DetectionResult, byDate: Map<string, DetectionResult>, s
     expect(Math.abs(r.deviationSigma! - dev)).toBeLessThan(1e-9 * Math.max(1, Math.abs(dev)));
   }
   if (r.threshold !== null) expect(r.threshold).toBeLessThanOrEqual(r.baseline!);
-  if (anomalous && r.direction === 'drop' && r.status === 'ANOMALY') expect(r.rate!).toBeLessThanOrEqual(r.threshold!);
+  if (anomalous && r.direction === 'drop' && r.status === 'ANOMALY')
+    expect(r.rate!).toBeLessThanOrEqual(r.threshold!);
   if (!anomalous) {
     expect(r.direction).toBeNull();
     expect(r.streak).toEqual({ start: null, length: 0 });

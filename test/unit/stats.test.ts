@@ -56,13 +56,18 @@ describe('median / MAD / robust σ', () => {
 
   it('median is translation and scale equivariant; MAD and σ are translation invariant and |a|-scale equivariant', () => {
     fc.assert(
-      fc.property(arr, val, fc.integer({ min: -8, max: 8 }).filter((a) => a !== 0), (xs, c, a) => {
-        expect(close(median(xs.map((x) => x + c)), median(xs) + c)).toBe(true);
-        expect(close(median(xs.map((x) => a * x)), a * median(xs))).toBe(true);
-        expect(close(mad(xs.map((x) => x + c)), mad(xs))).toBe(true);
-        expect(close(mad(xs.map((x) => a * x)), Math.abs(a) * mad(xs))).toBe(true);
-        expect(close(robustSigma(xs.map((x) => a * x + c)), Math.abs(a) * robustSigma(xs))).toBe(true);
-      }),
+      fc.property(
+        arr,
+        val,
+        fc.integer({ min: -8, max: 8 }).filter((a) => a !== 0),
+        (xs, c, a) => {
+          expect(close(median(xs.map((x) => x + c)), median(xs) + c)).toBe(true);
+          expect(close(median(xs.map((x) => a * x)), a * median(xs))).toBe(true);
+          expect(close(mad(xs.map((x) => x + c)), mad(xs))).toBe(true);
+          expect(close(mad(xs.map((x) => a * x)), Math.abs(a) * mad(xs))).toBe(true);
+          expect(close(robustSigma(xs.map((x) => a * x + c)), Math.abs(a) * robustSigma(xs))).toBe(true);
+        },
+      ),
     );
   });
 
@@ -73,15 +78,19 @@ describe('median / MAD / robust σ', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.array(val, { minLength: 5, maxLength: 60 }), fc.double({ min: 1e6, max: 1e9, noNaN: true }), (xs, wild) => {
-        expect(mad(xs)).toBeGreaterThanOrEqual(0);
-        const sorted = [...xs].sort((a, b) => a - b);
-        const withWild = [...xs.slice(1), wild];
-        // replacing one value can move the median by at most one order statistic
-        const m = median(withWild);
-        expect(m).toBeGreaterThanOrEqual(sorted[0]);
-        expect(m).toBeLessThan(wild);
-      }),
+      fc.property(
+        fc.array(val, { minLength: 5, maxLength: 60 }),
+        fc.double({ min: 1e6, max: 1e9, noNaN: true }),
+        (xs, wild) => {
+          expect(mad(xs)).toBeGreaterThanOrEqual(0);
+          const sorted = [...xs].sort((a, b) => a - b);
+          const withWild = [...xs.slice(1), wild];
+          // replacing one value can move the median by at most one order statistic
+          const m = median(withWild);
+          expect(m).toBeGreaterThanOrEqual(sorted[0]);
+          expect(m).toBeLessThan(wild);
+        },
+      ),
     );
   });
 
@@ -140,10 +149,14 @@ describe('rate variance and normal CDF', () => {
     expect(normalCdf(-1.959964)).toBeCloseTo(0.025, 6);
     expect(normalCdf(-3)).toBeCloseTo(0.0013499, 6);
     fc.assert(
-      fc.property(fc.double({ min: -8, max: 8, noNaN: true }), fc.double({ min: 0, max: 4, noNaN: true }), (z, d) => {
-        expect(normalCdf(z + d)).toBeGreaterThanOrEqual(normalCdf(z) - 1e-12);
-        expect(Math.abs(normalCdf(z) + normalCdf(-z) - 1)).toBeLessThan(1e-7);
-      }),
+      fc.property(
+        fc.double({ min: -8, max: 8, noNaN: true }),
+        fc.double({ min: 0, max: 4, noNaN: true }),
+        (z, d) => {
+          expect(normalCdf(z + d)).toBeGreaterThanOrEqual(normalCdf(z) - 1e-12);
+          expect(Math.abs(normalCdf(z) + normalCdf(-z) - 1)).toBeLessThan(1e-7);
+        },
+      ),
     );
   });
 });
