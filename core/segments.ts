@@ -305,6 +305,8 @@ export interface SegmentIndexOptions {
   includeAllTraffic?: boolean;
   /** only rows of this segment are aggregated; its dimensions are merged into every segment */
   filter?: Segment;
+  /** accumulation strategy; 'auto' (default) picks dense when combinations × days ≤ 4 × rows (for tests) */
+  layout?: 'auto' | 'dense' | 'sparse';
 }
 
 /**
@@ -477,7 +479,8 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
   const revenue = new Float64Array(nSeg * nDays);
   const present = new Uint8Array(nSeg * nDays);
 
-  if (nCombo * nDays <= 4 * nKept + 1024) {
+  const layout = opts.layout ?? 'auto';
+  if (layout === 'dense' || (layout === 'auto' && nCombo * nDays <= 4 * nKept + 1024)) {
     // Dense data (the usual case): sum rows into combination × day arrays first, then add each
     // combination's whole series into its segments — sequential, cache-friendly vector adds.
     const cv = new Float64Array(nCombo * nDays);

@@ -202,11 +202,14 @@ describe('aggregation', () => {
             hour: r.hour,
           })),
         };
-        const idx = buildSegmentIndex(c, { dimensions: c.dimensions, minLevel: 0 });
-        expect(idx.segments.length).toBe(enumerateSegments(c, c.dimensions, 0, 3).length);
-        for (const s of idx.segments) {
+        const dense = buildSegmentIndex(c, { dimensions: c.dimensions, minLevel: 0, layout: 'dense' });
+        const sparse = buildSegmentIndex(c, { dimensions: c.dimensions, minLevel: 0, layout: 'sparse' });
+        expect(dense.segments.length).toBe(enumerateSegments(c, c.dimensions, 0, 3).length);
+        for (const s of dense.segments) {
           const expected = aggregateSeries(c, s.segment).map(({ visitors: _v, ...d }) => d);
-          expect(seriesOf(idx, s)).toEqual(expected);
+          expect(seriesOf(dense, s)).toEqual(expected);
+          expect(seriesOf(sparse, sparse.byKey.get(s.key)!)).toEqual(expected);
+          expect(s.sumViews(0, dense.dates.length - 1)).toBe(expected.reduce((t, d) => t + d.views, 0));
         }
       }),
       { numRuns: 60 },
@@ -220,5 +223,24 @@ describe('parseSegment with awkward names', () => {
     expect(Object.keys(seg)).toEqual(['toString', '__proto__']);
     expect(seg.toString).toBe('a');
     expect(Object.getPrototypeOf(seg)).toBe(Object.prototype);
+  });
+});
+
+describe('index with very many distinct values', () => {
+  it('falls back to string combination keys when the value codes do not fit a 52-bit number', () => {
+    // 6 dimensions × 500 distinct values: 500^6 ≈ 1.6e16 > 2^52
+    const dims = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6'];
+    const rows: CubeRow[] = [];
+    for (let i = 0; i < 500; i++) {
+      const v = Object.fromEntries(dims.map((d, j) => [d, `v${(i * [1, 3, 7, 9, 11, 13][j]) % 500}`]));
+      rows.push(row(addDays('2015-01-01', i % 3), v, i + 1, 0, i % 2));
+    }
+    rows.push(row('2015-01-02', { ...rows[0].dims }, 7, 0, 1)); // a repeated combination on another day
+    const c: Cube = { dimensions: dims, grain: 'day', rows };
+    const idx = buildSegmentIndex(c, { dimensions: dims, minLevel: 5, maxLevel: 6 });
+    expect(idx.segments.filter((s) => s.level === 6)).toHaveLength(500);
+    for (const s of [idx.segments[0], idx.segments[600], idx.segments[idx.segments.length - 1]]) {
+      expect(seriesOf(idx, s)).toEqual(aggregateSeries(c, s.segment));
+    }
   });
 });
