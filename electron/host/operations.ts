@@ -533,8 +533,10 @@ export function createHost(options: HostOptions): Host {
     },
     async setMapping(req, ctx) {
       const e = entry(req.datasetId);
-      const result = await openInto(e.id, e.folder, e.sample, req.mapping, ctx.signal, ctx.report);
-      if (!e.sample) settings?.setMapping(e.folder, req.mapping);
+      // {} means "back to automatic detection": no override is passed or remembered
+      const mapping = Object.keys(req.mapping).length ? req.mapping : undefined;
+      const result = await openInto(e.id, e.folder, e.sample, mapping, ctx.signal, ctx.report);
+      if (!e.sample) settings?.setMapping(e.folder, mapping);
       return result;
     },
     async profile(req) {

@@ -298,8 +298,10 @@ describe('web host: operations over the real dataset service', () => {
     expect(Object.keys(r.profile.dimensions)).not.toContain('browser');
     const recent = await client.invoke('recentFolders', {});
     expect(recent.folders[0]!.mapping).toEqual({ layout: 'retailrocket', dimensions: { device: 'device' } });
-    // back to automatic mapping for the remaining tests
-    await client.invoke('setMapping', { datasetId, mapping: {} });
+    // {} = back to automatic mapping, forgotten for the folder
+    const auto = await client.invoke('setMapping', { datasetId, mapping: {} });
+    expect(Object.keys(auto.profile.dimensions)).toContain('browser');
+    expect((await client.invoke('recentFolders', {})).folders[0]).not.toHaveProperty('mapping');
   });
 
   it('reports a mapping naming a missing column with the service message', async () => {
