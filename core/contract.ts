@@ -167,6 +167,18 @@ export const operations = {
   closeDataset: { request: strict({ datasetId: datasetIdSchema }), binary: false },
   recentFolders: { request: strict({}), binary: false },
   forgetRecentFolder: { request: strict({ folder: folderSchema }), binary: false },
+  /** UI preferences (theme override, detector settings, last view…) kept in the user's settings file, so they
+   * survive restarts and the web host's changing port (localStorage is per origin). */
+  getPreferences: { request: strict({}), binary: false },
+  /** Replace the preferences (a JSON object, at most 64 KB). */
+  setPreferences: {
+    request: strict({
+      preferences: z
+        .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
+        .refine((p) => JSON.stringify(p).length <= 65_536, 'must be at most 64 KB as JSON'),
+    }),
+    binary: false,
+  },
   /** Abort a running operation by the requestId it was started with. */
   cancel: { request: strict({ requestId: requestIdSchema }), binary: false },
   /**
@@ -201,6 +213,8 @@ export interface OperationResponses {
   closeDataset: { closed: boolean };
   recentFolders: { folders: RecentFolder[] };
   forgetRecentFolder: { folders: RecentFolder[] };
+  getPreferences: { preferences: Record<string, unknown> };
+  setPreferences: { preferences: Record<string, unknown> };
   cancel: { cancelled: boolean };
   exportReport: { file: string | null };
 }

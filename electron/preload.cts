@@ -32,6 +32,8 @@ const OPERATIONS = new Set([
   'closeDataset',
   'recentFolders',
   'forgetRecentFolder',
+  'getPreferences',
+  'setPreferences',
   'cancel',
   'exportReport',
 ]);

@@ -269,6 +269,8 @@ export function createHost(options: HostOptions): Host {
   /** requestIds cancelled before they started (kept 60 s) */
   const cancelledEarly = new Map<string, number>();
   let sampleFolder: string | null = null;
+  /** preferences when no settings file is used */
+  let memoryPreferences: Record<string, unknown> = {};
   let samplePending: Promise<string> | null = null;
   let counter = 0;
   let closed = false;
@@ -568,6 +570,14 @@ export function createHost(options: HostOptions): Host {
     async forgetRecentFolder(req) {
       const folders: RecentFolder[] = settings ? settings.removeRecentFolder(path.resolve(req.folder)) : [];
       return { folders };
+    },
+    async getPreferences() {
+      return { preferences: settings?.preferences() ?? memoryPreferences };
+    },
+    async setPreferences(req) {
+      if (settings) settings.setPreferences(req.preferences);
+      else memoryPreferences = structuredClone(req.preferences);
+      return { preferences: settings?.preferences() ?? memoryPreferences };
     },
     async cancel(req) {
       const c = running.get(req.requestId);

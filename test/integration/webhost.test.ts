@@ -304,6 +304,26 @@ describe('web host: operations over the real dataset service', () => {
     expect((await client.invoke('recentFolders', {})).folders[0]).not.toHaveProperty('mapping');
   });
 
+  it('keeps UI preferences in the settings file (they survive a new host on another port)', async () => {
+    const prefs = { theme: 'dark', detector: { profile: 'robust', sigma: 2.5 } };
+    expect((await client.invoke('setPreferences', { preferences: prefs })).preferences).toEqual(prefs);
+    const other = await startWebHost({ staticDir, userDataDir: path.join(tmp, 'user') });
+    const c2 = createHostClient({ baseUrl: other.origin, token: other.token, WebSocket });
+    try {
+      expect(other.port).not.toBe(web.port);
+      expect((await c2.invoke('getPreferences', {})).preferences).toEqual(prefs);
+    } finally {
+      c2.close();
+      await other.close();
+    }
+    const tooBig = await client
+      .invoke('setPreferences', { preferences: { blob: 'x'.repeat(70_000) } })
+      .catch((e: unknown) => e);
+    expect((tooBig as HostError).message).toBe(
+      'Invalid request for "setPreferences": preferences: must be at most 64 KB as JSON',
+    );
+  });
+
   it('reports a mapping naming a missing column with the service message', async () => {
     const err = await client
       .invoke('setMapping', {
