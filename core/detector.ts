@@ -319,6 +319,7 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
     }
     // ---- two passes: fit, then refit without outlying days (|z| > outlierSigma)
     let c: number = P.dispersionPrior;
+    let nHist = 0;
     let pAll = 0;
     let level = 0;
     let kL = 0;
@@ -337,6 +338,7 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
         nAll += g.views[k];
       }
       pAll = nAll > 0 ? kAll / nAll : 0;
+      nHist = nAll;
       // weekday factor shrunk towards 1 by `weekdayPrior` pseudo-purchases: (k_w + a) / (n_w·p + a)
       for (let w = 0; w < 7; w++)
         fW[w] = pAll > 0 ? (kW[w] + P.weekdayPrior) / (nW[w] * pAll + P.weekdayPrior) : 1;
@@ -421,7 +423,9 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
     // ---- the day's rate against p̂: between-day + binomial on n (scaled by c) + the error of p̂ itself
     const kD = g.purchases[i];
     const rD = kD / nD;
-    const q = Math.min(Math.max(pHat, 0), 1);
+    // with no purchase at all in the history, the variance uses the rule-of-half rate 0.5/Σviews so that one
+    // purchase is a finite (and, on little traffic, unremarkable) deviation
+    const q = Math.min(Math.max(pHat, nHist > 0 ? 0.5 / nHist : 0), 1);
     const varDay = c * ((q * (1 - q)) / nD + phi02 * q * q);
     const varBase =
       c * q * q * (1 / Math.max(kL, 1) + phi02 / Math.max(mL, 1) + 1 / (kW[wd] + P.weekdayPrior));
