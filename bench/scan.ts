@@ -18,8 +18,9 @@
  *   practice hour_of_day and weekday).
  * - `retailrocket`: ../shared/data/retailrocket_daily_by_combo.csv when present (107 days, 12 combinations).
  * Each figure is the median of 5 timed runs after one warm-up run, in this process; `index` is the
- * aggregation alone (core/segments.ts buildSegmentIndex), `scan` the whole scan (aggregation + detector on
- * every segment and day + sorting), `detector share` = (scan − index) / scan.
+ * aggregation alone (core/segments.ts buildSegmentIndex), `detect` the scan given that index (detector on
+ * every segment and day, summaries, sorting: what a settings change costs in the app when the index is
+ * kept), `scan` the whole scan from the cube (the figure the targets apply to).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -189,7 +190,8 @@ interface Figure {
   segmentsSkipped: number;
   indexMs: number;
   scanMs: number;
-  detectorShare: number;
+  /** the scan given a prebuilt index: detector on every segment and day, summaries, sorting */
+  detectMs: number;
   critical: number;
   targetMs: number;
   ok: boolean;
@@ -209,18 +211,23 @@ function measure(
   scan(cube, full); // warm-up
   buildSegmentIndex(cube, idxOpts);
   const idxT: number[] = [];
+  const detT: number[] = [];
   const scanT: number[] = [];
   let res = scan(cube, full);
   for (let i = 0; i < 5; i++) {
     let t = performance.now();
-    buildSegmentIndex(cube, idxOpts);
+    const index = buildSegmentIndex(cube, idxOpts);
     idxT.push(performance.now() - t);
+    t = performance.now();
+    scan(cube, { ...full, index });
+    detT.push(performance.now() - t);
     t = performance.now();
     res = scan(cube, full);
     scanT.push(performance.now() - t);
   }
   const scanMs = median(scanT);
   const indexMs = median(idxT);
+  const detectMs = median(detT);
   return {
     cube: cubeName,
     scan: scanName,
@@ -231,7 +238,7 @@ function measure(
     segmentsSkipped: res.skipped,
     indexMs,
     scanMs,
-    detectorShare: (scanMs - indexMs) / scanMs,
+    detectMs,
     critical: res.segments.filter((r) => r.criticalPeriods.length > 0).length,
     targetMs,
     ok: scanMs < targetMs,
@@ -390,8 +397,8 @@ export async function runScanBench(): Promise<Record<string, unknown>> {
     String(f.segmentsScanned),
     String(f.segmentsSkipped),
     `${f.indexMs.toFixed(1)} ms`,
+    `${f.detectMs.toFixed(1)} ms`,
     `${f.scanMs.toFixed(1)} ms`,
-    `${Math.round(f.detectorShare * 100)} %`,
     String(f.critical),
     `< ${f.targetMs} ms: ${f.ok ? 'OK' : 'MISSED'}`,
   ]);

@@ -195,8 +195,18 @@ function prepare(cube: Cube, opts: ExplainOptions): Prepared {
       `baseline ${opts.baseline.from}..${opts.baseline.to} and incident ${opts.incident.from}..${opts.incident.to} overlap`,
     );
   }
-  // Levels 0..maxDepth for the candidates plus the finest level for the gross total.
-  const index = buildSegmentIndex(cube, { dimensions: dims, minLevel: 0, maxLevel: dims.length, filter });
+  // Levels 0..maxDepth for the candidates; the finest level (every chosen dimension) for the gross total,
+  // in the same index when it is at most one level deeper, else in a second index over the same day axis.
+  const together = dims.length <= maxDepth + 1;
+  const index = buildSegmentIndex(cube, {
+    dimensions: dims,
+    minLevel: 0,
+    maxLevel: together ? dims.length : maxDepth,
+    filter,
+  });
+  const finest = together
+    ? index
+    : buildSegmentIndex(cube, { dimensions: dims, minLevel: dims.length, maxLevel: dims.length, filter });
   const bDays = periodOffsets(index, opts.baseline, 'baseline');
   const iDays = periodOffsets(index, opts.incident, 'incident');
   const filterLevel = Object.keys(filter).length;
@@ -247,7 +257,7 @@ function prepare(cube: Cube, opts: ExplainOptions): Prepared {
   let grossP = 0;
   let grossR = 0;
   const finestLevel = filterLevel + dims.length;
-  for (const s of index.segments) {
+  for (const s of finest.segments) {
     if (s.level !== finestLevel) continue;
     const r = rowOf(s);
     if (r.purchasesLost > 0) {

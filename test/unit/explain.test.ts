@@ -379,3 +379,42 @@ describe.skipIf(!existsSync(CSV) && process.env.CI !== 'true')(
     });
   },
 );
+
+describe('explain with more dimensions than maxDepth + 1', () => {
+  it('computes the gross total over the finest combinations of all chosen dimensions', () => {
+    // 4 dimensions, maxDepth 1: finest segments (all 4 fixed) come from a second index
+    const rows: CubeRow[] = [];
+    // two finest cells; cell X loses (10 % → 5 %), cell Y gains (10 % → 20 %)
+    for (let i = 0; i < 4; i++) {
+      const date = addDays('2015-01-01', i);
+      const inc = i >= 2;
+      rows.push({
+        date,
+        dims: { a: 'x', b: 'x', c: 'x', d: 'x' },
+        views: 100,
+        carts: 0,
+        purchases: inc ? 5 : 10,
+        revenue: 0,
+      });
+      rows.push({
+        date,
+        dims: { a: 'x', b: 'y', c: 'y', d: 'y' },
+        views: 100,
+        carts: 0,
+        purchases: inc ? 20 : 10,
+        revenue: 0,
+      });
+    }
+    const cube: Cube = { dimensions: ['a', 'b', 'c', 'd'], grain: 'day', rows };
+    const r = explain(cube, {
+      baseline: { from: '2015-01-01', to: '2015-01-02' },
+      incident: { from: '2015-01-03', to: '2015-01-04' },
+      maxDepth: 1,
+    });
+    // gross = X's loss only: (0.10 − 0.05) × 200 = 10; net of all traffic = (0.10 − 0.125) × 400 = −10
+    expect(r.total.purchasesLost).toBeCloseTo(10, 10);
+    expect(r.total.netPurchasesLost).toBeCloseTo(-10, 10);
+    expect(Math.max(...r.candidates.map((c) => c.level))).toBe(1);
+    expect(r.candidates[0].explains).toBeCloseTo(1, 10); // b=x is exactly cell X
+  });
+});
