@@ -45,7 +45,14 @@ async function child(kind: 'service' | 'plain', dir: string): Promise<Measure> {
     const cube = await ds.cube({ dimensions: CUBE_DIMS, grain: 'day' });
     const t2 = performance.now();
     ds.close();
-    return { ms: t2 - t0, openMs: t1 - t0, cubeMs: t2 - t1, rows: p.rows.read, cubeRows: cube.rows.length, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+    return {
+      ms: t2 - t0,
+      openMs: t1 - t0,
+      cubeMs: t2 - t1,
+      rows: p.rows.read,
+      cubeRows: cube.rows.length,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    };
   }
   const db = await openDuckDB();
   const glob = literal(path.join(dir, '*.parquet'));
@@ -59,12 +66,19 @@ async function child(kind: 'service' | 'plain', dir: string): Promise<Measure> {
   );
   const ms = performance.now() - t0;
   db.close();
-  return { ms, rows: Number(rows[0].n), cubeRows: cube.columns[0].length, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  return {
+    ms,
+    rows: Number(rows[0].n),
+    cubeRows: cube.columns[0].length,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 function runChild(kind: 'service' | 'plain', dir: string): Promise<Measure> {
   return new Promise((resolve, reject) => {
-    const cp = fork(fileURLToPath(import.meta.url), ['--child', kind, dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const cp = fork(fileURLToPath(import.meta.url), ['--child', kind, dir], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     cp.once('message', (m) => resolve(m as Measure));
     cp.once('error', reject);
     cp.once('exit', (code) => {
@@ -73,7 +87,10 @@ function runChild(kind: 'service' | 'plain', dir: string): Promise<Measure> {
   });
 }
 
-async function ensureData(dir: string, events: number): Promise<{ truth: SampleTruth; genMs: number | null }> {
+async function ensureData(
+  dir: string,
+  events: number,
+): Promise<{ truth: SampleTruth; genMs: number | null }> {
   try {
     const truth = JSON.parse(await readFile(path.join(dir, 'truth.json'), 'utf8')) as SampleTruth;
     if (Math.abs(truth.events - events) < events * 0.01) return { truth, genMs: null };
@@ -98,7 +115,16 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
     const service = await runChild('service', dir);
     const plain = await runChild('plain', dir);
     const ok = service.ms < size.targetMs && service.maxRssMb < size.targetRssMb;
-    out[size.name] = { events: truth.events, files: truth.files, genMs, service, plain, targetMs: size.targetMs, targetRssMb: size.targetRssMb, ok };
+    out[size.name] = {
+      events: truth.events,
+      files: truth.files,
+      genMs,
+      service,
+      plain,
+      targetMs: size.targetMs,
+      targetRssMb: size.targetRssMb,
+      ok,
+    };
     lines.push([
       size.name,
       truth.events.toLocaleString('en-US'),
@@ -111,10 +137,22 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
       `< ${size.targetMs} ms${Number.isFinite(size.targetRssMb) ? `, < ${size.targetRssMb} MB` : ''}: ${ok ? 'OK' : 'MISSED'}`,
     ]);
     if (service.rows !== truth.events || service.cubeRows !== plain.cubeRows) {
-      throw new Error(`bench ${size.name}: service and plain DuckDB disagree (rows ${service.rows}/${truth.events}, cube rows ${service.cubeRows}/${plain.cubeRows})`);
+      throw new Error(
+        `bench ${size.name}: service and plain DuckDB disagree (rows ${service.rows}/${truth.events}, cube rows ${service.cubeRows}/${plain.cubeRows})`,
+      );
     }
   }
-  const header = ['data', 'events', 'files', 'generate', 'service profile + cube', 'service RSS', 'plain DuckDB cube', 'plain RSS', 'target'];
+  const header = [
+    'data',
+    'events',
+    'files',
+    'generate',
+    'service profile + cube',
+    'service RSS',
+    'plain DuckDB cube',
+    'plain RSS',
+    'target',
+  ];
   const w = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   console.log(`\nIngestion (${os.cpus().length} CPUs) — daily ${CUBE_DIMS.join('×')} cube`);
   console.log(header.map((h, i) => h.padEnd(w[i])).join(' | '));

@@ -62,7 +62,15 @@ export const PRICE_BANDS: ReadonlyArray<readonly [string, number, number]> = [
   ['60+', 60, Infinity],
 ];
 /** Weekday names of the derived `weekday` dimension (index 0 = Sunday, like Date#getUTCDay and DuckDB dayname). */
-export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
+export const WEEKDAYS = [
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+] as const;
 
 // ---------------------------------------------------------------- mapping
 
@@ -116,7 +124,12 @@ const RETAILROCKET: Layout = {
     visitor_id: 'visitorid',
     session_id: null,
     event_type: 'event',
-    eventValues: { view: 'view', addtocart: 'cart', transaction: 'purchase', removefromcart: 'remove_from_cart' },
+    eventValues: {
+      view: 'view',
+      addtocart: 'cart',
+      transaction: 'purchase',
+      removefromcart: 'remove_from_cart',
+    },
     item_id: 'itemid',
     transaction_id: 'transactionid',
     price: null,
@@ -184,7 +197,16 @@ export const LAYOUTS: Readonly<Record<LayoutName, Layout>> = {
 
 /** Every source column a mapping reads (canonical ones first, then dimensions). */
 export function mappedColumns(m: ColumnMapping): string[] {
-  const cols = [m.ts, m.visitor_id, m.session_id, m.event_type, m.item_id, m.transaction_id, m.price, m.quantity];
+  const cols = [
+    m.ts,
+    m.visitor_id,
+    m.session_id,
+    m.event_type,
+    m.item_id,
+    m.transaction_id,
+    m.price,
+    m.quantity,
+  ];
   const out = cols.filter((c): c is string => typeof c === 'string');
   for (const c of Object.values(m.dimensions)) out.push(c);
   return [...new Set(out)];
@@ -311,7 +333,8 @@ export function parseMappingFile(value: unknown): MappingFile {
   const r = MappingFileSchema.safeParse(value);
   if (r.success) {
     const reserved = Object.keys(r.data.dimensions ?? {}).filter((d) => RESERVED_NAMES.has(d));
-    if (reserved.length) throw new Error(`invalid mapping: dimension name(s) reserved: ${reserved.join(', ')}`);
+    if (reserved.length)
+      throw new Error(`invalid mapping: dimension name(s) reserved: ${reserved.join(', ')}`);
     return r.data;
   }
   const problems = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
@@ -357,7 +380,9 @@ export function resolveMapping(
     event_type: pick('event_type') ?? base?.event_type,
     eventValues: override.eventValues ?? base?.eventValues,
   };
-  const missingFields = (['ts', 'visitor_id', 'event_type', 'eventValues'] as const).filter((k) => !merged[k]);
+  const missingFields = (['ts', 'visitor_id', 'event_type', 'eventValues'] as const).filter(
+    (k) => !merged[k],
+  );
   if (missingFields.length) {
     throw new Error(
       `incomplete mapping: ${missingFields.join(', ')} not given and no layout could be detected to supply them`,
@@ -431,7 +456,8 @@ export interface DataProfile {
 export function parseTime(value: unknown, format: TimeFormat = 'auto'): number | null {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.getTime();
   if (typeof value === 'bigint') value = Number(value);
-  if (typeof value === 'string' && format !== 'iso' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) value = Number(value);
+  if (typeof value === 'string' && format !== 'iso' && /^\s*-?\d+(\.\d+)?\s*$/.test(value))
+    value = Number(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || format === 'iso') return null;
     if (format === 'epoch_ms') return inRangeMs(value) ? Math.round(value) : null;
@@ -449,7 +475,8 @@ export function parseTime(value: unknown, format: TimeFormat = 'auto'): number |
   const ms = frac ? Math.round(Number(`0.${frac}`) * 1000) : 0;
   let t = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, ms);
   const check = new Date(t);
-  if (check.getUTCFullYear() !== +y || check.getUTCMonth() !== +mo - 1 || check.getUTCDate() !== +d) return null;
+  if (check.getUTCFullYear() !== +y || check.getUTCMonth() !== +mo - 1 || check.getUTCDate() !== +d)
+    return null;
   if (+h > 23 || +mi > 59 || +s > 60) return null;
   const z2 = zone.trim();
   if (z2 && z2 !== 'Z' && z2.toUpperCase() !== 'UTC') {
@@ -484,7 +511,9 @@ export function recordSchema(mapping: ColumnMapping): z.ZodType {
   let s = recordSchemaCache.get(mapping);
   if (!s) {
     const shape: Record<string, z.ZodType> = {};
-    shape[mapping.ts] = z.union([z.string(), z.number(), z.bigint()], { error: 'expected a time (string or number)' }).nullish();
+    shape[mapping.ts] = z
+      .union([z.string(), z.number(), z.bigint()], { error: 'expected a time (string or number)' })
+      .nullish();
     shape[mapping.visitor_id] = scalar;
     shape[mapping.event_type] = scalar;
     for (const c of [mapping.session_id, mapping.item_id, mapping.transaction_id]) if (c) shape[c] = scalar;
@@ -517,7 +546,11 @@ export function normalizeRecord(layout: LayoutName | ColumnMapping, record: unkn
   const r = parsed.data as Record<string, unknown>;
   const ts = parseTime(r[mapping.ts], mapping.timeFormat);
   if (ts === null) {
-    return { ok: false, reason: 'unparseable_time', message: `${mapping.ts}: cannot read ${JSON.stringify(r[mapping.ts] ?? null)} as a time` };
+    return {
+      ok: false,
+      reason: 'unparseable_time',
+      message: `${mapping.ts}: cannot read ${JSON.stringify(r[mapping.ts] ?? null)} as a time`,
+    };
   }
   const visitor = str(r[mapping.visitor_id]);
   if (visitor === null || visitor.trim() === '') {
@@ -535,7 +568,11 @@ export function normalizeRecord(layout: LayoutName | ColumnMapping, record: unkn
   const price = mapping.price ? ((r[mapping.price] as number | null) ?? null) : null;
   const quantity = mapping.quantity ? ((r[mapping.quantity] as number | null) ?? null) : null;
   if (ev === 'purchase' && price !== null && price <= 0) {
-    return { ok: false, reason: 'non_positive_price', message: `${mapping.price}: purchase with price ${price}` };
+    return {
+      ok: false,
+      reason: 'non_positive_price',
+      message: `${mapping.price}: purchase with price ${price}`,
+    };
   }
   const dims: Record<string, string | null> = {};
   for (const [d, c] of Object.entries(mapping.dimensions)) dims[d] = str(r[c]);
@@ -567,7 +604,10 @@ export function derivedDimensions(mapping: Pick<ColumnMapping, 'price' | 'dimens
 /** The derived dimension values of an event (same rules as the SQL view). */
 export function derivedValues(event: CanonicalEvent): Record<DerivedDimension, string | null> {
   const d = new Date(event.ts);
-  const band = event.price === null ? null : (PRICE_BANDS.find(([, lo, hi]) => event.price! >= lo && event.price! < hi)?.[0] ?? null);
+  const band =
+    event.price === null
+      ? null
+      : (PRICE_BANDS.find(([, lo, hi]) => event.price! >= lo && event.price! < hi)?.[0] ?? null);
   const cat = event.dims.category;
   return {
     price_band: band,

@@ -29,7 +29,12 @@ export type TypeClass = 'number' | 'string' | 'timestamp' | 'timestamptz' | 'dat
 /** Classify a DuckDB type name as printed by DESCRIBE (e.g. 'BIGINT', 'VARCHAR', 'TIMESTAMP WITH TIME ZONE'). */
 export function typeClass(duckdbType: string): TypeClass {
   const t = duckdbType.toUpperCase().trim();
-  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL)$/.test(t)) return 'number';
+  if (
+    /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL)$/.test(
+      t,
+    )
+  )
+    return 'number';
   if (t.startsWith('DECIMAL')) return 'number';
   if (t === 'VARCHAR' || t.startsWith('VARCHAR(') || t === 'STRING') return 'string';
   if (t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ') return 'timestamptz';
@@ -40,7 +45,10 @@ export function typeClass(duckdbType: string): TypeClass {
 }
 
 /** Which type classes a canonical column accepts; anything else makes the file incompatible. */
-export const ACCEPTED_TYPES: Record<'ts' | 'id' | 'event_type' | 'number' | 'dimension', readonly TypeClass[]> = {
+export const ACCEPTED_TYPES: Record<
+  'ts' | 'id' | 'event_type' | 'number' | 'dimension',
+  readonly TypeClass[]
+> = {
   ts: ['number', 'string', 'timestamp', 'timestamptz', 'date'],
   id: ['number', 'string', 'boolean'],
   event_type: ['string', 'number'],
@@ -59,7 +67,9 @@ export function checkColumnTypes(mapping: ColumnMapping, types: Record<string, s
     const t = types[col];
     if (t === undefined) return;
     if (!ACCEPTED_TYPES[kind].includes(typeClass(t))) {
-      problems.push(`column "${col}" (${what}) is ${t}; ${kind === 'number' ? 'a number' : `one of ${ACCEPTED_TYPES[kind].join('/')}`} is expected`);
+      problems.push(
+        `column "${col}" (${what}) is ${t}; ${kind === 'number' ? 'a number' : `one of ${ACCEPTED_TYPES[kind].join('/')}`} is expected`,
+      );
     }
   };
   check(mapping.ts, 'ts', 'time');
@@ -84,7 +94,10 @@ const S_MAX = EPOCH_S_MAX;
 function epochSql(x: string, unit: 's' | 'ms' | 'auto', integer = false): string {
   const r = (e: string) => (integer ? e : `CAST(round(${e}) AS BIGINT)`);
   const s = [`${x} >= ${S_MIN} AND ${x} < ${S_MAX}`, `make_timestamp(${r(`${x} * 1000000`)})`];
-  const ms = [`${x} >= ${S_MIN}000 AND ${x} < ${S_MAX}000`, integer ? `epoch_ms(${x})` : `make_timestamp(${r(`${x} * 1000`)})`];
+  const ms = [
+    `${x} >= ${S_MIN}000 AND ${x} < ${S_MAX}000`,
+    integer ? `epoch_ms(${x})` : `make_timestamp(${r(`${x} * 1000`)})`,
+  ];
   const us = [`${x} >= ${S_MIN}000000 AND ${x} < ${S_MAX}000000`, `make_timestamp(${r(x)})`];
   const arms = unit === 's' ? [s] : unit === 'ms' ? [ms] : [ms, s, us];
   return `CASE ${arms.map(([cond, v]) => `WHEN ${cond} THEN ${v}`).join(' ')} END`;
@@ -101,7 +114,11 @@ function isoSql(x: string): string {
  * SQL expression giving the event time as a UTC TIMESTAMP (NULL when unparseable) for a time column of the
  * given DuckDB type and {@link ColumnMapping.timeFormat}.
  */
-export function timestampSql(column: string, duckdbType: string, format: ColumnMapping['timeFormat']): string {
+export function timestampSql(
+  column: string,
+  duckdbType: string,
+  format: ColumnMapping['timeFormat'],
+): string {
   const c = ident(column);
   const cls = typeClass(duckdbType);
   switch (cls) {
@@ -114,7 +131,8 @@ export function timestampSql(column: string, duckdbType: string, format: ColumnM
     case 'number': {
       if (format === 'iso') return 'CAST(NULL AS TIMESTAMP)';
       const unit = format === 'epoch_s' ? 's' : format === 'epoch_ms' ? 'ms' : 'auto';
-      if (/INT/i.test(duckdbType) && !/HUGE/i.test(duckdbType)) return epochSql(`CAST(${c} AS BIGINT)`, unit, true);
+      if (/INT/i.test(duckdbType) && !/HUGE/i.test(duckdbType))
+        return epochSql(`CAST(${c} AS BIGINT)`, unit, true);
       return epochSql(`CAST(${c} AS DOUBLE)`, unit);
     }
     case 'string': {
@@ -134,7 +152,9 @@ export function timestampSql(column: string, duckdbType: string, format: ColumnM
 export function eventTypeSql(column: string, eventValues: Record<string, string>): string {
   const entries = Object.entries(eventValues);
   if (!entries.length) return 'CAST(NULL AS VARCHAR)';
-  const whens = entries.map(([raw, ev]) => `WHEN ${literal(raw.trim().toLowerCase())} THEN ${literal(ev)}`).join(' ');
+  const whens = entries
+    .map(([raw, ev]) => `WHEN ${literal(raw.trim().toLowerCase())} THEN ${literal(ev)}`)
+    .join(' ');
   return `CASE lower(trim(CAST(${ident(column)} AS VARCHAR))) ${whens} END`;
 }
 
@@ -193,7 +213,9 @@ export function rejectReasonSql(): string {
     unknown_event_type: 'event_type IS NULL',
     non_positive_price: "event_type = 'purchase' AND price IS NOT NULL AND price <= 0",
   };
-  return `CASE ${Object.entries(reasons).map(([r, cond]) => `WHEN ${cond} THEN ${literal(r)}`).join(' ')} END`;
+  return `CASE ${Object.entries(reasons)
+    .map(([r, cond]) => `WHEN ${cond} THEN ${literal(r)}`)
+    .join(' ')} END`;
 }
 
 /** SQL for the derived dimensions available with the given data dimensions and mapping features. */
@@ -236,7 +258,16 @@ export function eventsViewSql(spec: EventsViewSpec): string[] {
   const union = spec.groups.map((g) => `(${groupSelectSql(g, spec.dimensions)})`).join(' UNION ALL BY NAME ');
   const hasPrice = spec.groups.some((g) => g.mapping.price);
   const derived = derivedDimensionSql(hasPrice, spec.dimensions.includes('category'));
-  const canon = ['ts', 'visitor_id', 'session_id', 'event_type', 'item_id', 'transaction_id', 'price', 'quantity'];
+  const canon = [
+    'ts',
+    'visitor_id',
+    'session_id',
+    'event_type',
+    'item_id',
+    'transaction_id',
+    'price',
+    'quantity',
+  ];
   const dataDims = spec.dimensions.map(ident);
   return [
     `CREATE OR REPLACE TEMP VIEW raw_events AS SELECT *, ${rejectReasonSql()} AS reject_reason FROM (${union})`,
@@ -250,39 +281,75 @@ export function eventsViewSql(spec: EventsViewSpec): string[] {
 
 /** Columns that define an exact duplicate: all canonical columns and all data dimensions. */
 export function identityColumns(dimensions: readonly string[]): string[] {
-  return ['ts', 'visitor_id', 'session_id', 'event_type', 'item_id', 'transaction_id', 'price', 'quantity', ...dimensions];
-}
-
-/**
- * Statements finding exact duplicates in two cheap steps: (1) 64-bit hashes of the identity columns that occur
- * more than once; (2) the exact groups among the rows with such a hash, with their multiplicity `c` (so hash
- * collisions never count as duplicates). Creates temp table `dups` (identity + derived columns, c > 1).
- */
-export function duplicatesTableSql(dimensions: readonly string[]): string[] {
-  const idCols = identityColumns(dimensions).map(ident).join(', ');
   return [
-    `CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT h FROM (SELECT hash(${idCols}) AS h FROM events) GROUP BY h HAVING count(*) > 1`,
-    `CREATE OR REPLACE TEMP TABLE dups AS SELECT *, count(*) AS c FROM events WHERE hash(${idCols}) IN (SELECT h FROM dup_hashes) GROUP BY ALL HAVING count(*) > 1`,
+    'ts',
+    'visitor_id',
+    'session_id',
+    'event_type',
+    'item_id',
+    'transaction_id',
+    'price',
+    'quantity',
+    ...dimensions,
   ];
 }
 
-/** Profile query over `raw_events`: rows read, rows per rejection reason, valid time range, distinct values per dimension. */
+/**
+ * Statements finding exact duplicates in two cheap steps: (1) 64-bit hashes of (ts, visitor_id) that occur
+ * more than once — duplicates must share both, and two integers hash much faster than every column;
+ * (2) among the rows with such a hash only, the exact groups over all identity columns with their multiplicity
+ * `c` (so hash collisions and same-instant different events never count). Creates temp table `dups`
+ * (identity + derived columns, c > 1).
+ */
+export function duplicatesTableSql(dimensions: readonly string[]): string[] {
+  void dimensions; // every column of `events` takes part in step 2 (GROUP BY ALL)
+  return [
+    `CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT h FROM (SELECT hash(ts, visitor_id) AS h FROM events) GROUP BY h HAVING count(*) > 1`,
+    `CREATE OR REPLACE TEMP TABLE dups AS SELECT *, count(*) AS c FROM events WHERE hash(ts, visitor_id) IN (SELECT h FROM dup_hashes) GROUP BY ALL HAVING count(*) > 1`,
+  ];
+}
+
+/**
+ * Profile query over `raw_events`, one scan: rows read, rows per rejection reason, valid time range, distinct
+ * values per dimension. Distinct values are counted as the size of GROUPING SETS (reject_reason, dimension)
+ * — about twice as fast in DuckDB as one count(DISTINCT …) per dimension — and folded to one row in SQL,
+ * so high-cardinality dimensions never travel to JS.
+ */
 export function profileSql(dimensions: readonly string[], derived: readonly string[]): string {
+  // weekday / hour_of_day are counted on their integer form (same number of distinct values, cheaper)
+  const derivedSql: Record<string, string> = {
+    ...derivedDimensionSql(true, true),
+    weekday: 'dayofweek(ts)',
+    hour_of_day: 'hour(ts)',
+  };
+  const all = [...dimensions, ...derived];
+  const alias = (i: number) => `d${i}`;
+  const inner =
+    `SELECT reject_reason, ts` +
+    all.map((d, i) => `, ${i < dimensions.length ? ident(d) : derivedSql[d]} AS ${alias(i)}`).join('') +
+    ` FROM raw_events`;
+  const sets = ['(reject_reason)', ...all.map((_, i) => `(reject_reason, ${alias(i)})`)];
+  const grouping = all.length ? `, grouping(${all.map((_, i) => alias(i)).join(', ')}) AS gid` : ', 0 AS gid';
+  const g =
+    `SELECT reject_reason${all.map((_, i) => `, ${alias(i)}`).join('')}, count(*) AS n, min(ts) AS lo, max(ts) AS hi${grouping} ` +
+    `FROM (${inner}) GROUP BY GROUPING SETS (${sets.join(', ')})`;
+  // gid has one bit per dimension (1 = rolled up); the reason-only set has every bit set
+  const full = all.length ? (1 << all.length) - 1 : 0;
+  const base = `gid = ${full}`;
   const reasonCols = ['unparseable_time', 'missing_visitor', 'unknown_event_type', 'non_positive_price'].map(
-    (r) => `count(*) FILTER (WHERE reject_reason = ${literal(r)}) AS ${ident(`rej_${r}`)}`,
+    (r) =>
+      `CAST(coalesce(sum(n) FILTER (WHERE ${base} AND reject_reason = ${literal(r)}), 0) AS BIGINT) AS ${ident(`rej_${r}`)}`,
   );
-  const dimCols = dimensions.map((d) => `count(DISTINCT ${ident(d)}) FILTER (WHERE reject_reason IS NULL) AS ${ident(`dim_${d}`)}`);
-  // weekday / hour_of_day are counted on their integer form (same number of distinct values, much cheaper)
-  const derivedSql: Record<string, string> = { ...derivedDimensionSql(true, true), weekday: 'dayofweek(ts)', hour_of_day: 'hour(ts)' };
-  const derivedCols = derived.map(
-    (d) => `count(DISTINCT ${derivedSql[d]}) FILTER (WHERE reject_reason IS NULL) AS ${ident(`dim_${d}`)}`,
-  );
+  const dimCols = all.map((d, i) => {
+    const bit = 1 << (all.length - 1 - i);
+    return `count(*) FILTER (WHERE gid = ${full - bit} AND reject_reason IS NULL AND ${alias(i)} IS NOT NULL) AS ${ident(`dim_${d}`)}`;
+  });
   return (
-    `SELECT count(*) AS rows_read, ${reasonCols.join(', ')}, ` +
-    `strftime(min(ts) FILTER (WHERE reject_reason IS NULL), '%Y-%m-%d') AS range_from, ` +
-    `strftime(max(ts) FILTER (WHERE reject_reason IS NULL), '%Y-%m-%d') AS range_to` +
-    [...dimCols, ...derivedCols].map((c) => `, ${c}`).join('') +
-    ` FROM raw_events`
+    `SELECT CAST(coalesce(sum(n) FILTER (WHERE ${base}), 0) AS BIGINT) AS rows_read, ${reasonCols.join(', ')}, ` +
+    `strftime(min(lo) FILTER (WHERE ${base} AND reject_reason IS NULL), '%Y-%m-%d') AS range_from, ` +
+    `strftime(max(hi) FILTER (WHERE ${base} AND reject_reason IS NULL), '%Y-%m-%d') AS range_to` +
+    dimCols.map((c) => `, ${c}`).join('') +
+    ` FROM (${g})`
   );
 }
 
@@ -306,7 +373,8 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
  * Revenue = Σ price × coalesce(quantity, 1) over purchases.
  */
 export function cubeSql(spec: CubeSpec, withDuplicates: boolean): string {
-  for (const d of [spec.from, spec.to]) if (d !== undefined && !DATE_RE.test(d)) throw new Error(`invalid date ${d}; expected YYYY-MM-DD`);
+  for (const d of [spec.from, spec.to])
+    if (d !== undefined && !DATE_RE.test(d)) throw new Error(`invalid date ${d}; expected YYYY-MM-DD`);
   const dims = spec.dimensions.map(ident);
   const src = withDuplicates
     ? `(SELECT *, 1 AS w FROM events UNION ALL BY NAME SELECT * EXCLUDE (c), 1 - c AS w FROM dups)`
@@ -320,7 +388,9 @@ export function cubeSql(spec: CubeSpec, withDuplicates: boolean): string {
   const n = spec.grain === 'hour' ? 2 : 1;
   const groupBy = Array.from({ length: n + dims.length }, (_, i) => String(i + 1)).join(', ');
   const outKeys = [`strftime(day, '%Y-%m-%d') AS date`, ...(spec.grain === 'hour' ? ['hour'] : []), ...dims];
-  const orderBy = ['day', ...(spec.grain === 'hour' ? ['hour'] : []), ...dims].map((k) => `${k} NULLS LAST`).join(', ');
+  const orderBy = ['day', ...(spec.grain === 'hour' ? ['hour'] : []), ...dims]
+    .map((k) => `${k} NULLS LAST`)
+    .join(', ');
   const cnt = (ev: string) =>
     withDuplicates
       ? `CAST(coalesce(sum(w) FILTER (WHERE event_type = '${ev}'), 0) AS INTEGER)`

@@ -149,7 +149,10 @@ export async function loadMappingFile(file: string): Promise<MappingFile> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new DatasetError('BAD_MAPPING', `mapping file ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new DatasetError(
+      'BAD_MAPPING',
+      `mapping file ${file} is not valid JSON: ${(err as Error).message}`,
+    );
   }
   try {
     return parseMappingFile(json);
@@ -174,7 +177,11 @@ async function listParquet(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-const firstLine = (msg: string) => msg.split('\n')[0].replace(/^[A-Za-z ]*Error: /, '').trim();
+const firstLine = (msg: string) =>
+  msg
+    .split('\n')[0]
+    .replace(/^[A-Za-z ]*Error: /, '')
+    .trim();
 
 interface FileInfo {
   file: string;
@@ -231,7 +238,12 @@ export async function openDataset(folder: string, opts: OpenDatasetOptions = {})
     let results: (FileInfo | { reason: string })[] | null = null;
     try {
       const list = `[${candidates.map(literal).join(', ')}]`;
-      const schema = await db.all<{ file_name: string; name: string; num_children: bigint | null; duckdb_type: string | null }>(
+      const schema = await db.all<{
+        file_name: string;
+        name: string;
+        num_children: bigint | null;
+        duckdb_type: string | null;
+      }>(
         `SELECT file_name, name, num_children, duckdb_type FROM parquet_schema(${list}) ORDER BY file_name, column_id`,
       );
       const meta = await db.all<{ file_name: string; num_rows: bigint }>(
@@ -329,7 +341,9 @@ async function inspectFile(
     );
     names = d.map((r) => r.column_name);
     types = d.map((r) => r.column_type);
-    const meta = await all<{ num_rows: bigint }>(`SELECT num_rows FROM parquet_file_metadata(${literal(file)})`);
+    const meta = await all<{ num_rows: bigint }>(
+      `SELECT num_rows FROM parquet_file_metadata(${literal(file)})`,
+    );
     rows = Number(meta[0]?.num_rows ?? 0);
   } catch (err) {
     return { reason: `corrupt or unreadable Parquet: ${firstLine((err as Error).message)}` };
@@ -377,7 +391,8 @@ function assessFile(
   const problems = checkColumnTypes(resolved.mapping, typeMap);
   if (problems.length) return { reason: `incompatible schema: ${problems.join('; ')}` };
   const reserved = Object.keys(resolved.mapping.dimensions).filter((d) => RESERVED_NAMES.has(d));
-  if (reserved.length) return { reason: `incompatible mapping: reserved dimension name(s) ${reserved.join(', ')}` };
+  if (reserved.length)
+    return { reason: `incompatible mapping: reserved dimension name(s) ${reserved.join(', ')}` };
   const mappedTypes: Record<string, string> = {};
   for (const c of mappedColumns(resolved.mapping)) mappedTypes[c] = typeMap[c];
   return { file, rows, layout: resolved.layout, mapping: resolved.mapping, types: mappedTypes };
@@ -416,7 +431,8 @@ async function buildDataset(
     }
     groups = groupFiles(good).groups;
     const dataDims: string[] = [];
-    for (const g of groups) for (const d of Object.keys(g.mapping.dimensions)) if (!dataDims.includes(d)) dataDims.push(d);
+    for (const g of groups)
+      for (const d of Object.keys(g.mapping.dimensions)) if (!dataDims.includes(d)) dataDims.push(d);
     const spec = { groups, dimensions: dataDims };
     dims = viewDimensions(spec);
     for (const s of eventsViewSql(spec)) await db.exec(s);
@@ -448,7 +464,9 @@ async function buildDataset(
       good = good.filter((f) => f !== bad);
     }
   }
-  const dupRow = (await db.all<{ n: bigint | null; groups: bigint }>(`SELECT sum(c - 1) AS n, count(*) AS groups FROM dups`))[0];
+  const dupRow = (
+    await db.all<{ n: bigint | null; groups: bigint }>(`SELECT sum(c - 1) AS n, count(*) AS groups FROM dups`)
+  )[0];
   const duplicates = Number(dupRow.n ?? 0);
   const row = profileRow!;
   const rejected: Record<string, number> = {};
@@ -480,7 +498,8 @@ async function buildDataset(
     if (closed) throw new DatasetError('CLOSED', 'dataset is closed');
   };
   const validate = (spec: CubeSpec) => {
-    if (!spec || !Array.isArray(spec.dimensions)) throw new DatasetError('BAD_REQUEST', 'cube: dimensions must be an array');
+    if (!spec || !Array.isArray(spec.dimensions))
+      throw new DatasetError('BAD_REQUEST', 'cube: dimensions must be an array');
     const unknown = spec.dimensions.filter((d) => !allDims.has(d));
     if (unknown.length) {
       throw new DatasetError(
@@ -488,8 +507,10 @@ async function buildDataset(
         `unknown dimension(s) ${unknown.join(', ')}; available: ${[...allDims].join(', ')}`,
       );
     }
-    if (new Set(spec.dimensions).size !== spec.dimensions.length) throw new DatasetError('BAD_REQUEST', 'cube: duplicate dimensions');
-    if (spec.grain !== 'day' && spec.grain !== 'hour') throw new DatasetError('BAD_REQUEST', `cube: grain must be 'day' or 'hour'`);
+    if (new Set(spec.dimensions).size !== spec.dimensions.length)
+      throw new DatasetError('BAD_REQUEST', 'cube: duplicate dimensions');
+    if (spec.grain !== 'day' && spec.grain !== 'hour')
+      throw new DatasetError('BAD_REQUEST', `cube: grain must be 'day' or 'hour'`);
     for (const d of [spec.from, spec.to]) {
       if (d !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)))) {
         throw new DatasetError('BAD_REQUEST', `invalid date ${JSON.stringify(d)}; expected YYYY-MM-DD`);
@@ -546,7 +567,8 @@ async function buildDataset(
       const vectors: Record<string, Vector> = { date: vectorFromArray(col('date') as string[], new Utf8()) };
       if (spec.grain === 'hour') vectors.hour = vectorFromArray(col('hour') as number[], new Int32());
       for (const d of spec.dimensions) vectors[d] = vectorFromArray(col(d) as (string | null)[], new Utf8());
-      for (const m of ['views', 'carts', 'purchases']) vectors[m] = vectorFromArray(col(m) as number[], new Int32());
+      for (const m of ['views', 'carts', 'purchases'])
+        vectors[m] = vectorFromArray(col(m) as number[], new Int32());
       vectors.revenue = vectorFromArray(col('revenue') as number[], new Float64());
       vectors.visitors = vectorFromArray(col('visitors') as number[], new Int32());
       return tableToIPC(new Table(vectors), 'stream');
@@ -571,7 +593,14 @@ async function buildDataset(
   };
 }
 
-function report(opts: OpenDatasetOptions, phase: IngestProgress['phase'], files: number, rowsTotal: number, pct: number, t0: number) {
+function report(
+  opts: OpenDatasetOptions,
+  phase: IngestProgress['phase'],
+  files: number,
+  rowsTotal: number,
+  pct: number,
+  t0: number,
+) {
   if (!opts.onProgress || pct < 0) return;
   const el = (Date.now() - t0) / 1000;
   const rowsDone = Math.round((rowsTotal * Math.min(100, pct)) / 100);

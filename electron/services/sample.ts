@@ -154,14 +154,27 @@ interface Combo {
 }
 const DEVICE_CART: Record<string, number> = { desktop: 1.1, mobile: 0.9, tablet: 1.0 };
 const DEVICE_BUY: Record<string, number> = { desktop: 1.15, mobile: 0.85, tablet: 1.0 };
-const BROWSER_BUY: Record<string, number> = { chrome: 1.0, safari: 1.05, firefox: 0.95, edge: 0.95, samsung: 0.9 };
+const BROWSER_BUY: Record<string, number> = {
+  chrome: 1.0,
+  safari: 1.05,
+  firefox: 0.95,
+  edge: 0.95,
+  samsung: 0.9,
+};
 
 function combos(): Combo[] {
   const out: Combo[] = [];
   for (const [device, pd] of DEVICE)
     for (const [os, po] of OS_GIVEN_DEVICE[device])
       for (const [browser, pb] of BROWSER_GIVEN_OS[os])
-        out.push({ device, os, browser, share: pd * po * pb, cart: DEVICE_CART[device], buy: DEVICE_BUY[device] * BROWSER_BUY[browser] });
+        out.push({
+          device,
+          os,
+          browser,
+          share: pd * po * pb,
+          cart: DEVICE_CART[device],
+          buy: DEVICE_BUY[device] * BROWSER_BUY[browser],
+        });
   return out;
 }
 
@@ -260,17 +273,31 @@ class Events {
     for (let i = 0; i < this.n; i++) if (this.ts[i] < cutoff) idx.push(i);
     idx.sort((x, y) => this.ts[x] - this.ts[y] || x - y);
     const out = new Events();
-    for (const i of idx) out.push(this.ts[i], this.vis[i], this.ev[i], this.item[i], this.txn[i], this.combo[i]);
+    for (const i of idx)
+      out.push(this.ts[i], this.vis[i], this.ev[i], this.item[i], this.txn[i], this.combo[i]);
     const keep = new Events();
-    for (let i = 0; i < this.n; i++) if (!(this.ts[i] < cutoff)) keep.push(this.ts[i], this.vis[i], this.ev[i], this.item[i], this.txn[i], this.combo[i]);
-    Object.assign(this, { n: keep.n, ts: keep.ts, vis: keep.vis, ev: keep.ev, item: keep.item, txn: keep.txn, combo: keep.combo });
+    for (let i = 0; i < this.n; i++)
+      if (!(this.ts[i] < cutoff))
+        keep.push(this.ts[i], this.vis[i], this.ev[i], this.item[i], this.txn[i], this.combo[i]);
+    Object.assign(this, {
+      n: keep.n,
+      ts: keep.ts,
+      vis: keep.vis,
+      ev: keep.ev,
+      item: keep.item,
+      txn: keep.txn,
+      combo: keep.combo,
+    });
     return out;
   }
 }
 
 const DAY_MS = 86_400_000;
 const WEEKLY = [0.9, 1.07, 1.09, 1.06, 1.03, 0.97, 0.86]; // Sunday … Saturday
-const HOURLY = [3, 2.2, 1.6, 1.3, 1.3, 1.6, 2.4, 3.4, 4.4, 5, 5.2, 5.4, 5.5, 5.5, 5.4, 5.4, 5.6, 6, 6.5, 7, 7, 6.6, 5.6, 4.3];
+const HOURLY = [
+  3, 2.2, 1.6, 1.3, 1.3, 1.6, 2.4, 3.4, 4.4, 5, 5.2, 5.4, 5.5, 5.5, 5.4, 5.4, 5.6, 6, 6.5, 7, 7, 6.6, 5.6,
+  4.3,
+];
 const CART_P = 0.026;
 const BUY_P = 0.3;
 const RETURN_P = 0.27;
@@ -322,11 +349,19 @@ export async function generateSample(outDir: string, opts: SampleOptions = {}): 
     incEnd = incStart + incDays * DAY_MS;
     const known = new Set(['device', 'os', 'browser']);
     const bad = Object.keys(inc.segment).filter((k) => !known.has(k));
-    if (bad.length) throw new Error(`incident.segment: unknown dimension(s) ${bad.join(', ')} (device, os, browser)`);
+    if (bad.length)
+      throw new Error(`incident.segment: unknown dimension(s) ${bad.join(', ')} (device, os, browser)`);
     combosList.forEach((c, i) => {
-      inSegment[i] = Object.entries(inc.segment).every(([k, v]) => (c as unknown as Record<string, string>)[k] === v) ? 1 : 0;
+      inSegment[i] = Object.entries(inc.segment).every(
+        ([k, v]) => (c as unknown as Record<string, string>)[k] === v,
+      )
+        ? 1
+        : 0;
     });
-    if (!inSegment.some((x) => x)) throw new Error(`incident.segment ${JSON.stringify(inc.segment)} matches no device/os/browser combination`);
+    if (!inSegment.some((x) => x))
+      throw new Error(
+        `incident.segment ${JSON.stringify(inc.segment)} matches no device/os/browser combination`,
+      );
     incident = {
       segment: { ...inc.segment },
       start: isoDay(incStart),
@@ -463,7 +498,10 @@ export async function generateSample(outDir: string, opts: SampleOptions = {}): 
     }
     // events that fell after the end are dropped (their sessions started on the last evening)
     if (incident) {
-      const incDaysIn = Math.max(1, Math.round((Math.min(incEnd, endMs) - Math.max(incStart, startMs)) / DAY_MS));
+      const incDaysIn = Math.max(
+        1,
+        Math.round((Math.min(incEnd, endMs) - Math.max(incStart, startMs)) / DAY_MS),
+      );
       incident.segmentViewsPerDay = Math.round(segViewsInc / incDaysIn);
       incident.segmentPurchasesPerDayBefore = Math.round((segBuyBefore / Math.max(1, daysBefore)) * 10) / 10;
       incident.segmentPurchasesPerDayDuring = Math.round((segBuyDuring / incDaysIn) * 10) / 10;
@@ -490,12 +528,17 @@ export async function generateSample(outDir: string, opts: SampleOptions = {}): 
   }
 }
 
-async function appendColumns(appender: DuckDBAppender, types: Parameters<typeof DuckDBDataChunk.create>[0], e: Events) {
+async function appendColumns(
+  appender: DuckDBAppender,
+  types: Parameters<typeof DuckDBDataChunk.create>[0],
+  e: Events,
+) {
   const cols = [e.ts, e.vis, e.ev, e.item, e.txn, e.combo];
   for (let off = 0; off < e.n; off += 2048) {
     const n = Math.min(2048, e.n - off);
     const chunk = DuckDBDataChunk.create(types, n);
-    for (let j = 0; j < cols.length; j++) chunk.setColumnValues(j, Array.from(cols[j].subarray(off, off + n)));
+    for (let j = 0; j < cols.length; j++)
+      chunk.setColumnValues(j, Array.from(cols[j].subarray(off, off + n)));
     appender.appendDataChunk(chunk);
   }
 }

@@ -4,13 +4,19 @@
  * without zone, the cosmetics "UTC" suffix), rejected rows by reason, duplicates, corrupt and foreign files.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError, DatasetError, openDataset, loadMappingFile, type Dataset } from '../../electron/services/dataset.js';
+import {
+  AbortError,
+  DatasetError,
+  openDataset,
+  loadMappingFile,
+  type Dataset,
+} from '../../electron/services/dataset.js';
 import { openDuckDB, type DuckDB } from '../../electron/services/duckdb.js';
 import { literal } from '../../core/sql.js';
 
@@ -50,7 +56,12 @@ describe('real Retail Rocket file', () => {
     expect(p.layout).toBe('retailrocket');
     expect(p.files).toEqual({ read: 1, skipped: [] });
     expect(p.rows.read).toBe(1_999_980);
-    expect(p.rows.rejected).toEqual({ unparseable_time: 0, missing_visitor: 0, unknown_event_type: 0, non_positive_price: 0 });
+    expect(p.rows.rejected).toEqual({
+      unparseable_time: 0,
+      missing_visitor: 0,
+      unknown_event_type: 0,
+      non_positive_price: 0,
+    });
     // 312 duplicate groups (README) holding 314 extra copies
     expect(p.rows.duplicates).toBe(314);
     expect(p.range).toEqual({ from: '2015-05-03', to: '2015-09-18' });
@@ -62,7 +73,16 @@ describe('real Retail Rocket file', () => {
     // i.e. it applied no dedup. Our cube removes exact duplicates, so each cell must differ from the CSV by
     // the extra copies that fall into it — computed here independently from the raw file.
     const cube = await ds.cube({ dimensions: ['device', 'os', 'browser'], grain: 'day' });
-    const csv = await db.all<{ date: string; device: string; os: string; browser: string; views: number; addtocarts: number; transactions: number; visitors: number }>(
+    const csv = await db.all<{
+      date: string;
+      device: string;
+      os: string;
+      browser: string;
+      views: number;
+      addtocarts: number;
+      transactions: number;
+      visitors: number;
+    }>(
       `SELECT strftime(date, '%Y-%m-%d') AS date, device, os, browser, views::INTEGER AS views, addtocarts::INTEGER AS addtocarts,
               transactions::INTEGER AS transactions, visitors::INTEGER AS visitors FROM read_csv(${literal(RR_CSV)})`,
     );
@@ -70,10 +90,13 @@ describe('real Retail Rocket file', () => {
       `SELECT strftime(epoch_ms("timestamp"), '%Y-%m-%d') || '|' || device || '|' || os || '|' || browser AS k, event, sum(c - 1)::INTEGER AS n
        FROM (SELECT *, count(*) AS c FROM read_parquet(${literal(RR_FILE)}) GROUP BY ALL HAVING count(*) > 1) GROUP BY ALL`,
     );
-    const extraOf = (k: string, ev: string) => extra.filter((e) => e.k === k && e.event === ev).reduce((a, e) => a + e.n, 0);
+    const extraOf = (k: string, ev: string) =>
+      extra.filter((e) => e.k === k && e.event === ev).reduce((a, e) => a + e.n, 0);
     expect(cube.rows.length).toBe(1284);
     expect(csv.length).toBe(1284);
-    const byKey = new Map(cube.rows.map((r) => [`${r.date}|${r.dims.device}|${r.dims.os}|${r.dims.browser}`, r]));
+    const byKey = new Map(
+      cube.rows.map((r) => [`${r.date}|${r.dims.device}|${r.dims.os}|${r.dims.browser}`, r]),
+    );
     let removedViews = 0;
     let removedCarts = 0;
     for (const c of csv) {
@@ -92,29 +115,66 @@ describe('real Retail Rocket file', () => {
   });
 
   it('delivers the same cube as Arrow IPC, with hour grain and date range', async () => {
-    const spec = { dimensions: ['device', 'weekday'], grain: 'hour' as const, from: '2015-09-01', to: '2015-09-03' };
+    const spec = {
+      dimensions: ['device', 'weekday'],
+      grain: 'hour' as const,
+      from: '2015-09-01',
+      to: '2015-09-03',
+    };
     const cube = await ds.cube(spec);
     const table = tableFromIPC(await ds.cubeArrow(spec));
     expect(table.numRows).toBe(cube.rows.length);
-    expect(table.schema.fields.map((f) => f.name)).toEqual(['date', 'hour', 'device', 'weekday', 'views', 'carts', 'purchases', 'revenue', 'visitors']);
+    expect(table.schema.fields.map((f) => f.name)).toEqual([
+      'date',
+      'hour',
+      'device',
+      'weekday',
+      'views',
+      'carts',
+      'purchases',
+      'revenue',
+      'visitors',
+    ]);
     const dates = new Set(cube.rows.map((r) => r.date));
     expect([...dates]).toEqual(['2015-09-01', '2015-09-02', '2015-09-03']);
     const arr = table.toArray().map((r) => r.toJSON());
     cube.rows.forEach((r, i) => {
-      expect(arr[i]).toEqual({ date: r.date, hour: r.hour, device: r.dims.device, weekday: r.dims.weekday, views: r.views, carts: r.carts, purchases: r.purchases, revenue: r.revenue, visitors: r.visitors });
+      expect(arr[i]).toEqual({
+        date: r.date,
+        hour: r.hour,
+        device: r.dims.device,
+        weekday: r.dims.weekday,
+        views: r.views,
+        carts: r.carts,
+        purchases: r.purchases,
+        revenue: r.revenue,
+        visitors: r.visitors,
+      });
     });
     expect(cube.rows.every((r) => r.hour! >= 0 && r.hour! <= 23)).toBe(true);
   });
 
   it('refuses unknown dimensions and bad dates with a clear message', async () => {
-    await expect(ds.cube({ dimensions: ['country'], grain: 'day' })).rejects.toThrow(/unknown dimension\(s\) country; available: device, os, browser, weekday, hour_of_day/);
-    await expect(ds.cube({ dimensions: [], grain: 'day', from: '2015/09/01' })).rejects.toThrow(/invalid date/);
+    await expect(ds.cube({ dimensions: ['country'], grain: 'day' })).rejects.toThrow(
+      /unknown dimension\(s\) country; available: device, os, browser, weekday, hour_of_day/,
+    );
+    await expect(ds.cube({ dimensions: [], grain: 'day', from: '2015/09/01' })).rejects.toThrow(
+      /invalid date/,
+    );
   });
 
   it('previews normalized events', async () => {
     const rows = await ds.preview(3);
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toMatchObject({ ts: '2015-05-03T03:00:04.384Z', event_type: 'cart', device: 'mobile', os: 'ios', browser: 'safari', weekday: 'Sunday', hour_of_day: '03' });
+    expect(rows[0]).toMatchObject({
+      ts: '2015-05-03T03:00:04.384Z',
+      event_type: 'cart',
+      device: 'mobile',
+      os: 'ios',
+      browser: 'safari',
+      weekday: 'Sunday',
+      hour_of_day: '03',
+    });
   });
 });
 
@@ -126,16 +186,29 @@ describe('fixtures of the three layouts', () => {
                              (${ts(1441328400500)}, 1, 'addtocart', 10, NULL, 'mobile', 'ios', 'safari'),
                              (${ts(1441411200000)}, 2, 'transaction', 10, 99, 'desktop', 'windows', 'chrome'))
               t("timestamp", visitorid, event, itemid, transactionid, device, os, browser)`;
-    await writeParquet(path.join(dir, 'ms.parquet'), rows((ms) => `${ms}::BIGINT`));
-    await writeParquet(path.join(dir, 's.parquet'), rows((ms) => `${ms / 1000}::DOUBLE`));
-    await writeParquet(path.join(dir, 'sub', 'iso.parquet'), rows((ms) => literal(new Date(ms).toISOString().replace('Z', '+00:00'))));
+    await writeParquet(
+      path.join(dir, 'ms.parquet'),
+      rows((ms) => `${ms}::BIGINT`),
+    );
+    await writeParquet(
+      path.join(dir, 's.parquet'),
+      rows((ms) => `${ms / 1000}::DOUBLE`),
+    );
+    await writeParquet(
+      path.join(dir, 'sub', 'iso.parquet'),
+      rows((ms) => literal(new Date(ms).toISOString().replace('Z', '+00:00'))),
+    );
     const ds = await openDataset(dir);
     try {
       const p = await ds.profile();
       expect(p.files.read).toBe(3);
       expect(p.layout).toBe('retailrocket');
       // the three files hold the same three events (to the millisecond), so each event has 2 extra copies
-      expect(p.rows).toEqual({ read: 9, rejected: { unparseable_time: 0, missing_visitor: 0, unknown_event_type: 0, non_positive_price: 0 }, duplicates: 6 });
+      expect(p.rows).toEqual({
+        read: 9,
+        rejected: { unparseable_time: 0, missing_visitor: 0, unknown_event_type: 0, non_positive_price: 0 },
+        duplicates: 6,
+      });
       const cube = await ds.cube({ dimensions: ['device'], grain: 'hour' });
       expect(cube.rows.map((r) => [r.date, r.hour, r.dims.device, r.views, r.carts, r.purchases])).toEqual([
         ['2015-09-04', 0, 'mobile', 1, 0, 0],
@@ -143,7 +216,9 @@ describe('fixtures of the three layouts', () => {
         ['2015-09-05', 0, 'desktop', 0, 0, 1],
       ]);
       const preview = await ds.preview(9);
-      expect(new Set(preview.map((r) => r.ts))).toEqual(new Set(['2015-09-04T00:00:00.000Z', '2015-09-04T01:00:00.500Z', '2015-09-05T00:00:00.000Z']));
+      expect(new Set(preview.map((r) => r.ts))).toEqual(
+        new Set(['2015-09-04T00:00:00.000Z', '2015-09-04T01:00:00.500Z', '2015-09-05T00:00:00.000Z']),
+      );
       expect(preview.every((r) => typeof r.visitor_id === 'string')).toBe(true);
     } finally {
       ds.close();
@@ -178,11 +253,28 @@ describe('fixtures of the three layouts', () => {
         duplicates: 2,
       });
       expect(p.range).toEqual({ from: '2019-10-01', to: '2019-10-01' });
-      expect(p.dimensions).toMatchObject({ brand: 2, category: 2, category_id: 2, price_band: 3, category_root: 2 });
+      expect(p.dimensions).toMatchObject({
+        brand: 2,
+        category: 2,
+        category_id: 2,
+        price_band: 3,
+        category_root: 2,
+      });
       const total = await ds.cube({ dimensions: [], grain: 'day' });
-      expect(total.rows).toEqual([{ date: '2019-10-01', views: 1, carts: 1, purchases: 2, revenue: 105, visitors: 2, dims: {} }]);
+      expect(total.rows).toEqual([
+        { date: '2019-10-01', views: 1, carts: 1, purchases: 2, revenue: 105, visitors: 2, dims: {} },
+      ]);
       const byRoot = await ds.cube({ dimensions: ['category_root', 'price_band'], grain: 'day' });
-      expect(byRoot.rows.map((r) => [r.dims.category_root, r.dims.price_band, r.views, r.carts, r.purchases, r.revenue])).toEqual([
+      expect(
+        byRoot.rows.map((r) => [
+          r.dims.category_root,
+          r.dims.price_band,
+          r.views,
+          r.carts,
+          r.purchases,
+          r.revenue,
+        ]),
+      ).toEqual([
         ['appliances', '<10', 1, 1, 0, 0],
         ['beauty', '30-60', 0, 0, 1, 35],
         ['beauty', '60+', 0, 0, 1, 70],
@@ -209,7 +301,18 @@ describe('fixtures of the three layouts', () => {
       expect(ds.dimensions).toEqual(['device', 'browser', 'country', 'city', 'category']);
       expect(ds.derivedDimensions).toEqual(['price_band', 'category_root', 'weekday', 'hour_of_day']);
       const cube = await ds.cube({ dimensions: ['country', 'category_root'], grain: 'hour' });
-      expect(cube.rows.map((r) => [r.date, r.hour, r.dims.country, r.dims.category_root, r.views, r.carts, r.purchases, r.revenue])).toEqual([
+      expect(
+        cube.rows.map((r) => [
+          r.date,
+          r.hour,
+          r.dims.country,
+          r.dims.category_root,
+          r.views,
+          r.carts,
+          r.purchases,
+          r.revenue,
+        ]),
+      ).toEqual([
         ['2024-05-01', 21, 'DE', 'Electronics', 1, 0, 0, 0],
         ['2024-05-01', 22, 'DE', 'Electronics', 0, 1, 1, 50],
         ['2024-05-02', 8, 'FR', 'Home', 1, 0, 0, 0],
@@ -227,7 +330,17 @@ describe('fixtures of the three layouts', () => {
         t(time, uid, kind, market)`,
     );
     const mappingFile = path.join(tmp, 'mapping.json');
-    await writeFile(mappingFile, JSON.stringify({ ts: 'time', timeFormat: 'epoch_s', visitor_id: 'uid', event_type: 'kind', eventValues: { pv: 'view', buy: 'purchase' }, dimensions: { market: 'market' } }));
+    await writeFile(
+      mappingFile,
+      JSON.stringify({
+        ts: 'time',
+        timeFormat: 'epoch_s',
+        visitor_id: 'uid',
+        event_type: 'kind',
+        eventValues: { pv: 'view', buy: 'purchase' },
+        dimensions: { market: 'market' },
+      }),
+    );
     const mapping = await loadMappingFile(mappingFile);
     const ds = await openDataset(dir, { mapping });
     try {
@@ -241,12 +354,18 @@ describe('fixtures of the three layouts', () => {
     } finally {
       ds.close();
     }
-    const err = await openDataset(dir, { mapping: { ...mapping, dimensions: { market: 'region' } } }).catch((e) => e);
+    const err = await openDataset(dir, { mapping: { ...mapping, dimensions: { market: 'region' } } }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(DatasetError);
     expect(err.code).toBe('NO_USABLE_FILES');
-    expect(err.message).toMatch(/c\.parquet: incompatible schema: mapping names column\(s\) the file does not have: region/);
+    expect(err.message).toMatch(
+      /c\.parquet: incompatible schema: mapping names column\(s\) the file does not have: region/,
+    );
     await writeFile(mappingFile, '{"ts": 5}');
-    await expect(loadMappingFile(mappingFile)).rejects.toThrow(/mapping file .*mapping.json: invalid mapping: ts:/);
+    await expect(loadMappingFile(mappingFile)).rejects.toThrow(
+      /mapping file .*mapping.json: invalid mapping: ts:/,
+    );
     await writeFile(mappingFile, '{oops');
     await expect(loadMappingFile(mappingFile)).rejects.toThrow(/is not valid JSON/);
   });
@@ -262,7 +381,10 @@ describe('bad files in a folder', () => {
     const dir = path.join(tmp, 'mixed-bad');
     await writeParquet(path.join(dir, 'a.parquet'), good(1441324800000));
     await writeParquet(path.join(dir, 'b.parquet'), good(1441411200000));
-    await writeFile(path.join(dir, 'corrupt.parquet'), Buffer.from('PAR1 this is not really parquet at all, just bytes PAR1'));
+    await writeFile(
+      path.join(dir, 'corrupt.parquet'),
+      Buffer.from('PAR1 this is not really parquet at all, just bytes PAR1'),
+    );
     await writeFile(path.join(dir, 'empty.parquet'), '');
     await writeParquet(path.join(dir, 'foreign.parquet'), `SELECT 1 AS sku, 'x' AS colour`);
     await writeParquet(
@@ -276,16 +398,50 @@ describe('bad files in a folder', () => {
       expect(p.files.read).toBe(2);
       expect(p.rows.read).toBe(4);
       const reasons = Object.fromEntries(p.files.skipped.map((s) => [s.file, s.reason]));
-      expect(Object.keys(reasons)).toEqual(['corrupt.parquet', 'empty.parquet', 'foreign.parquet', 'stringprice.parquet']);
+      expect(Object.keys(reasons)).toEqual([
+        'corrupt.parquet',
+        'empty.parquet',
+        'foreign.parquet',
+        'stringprice.parquet',
+      ]);
       expect(reasons['corrupt.parquet']).toMatch(/^corrupt or unreadable Parquet: /);
       expect(reasons['empty.parquet']).toMatch(/^corrupt or unreadable Parquet: .*too small/);
-      expect(reasons['foreign.parquet']).toMatch(/^incompatible schema: no known layout: closest is \w+ .* missing column\(s\) .* \(columns: sku, colour\)/);
-      expect(reasons['stringprice.parquet']).toBe('incompatible schema: column "price" (price) is VARCHAR; a number is expected');
+      expect(reasons['foreign.parquet']).toMatch(
+        /^incompatible schema: no known layout: closest is \w+ .* missing column\(s\) .* \(columns: sku, colour\)/,
+      );
+      expect(reasons['stringprice.parquet']).toBe(
+        'incompatible schema: column "price" (price) is VARCHAR; a number is expected',
+      );
       const cube = await ds.cube({ dimensions: [], grain: 'day' });
       expect(cube.rows.map((r) => [r.date, r.views])).toEqual([
         ['2015-09-04', 2],
         ['2015-09-05', 2],
       ]);
+    } finally {
+      ds.close();
+    }
+  });
+
+  it('a file with an intact footer but damaged data pages is skipped by name during the scan', async () => {
+    const dir = path.join(tmp, 'mid-corrupt');
+    for (const n of ['a', 'b']) {
+      await writeParquet(
+        path.join(dir, `${n}.parquet`),
+        `SELECT 1441324800000 + i * 1000 AS "timestamp", i % 1000 AS visitorid, 'view' AS event, i AS itemid FROM range(100000) t(i)`,
+      );
+    }
+    const file = path.join(dir, 'b.parquet');
+    const buf = await readFile(file);
+    for (let i = 1000; i < buf.length - 4000; i += 997) buf[i] ^= 0xff; // keep the footer readable
+    await writeFile(file, buf);
+    const ds = await openDataset(dir);
+    try {
+      const p = await ds.profile();
+      expect(p.files.read).toBe(1);
+      expect(p.files.skipped).toHaveLength(1);
+      expect(p.files.skipped[0].file).toBe('b.parquet');
+      expect(p.files.skipped[0].reason).toMatch(/^corrupt or unreadable Parquet: .*b\.parquet/);
+      expect(p.rows.read).toBe(100_000);
     } finally {
       ds.close();
     }
@@ -322,12 +478,17 @@ describe('bad files in a folder', () => {
     const err = await openDataset(dir).catch((e) => e);
     expect(err).toBeInstanceOf(DatasetError);
     expect(err.code).toBe('NO_USABLE_FILES');
-    expect(err.message).toMatch(/^no usable Parquet file in .*all-bad — x\.parquet: corrupt or unreadable Parquet: .*; y\.parquet: incompatible schema/);
+    expect(err.message).toMatch(
+      /^no usable Parquet file in .*all-bad — x\.parquet: corrupt or unreadable Parquet: .*; y\.parquet: incompatible schema/,
+    );
     expect(err.skipped.map((s: { file: string }) => s.file)).toEqual(['x.parquet', 'y.parquet']);
     await expect(openDataset(path.join(tmp, 'nope'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const emptyDir = path.join(tmp, 'empty-dir');
     await mkdir(emptyDir, { recursive: true });
-    await expect(openDataset(emptyDir)).rejects.toMatchObject({ code: 'NO_FILES', message: expect.stringMatching(/no \.parquet files found/) });
+    await expect(openDataset(emptyDir)).rejects.toMatchObject({
+      code: 'NO_FILES',
+      message: expect.stringMatching(/no \.parquet files found/),
+    });
   });
 
   it('cancels through an AbortSignal', async () => {

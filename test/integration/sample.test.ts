@@ -100,17 +100,30 @@ describe('generateSample (small)', () => {
       seed: 7,
       incident: { segment: { browser: 'samsung' }, start: '2024-01-20', days: 5, share: 1 },
     });
-    expect(custom.incident).toMatchObject({ segment: { browser: 'samsung' }, start: '2024-01-20', end: '2024-01-24', days: 5, share: 1 });
+    expect(custom.incident).toMatchObject({
+      segment: { browser: 'samsung' },
+      start: '2024-01-20',
+      end: '2024-01-24',
+      days: 5,
+      share: 1,
+    });
     expect(custom.incident!.purchasesConverted).toBeGreaterThan(0);
     const cube = await cubeOf(path.join(tmp, 'custom'), ['browser']);
-    const samsungIn = cube.rows.filter((r) => r.dims.browser === 'samsung' && r.date >= '2024-01-20' && r.date <= '2024-01-24');
+    const samsungIn = cube.rows.filter(
+      (r) => r.dims.browser === 'samsung' && r.date >= '2024-01-20' && r.date <= '2024-01-24',
+    );
     expect(samsungIn).toHaveLength(5);
     expect(samsungIn.reduce((a, r) => a + r.purchases, 0)).toBe(0);
     expect(samsungIn.reduce((a, r) => a + r.views, 0)).toBeGreaterThan(1000);
-    await expect(generateSample(path.join(tmp, 'x'), { ...SMALL, incident: { segment: { os: 'ios', browser: 'edge' } } })).rejects.toThrow(
-      /matches no device\/os\/browser combination/,
-    );
-    await expect(generateSample(path.join(tmp, 'x'), { ...SMALL, incident: { segment: { country: 'NL' } } })).rejects.toThrow(/unknown dimension/);
+    await expect(
+      generateSample(path.join(tmp, 'x'), {
+        ...SMALL,
+        incident: { segment: { os: 'ios', browser: 'edge' } },
+      }),
+    ).rejects.toThrow(/matches no device\/os\/browser combination/);
+    await expect(
+      generateSample(path.join(tmp, 'x'), { ...SMALL, incident: { segment: { country: 'NL' } } }),
+    ).rejects.toThrow(/unknown dimension/);
   });
 });
 
@@ -161,10 +174,15 @@ describe('default sample (ensureSample)', () => {
         expect(POSSIBLE_BROWSERS[c.os], `${c.os}/${c.browser}`).toContain(c.browser);
       }
       const impossible = combos.filter(
-        (c) => (c.browser === 'safari' && !['ios', 'macos'].includes(c.os)) || (c.browser === 'edge' && c.os !== 'windows') || (c.browser === 'samsung' && c.os !== 'android'),
+        (c) =>
+          (c.browser === 'safari' && !['ios', 'macos'].includes(c.os)) ||
+          (c.browser === 'edge' && c.os !== 'windows') ||
+          (c.browser === 'samsung' && c.os !== 'android'),
       );
       expect(impossible).toEqual([]);
-      expect(combos.every((c) => c.device === c.device.toLowerCase() && c.browser === c.browser.toLowerCase())).toBe(true);
+      expect(
+        combos.every((c) => c.device === c.device.toLowerCase() && c.browser === c.browser.toLowerCase()),
+      ).toBe(true);
     } finally {
       db.close();
     }
@@ -201,13 +219,19 @@ describe('default sample (ensureSample)', () => {
 
   it('the incident is visible in the cube: mobile/ios/safari conversion collapses, other segments do not', () => {
     const inc = truth.incident!;
-    expect(inc).toMatchObject({ segment: { device: 'mobile', os: 'ios', browser: 'safari' }, days: 14, share: 0.8, end: truth.endDate });
+    expect(inc).toMatchObject({
+      segment: { device: 'mobile', os: 'ios', browser: 'safari' },
+      days: 14,
+      share: 0.8,
+      end: truth.endDate,
+    });
     expect(inc.segmentViewsPerDay).toBeGreaterThan(2000);
     const conv = (pred: (r: Cube['rows'][number]) => boolean, inside: boolean) => {
-      const rows = cube.rows.filter((r) => pred(r) && (r.date >= inc.start) === inside);
+      const rows = cube.rows.filter((r) => pred(r) && r.date >= inc.start === inside);
       return rows.reduce((a, r) => a + r.purchases, 0) / rows.reduce((a, r) => a + r.views, 0);
     };
-    const isSeg = (r: Cube['rows'][number]) => r.dims.device === 'mobile' && r.dims.os === 'ios' && r.dims.browser === 'safari';
+    const isSeg = (r: Cube['rows'][number]) =>
+      r.dims.device === 'mobile' && r.dims.os === 'ios' && r.dims.browser === 'safari';
     const segRatio = conv(isSeg, true) / conv(isSeg, false);
     expect(segRatio).toBeGreaterThan(0.1);
     expect(segRatio).toBeLessThan(0.35);

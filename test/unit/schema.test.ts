@@ -11,7 +11,17 @@ import {
 } from '../../core/schema.js';
 
 const RR = ['timestamp', 'visitorid', 'event', 'itemid', 'transactionid', 'device', 'browser', 'os'];
-const COSMETICS = ['event_time', 'event_type', 'product_id', 'category_id', 'category_code', 'brand', 'price', 'user_id', 'user_session'];
+const COSMETICS = [
+  'event_time',
+  'event_type',
+  'product_id',
+  'category_id',
+  'category_code',
+  'brand',
+  'price',
+  'user_id',
+  'user_session',
+];
 const PIPELINE = [
   'event_id',
   'event_timestamp',
@@ -49,7 +59,11 @@ describe('detectLayout', () => {
     expect(m.ts).toBe('event_timestamp');
     expect(m.price).toBe('product_price');
     expect(m.quantity).toBe('quantity');
-    expect(m.dimensions).toMatchObject({ device: 'device_type', country: 'country', category: 'product_category' });
+    expect(m.dimensions).toMatchObject({
+      device: 'device_type',
+      country: 'country',
+      category: 'product_category',
+    });
     expect(m.eventValues.page_view).toBe('view');
     expect(m.eventValues.add_to_cart).toBe('cart');
   });
@@ -70,7 +84,10 @@ describe('mapping file and overrides', () => {
     expect(() => parseMappingFile({ ts: 'time', colour: 'x' })).toThrow(/colour|unrecognized/i);
     expect(() => parseMappingFile({ eventValues: { pv: 'pageview' } })).toThrow(/eventValues\.pv/);
     expect(() => parseMappingFile({ dimensions: { date: 'd' } })).toThrow(/reserved: date/);
-    expect(parseMappingFile({ layout: 'cosmetics', price: null })).toEqual({ layout: 'cosmetics', price: null });
+    expect(parseMappingFile({ layout: 'cosmetics', price: null })).toEqual({
+      layout: 'cosmetics',
+      price: null,
+    });
   });
 
   it('applies a partial override over the detected layout', () => {
@@ -83,7 +100,13 @@ describe('mapping file and overrides', () => {
 
   it('accepts a full custom mapping and lower-cases event values', () => {
     const { layout, mapping } = resolveMapping(
-      { ts: 'time', visitor_id: 'uid', event_type: 'kind', eventValues: { PV: 'view', Buy: 'purchase' }, dimensions: { shop: 'store' } },
+      {
+        ts: 'time',
+        visitor_id: 'uid',
+        event_type: 'kind',
+        eventValues: { PV: 'view', Buy: 'purchase' },
+        dimensions: { shop: 'store' },
+      },
       ['time', 'uid', 'kind', 'store'],
     );
     expect(layout).toBe('custom');
@@ -98,8 +121,12 @@ describe('mapping file and overrides', () => {
   });
 
   it('explains an incomplete mapping on foreign columns', () => {
-    expect(() => resolveMapping({ ts: 'time' }, ['time', 'x'])).toThrow(/incomplete mapping: visitor_id, event_type, eventValues/);
-    expect(() => resolveMapping(null, ['a', 'b'])).toThrow(/no known layout: closest is \w+ .*missing column/);
+    expect(() => resolveMapping({ ts: 'time' }, ['time', 'x'])).toThrow(
+      /incomplete mapping: visitor_id, event_type, eventValues/,
+    );
+    expect(() => resolveMapping(null, ['a', 'b'])).toThrow(
+      /no known layout: closest is \w+ .*missing column/,
+    );
   });
 });
 
@@ -160,42 +187,104 @@ describe('normalizeRecord', () => {
       price: 19.5,
       quantity: 2,
     });
-    expect(r.event.dims).toEqual({ device: 'mobile', browser: 'Safari', country: 'DE', city: 'Berlin', category: 'Electronics.Phones' });
-    expect(derivedValues(r.event)).toEqual({ price_band: '10-30', category_root: 'Electronics', weekday: 'Wednesday', hour_of_day: '08' });
+    expect(r.event.dims).toEqual({
+      device: 'mobile',
+      browser: 'Safari',
+      country: 'DE',
+      city: 'Berlin',
+      category: 'Electronics.Phones',
+    });
+    expect(derivedValues(r.event)).toEqual({
+      price_band: '10-30',
+      category_root: 'Electronics',
+      weekday: 'Wednesday',
+      hour_of_day: '08',
+    });
   });
 
   it('normalizes a Retail Rocket record with numeric ids to strings', () => {
-    const r = normalizeRecord('retailrocket', { timestamp: 1430622004384, visitorid: 693516, event: 'transaction', itemid: 1, transactionid: 7 });
-    expect(r).toMatchObject({ ok: true, event: { visitor_id: '693516', event_type: 'purchase', transaction_id: '7', ts: 1430622004384 } });
+    const r = normalizeRecord('retailrocket', {
+      timestamp: 1430622004384,
+      visitorid: 693516,
+      event: 'transaction',
+      itemid: 1,
+      transactionid: 7,
+    });
+    expect(r).toMatchObject({
+      ok: true,
+      event: { visitor_id: '693516', event_type: 'purchase', transaction_id: '7', ts: 1430622004384 },
+    });
   });
 
   it('gives a specific reason for each kind of bad record', () => {
     const base = { event_time: '2019-10-01 00:00:00 UTC', event_type: 'purchase', user_id: 5, price: 10 };
-    expect(normalizeRecord('cosmetics', { ...base, event_time: 'soon' })).toMatchObject({ ok: false, reason: 'unparseable_time' });
-    expect(normalizeRecord('cosmetics', { ...base, user_id: null })).toMatchObject({ ok: false, reason: 'missing_visitor' });
-    expect(normalizeRecord('cosmetics', { ...base, user_id: '  ' })).toMatchObject({ ok: false, reason: 'missing_visitor' });
+    expect(normalizeRecord('cosmetics', { ...base, event_time: 'soon' })).toMatchObject({
+      ok: false,
+      reason: 'unparseable_time',
+    });
+    expect(normalizeRecord('cosmetics', { ...base, user_id: null })).toMatchObject({
+      ok: false,
+      reason: 'missing_visitor',
+    });
+    expect(normalizeRecord('cosmetics', { ...base, user_id: '  ' })).toMatchObject({
+      ok: false,
+      reason: 'missing_visitor',
+    });
     const unk = normalizeRecord('cosmetics', { ...base, event_type: 'wishlist' });
     expect(unk).toMatchObject({ ok: false, reason: 'unknown_event_type' });
     if (!unk.ok) expect(unk.message).toMatch(/"wishlist"/);
-    expect(normalizeRecord('cosmetics', { ...base, price: 0 })).toMatchObject({ ok: false, reason: 'non_positive_price' });
-    expect(normalizeRecord('cosmetics', { ...base, event_type: 'view', price: 0 })).toMatchObject({ ok: true });
+    expect(normalizeRecord('cosmetics', { ...base, price: 0 })).toMatchObject({
+      ok: false,
+      reason: 'non_positive_price',
+    });
+    expect(normalizeRecord('cosmetics', { ...base, event_type: 'view', price: 0 })).toMatchObject({
+      ok: true,
+    });
     const wrong = normalizeRecord('cosmetics', { ...base, price: 'ten' });
     expect(wrong).toMatchObject({ ok: false, reason: 'invalid_record' });
     if (!wrong.ok) expect(wrong.message).toMatch(/^price:/);
-    expect(normalizeRecord('cosmetics', { ...base, price: '12.5' })).toMatchObject({ ok: true, event: { price: 12.5 } });
-    expect(normalizeRecord('cosmetics', 'not an object')).toMatchObject({ ok: false, reason: 'invalid_record' });
+    expect(normalizeRecord('cosmetics', { ...base, price: '12.5' })).toMatchObject({
+      ok: true,
+      event: { price: 12.5 },
+    });
+    expect(normalizeRecord('cosmetics', 'not an object')).toMatchObject({
+      ok: false,
+      reason: 'invalid_record',
+    });
   });
 });
 
 describe('derived dimensions', () => {
   it('depend on price and category being mapped', () => {
     expect(derivedDimensions(LAYOUTS.retailrocket.mapping)).toEqual(['weekday', 'hour_of_day']);
-    expect(derivedDimensions(LAYOUTS.cosmetics.mapping)).toEqual(['price_band', 'category_root', 'weekday', 'hour_of_day']);
+    expect(derivedDimensions(LAYOUTS.cosmetics.mapping)).toEqual([
+      'price_band',
+      'category_root',
+      'weekday',
+      'hour_of_day',
+    ]);
   });
   it('band prices at the boundaries 10, 30, 60', () => {
-    const ev = (price: number | null) => derivedValues({
-      ts: 0, visitor_id: 'v', session_id: null, event_type: 'view', item_id: null, transaction_id: null, price, quantity: null, dims: {},
-    }).price_band;
-    expect([ev(9.99), ev(10), ev(29.99), ev(30), ev(59.99), ev(60), ev(null)]).toEqual(['<10', '10-30', '10-30', '30-60', '30-60', '60+', null]);
+    const ev = (price: number | null) =>
+      derivedValues({
+        ts: 0,
+        visitor_id: 'v',
+        session_id: null,
+        event_type: 'view',
+        item_id: null,
+        transaction_id: null,
+        price,
+        quantity: null,
+        dims: {},
+      }).price_band;
+    expect([ev(9.99), ev(10), ev(29.99), ev(30), ev(59.99), ev(60), ev(null)]).toEqual([
+      '<10',
+      '10-30',
+      '10-30',
+      '30-60',
+      '30-60',
+      '60+',
+      null,
+    ]);
   });
 });

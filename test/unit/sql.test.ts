@@ -31,10 +31,18 @@ describe('typeClass / checkColumnTypes', () => {
   });
   it('reports string prices and nested time columns by column name', () => {
     const m = LAYOUTS.cosmetics.mapping;
-    const types = { event_time: 'VARCHAR', event_type: 'VARCHAR', user_id: 'BIGINT', price: 'VARCHAR', product_id: 'BIGINT' };
+    const types = {
+      event_time: 'VARCHAR',
+      event_type: 'VARCHAR',
+      user_id: 'BIGINT',
+      price: 'VARCHAR',
+      product_id: 'BIGINT',
+    };
     expect(checkColumnTypes(m, types)).toEqual(['column "price" (price) is VARCHAR; a number is expected']);
     expect(checkColumnTypes(m, { ...types, price: 'DOUBLE' })).toEqual([]);
-    expect(checkColumnTypes(m, { ...types, price: 'DOUBLE', event_time: 'NESTED' })[0]).toMatch(/"event_time" \(time\) is NESTED/);
+    expect(checkColumnTypes(m, { ...types, price: 'DOUBLE', event_time: 'NESTED' })[0]).toMatch(
+      /"event_time" \(time\) is NESTED/,
+    );
   });
 });
 
@@ -62,12 +70,27 @@ describe('timestampSql', () => {
 describe('eventTypeSql', () => {
   it('maps trimmed lower-cased raw values and leaves others NULL', () => {
     const s = eventTypeSql('event', { View: 'view', addtocart: 'cart' });
-    expect(s).toBe(`CASE lower(trim(CAST("event" AS VARCHAR))) WHEN 'view' THEN 'view' WHEN 'addtocart' THEN 'cart' END`);
+    expect(s).toBe(
+      `CASE lower(trim(CAST("event" AS VARCHAR))) WHEN 'view' THEN 'view' WHEN 'addtocart' THEN 'cart' END`,
+    );
   });
 });
 
 describe('events view', () => {
-  const rr = { files: ['/d/a.parquet', "/d/it's.parquet"], mapping: LAYOUTS.retailrocket.mapping, types: { timestamp: 'BIGINT', visitorid: 'BIGINT', event: 'VARCHAR', itemid: 'BIGINT', transactionid: 'BIGINT', device: 'VARCHAR', os: 'VARCHAR', browser: 'VARCHAR' } };
+  const rr = {
+    files: ['/d/a.parquet', "/d/it's.parquet"],
+    mapping: LAYOUTS.retailrocket.mapping,
+    types: {
+      timestamp: 'BIGINT',
+      visitorid: 'BIGINT',
+      event: 'VARCHAR',
+      itemid: 'BIGINT',
+      transactionid: 'BIGINT',
+      device: 'VARCHAR',
+      os: 'VARCHAR',
+      browser: 'VARCHAR',
+    },
+  };
   it('reads every file of a group with union_by_name and fills absent dimensions with NULL', () => {
     const s = groupSelectSql(rr, ['device', 'os', 'browser', 'country']);
     expect(s).toContain(`read_parquet(['/d/a.parquet', '/d/it''s.parquet'], union_by_name = true)`);
@@ -75,7 +98,10 @@ describe('events view', () => {
     expect(s).toContain('CAST("device" AS VARCHAR) AS "device"');
   });
   it('offers derived dimensions according to the mapping', () => {
-    expect(viewDimensions({ groups: [rr], dimensions: ['device', 'os', 'browser'] }).derived).toEqual(['weekday', 'hour_of_day']);
+    expect(viewDimensions({ groups: [rr], dimensions: ['device', 'os', 'browser'] }).derived).toEqual([
+      'weekday',
+      'hour_of_day',
+    ]);
     const cos = { files: ['/c.parquet'], mapping: LAYOUTS.cosmetics.mapping, types: {} };
     expect(viewDimensions({ groups: [cos], dimensions: ['brand', 'category'] }).derived).toEqual([
       'price_band',
@@ -109,6 +135,8 @@ describe('cubeSql', () => {
     expect(cubeSql({ dimensions: [], grain: 'day' }, true)).toContain('1 - c AS w FROM dups');
   });
   it('refuses malformed dates', () => {
-    expect(() => cubeSql({ dimensions: [], grain: 'day', from: "2015-01-01' OR 1=1 --" }, false)).toThrow(/invalid date/);
+    expect(() => cubeSql({ dimensions: [], grain: 'day', from: "2015-01-01' OR 1=1 --" }, false)).toThrow(
+      /invalid date/,
+    );
   });
 });
