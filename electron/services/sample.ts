@@ -17,7 +17,7 @@
  * Columnar typed arrays are appended to native DuckDB in 2,048-row chunks and written with
  * `COPY … TO … (FORMAT parquet)`, one file per time slice (default: half a day).
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DOUBLE, DuckDBDataChunk, INTEGER, UTINYINT, type DuckDBAppender } from '@duckdb/node-api';
 import type { Segment } from '../../core/types.js';
@@ -388,6 +388,11 @@ export async function generateSample(outDir: string, opts: SampleOptions = {}): 
   const wsum = weights.reduce((a, b) => a + b, 0);
 
   await mkdir(outDir, { recursive: true });
+  // a previous sample in the same folder (maybe with more files) must not leak into this one
+  for (const f of await readdir(outDir)) {
+    if (/^events_batch_\d+\.parquet$/.test(f) || f === 'truth.json')
+      await rm(path.join(outDir, f), { force: true });
+  }
   const db = await openDuckDB();
   const pad = String(nFiles - 1).length < 3 ? 3 : String(nFiles - 1).length;
   const sliceMs = (endMs - startMs) / nFiles;

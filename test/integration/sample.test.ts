@@ -92,6 +92,19 @@ describe('generateSample (small)', () => {
     }
   });
 
+  it('regenerating into the same folder leaves no stale files', async () => {
+    const dir = path.join(tmp, 'regen');
+    await generateSample(dir, { ...SMALL, files: 20 });
+    const t = await generateSample(dir, { ...SMALL, files: 10 });
+    expect((await readdir(dir)).filter((f) => f.endsWith('.parquet'))).toHaveLength(10);
+    const ds = await openDataset(dir);
+    try {
+      expect((await ds.profile()).rows.read).toBe(t.events);
+    } finally {
+      ds.close();
+    }
+  });
+
   it('no incident / a custom incident', async () => {
     const none = await generateSample(path.join(tmp, 'none'), { ...SMALL, seed: 7, incident: null });
     expect(none.incident).toBeNull();
