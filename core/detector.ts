@@ -263,6 +263,7 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
   const wantSpike = s.directions.includes('spike');
   const phi02 = P.phiShape * P.phiShape;
   const critBar = s.sigma + P.criticalMargin;
+  const zCap = s.streak >= 2 ? P.zCap : Infinity;
   /** 1 when the day was judged anomalous (or part of a building run) and is kept out of later baselines */
   const masked = new Uint8Array(n);
   const z = new Float64Array(n).fill(NaN);
@@ -457,14 +458,14 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
     const spikeDay = wantSpike && (zi >= P.runDaySigma || (prevCrit === 1 && zi > 0));
     if (dropDay) {
       runDrop++;
-      sumDrop += Math.max(zi, -P.zCap);
+      sumDrop += Math.max(zi, -zCap);
     } else {
       runDrop = 0;
       sumDrop = 0;
     }
     if (spikeDay) {
       runSpike++;
-      sumSpike += Math.min(zi, P.zCap);
+      sumSpike += Math.min(zi, zCap);
     } else {
       runSpike = 0;
       sumSpike = 0;
@@ -526,7 +527,9 @@ function sustained(
   runLen: number,
 ): boolean {
   let sum = 0;
-  for (let t = i - streak + 1; t <= i; t++) sum += Math.min(Math.abs(z[t]), ROBUST_PARAMS.zCap);
+  // with streak 1 there is nothing to combine: the single day's |z| itself must reach the bar
+  const cap = streak >= 2 ? ROBUST_PARAMS.zCap : Infinity;
+  for (let t = i - streak + 1; t <= i; t++) sum += Math.min(Math.abs(z[t]), cap);
   if (sum / Math.sqrt(streak) >= C) return true;
   return wasCritical && Math.abs(runSum) / Math.sqrt(runLen) >= C;
 }

@@ -306,6 +306,19 @@ describe('robust profile specifics', () => {
     });
   });
 
+  it('streak 1 and 2: CRITICAL still needs the combined evidence (a single day must reach sigma + 1 by itself)', () => {
+    const hist = normal('2015-06-01', '2015-08-31');
+    const one = settingsFor('robust', { streak: 1 });
+    expect(detect([...hist, day('2015-09-01', 5000, 2)], '2015-09-01', one)).toMatchObject({
+      status: 'CRITICAL',
+      streak: { length: 1 },
+    });
+    expect(detect([...hist, day('2015-09-01', 5000, 24)], '2015-09-01', one).status).not.toBe('CRITICAL');
+    const two = settingsFor('robust', { streak: 2 });
+    const r = detect([...hist, day('2015-09-01', 5000, 12), day('2015-09-02', 5000, 12)], '2015-09-02', two);
+    expect(r).toMatchObject({ status: 'CRITICAL', streak: { start: '2015-09-01', length: 2 } });
+  });
+
   it('a long incident stays CRITICAL: anomalous days are kept out of the baseline', () => {
     const series = [...normal('2015-06-01', '2015-08-31')];
     for (let d = dayNumber('2015-09-01'); d <= dayNumber('2015-09-30'); d++)
