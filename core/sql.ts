@@ -362,6 +362,8 @@ export interface CubeSpec {
   from?: string;
   /** last UTC day included, YYYY-MM-DD */
   to?: string;
+  /** count distinct visitors (default true); the most expensive column — turn off when not needed */
+  visitors?: boolean;
 }
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -391,6 +393,7 @@ export function cubeSql(spec: CubeSpec, withDuplicates: boolean): string {
   const orderBy = ['day', ...(spec.grain === 'hour' ? ['hour'] : []), ...dims]
     .map((k) => `${k} NULLS LAST`)
     .join(', ');
+  const withVisitors = spec.visitors !== false;
   const cnt = (ev: string) =>
     withDuplicates
       ? `CAST(coalesce(sum(w) FILTER (WHERE event_type = '${ev}'), 0) AS INTEGER)`
@@ -399,9 +402,10 @@ export function cubeSql(spec: CubeSpec, withDuplicates: boolean): string {
   const inner =
     `SELECT ${keys.join(', ')}, ${cnt('view')} AS views, ${cnt('cart')} AS carts, ${cnt('purchase')} AS purchases, ` +
     `CAST(coalesce(sum(${amount}) FILTER (WHERE event_type = 'purchase'), 0) AS DOUBLE) AS revenue, ` +
-    `CAST(count(DISTINCT visitor_id) AS INTEGER) AS visitors ` +
+    (withVisitors ? `CAST(count(DISTINCT visitor_id) AS INTEGER) AS visitors ` : `NULL AS visitors `) +
     `FROM ${src}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} GROUP BY ${groupBy}`;
-  return `SELECT ${outKeys.join(', ')}, views, carts, purchases, revenue, visitors FROM (${inner}) ORDER BY ${orderBy}`;
+  const metrics = `views, carts, purchases, revenue${withVisitors ? ', visitors' : ''}`;
+  return `SELECT ${outKeys.join(', ')}, ${metrics} FROM (${inner}) ORDER BY ${orderBy}`;
 }
 
 /** Re-export for callers that only import the SQL module. */

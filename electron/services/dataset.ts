@@ -121,14 +121,16 @@ export interface Dataset {
   profile(): Promise<DataProfile>;
   /**
    * Aggregate into a cube: date (and hour) × `dimensions` → views, carts, purchases, revenue, distinct
-   * visitors, rows ordered by date, hour, dimensions. Exact duplicates are not counted.
+   * visitors (omitted with `visitors: false`, which is much cheaper), rows ordered by date, hour, dimensions.
+   * Exact duplicates are not counted. Results of the last few specs are cached (the data is immutable while
+   * open; reopen to see new files).
    * Throws DatasetError('BAD_REQUEST') for unknown dimensions or malformed dates.
    */
   cube(spec: CubeSpec, opts?: { signal?: AbortSignal }): Promise<Cube>;
   /**
    * The same cube as Arrow IPC stream bytes, for the renderer worker (`insertArrowFromIPCStream`). Columns:
    * `date` Utf8, `hour` Int32 (hour grain only), one Utf8 column per dimension (nullable), `views`, `carts`,
-   * `purchases`, `visitors` Int32, `revenue` Float64.
+   * `purchases` Int32, `revenue` Float64, `visitors` Int32 (unless `visitors: false`).
    */
   cubeArrow(spec: CubeSpec, opts?: { signal?: AbortSignal }): Promise<Uint8Array>;
   /** The first `n` valid normalized events (default 20), with derived dimensions. */
@@ -517,11 +519,24 @@ async function buildDataset(
       }
     }
   };
+  // Small LRU of raw cube results: the app asks for the same cube again when views switch.
+  const cache = new Map<string, Awaited<ReturnType<DuckDB['columns']>>>();
+  const CACHE_ENTRIES = 6;
   const runCube = (spec: CubeSpec, signal?: AbortSignal) =>
     serial(async () => {
       assertOpen();
       validate(spec);
-      return db.withProgress(() => db.columns(cubeSql(spec, duplicates > 0)), undefined, signal);
+      const sql = cubeSql(spec, duplicates > 0);
+      const hit = cache.get(sql);
+      if (hit) {
+        cache.delete(sql);
+        cache.set(sql, hit);
+        return hit;
+      }
+      const r = await db.withProgress(() => db.columns(sql), undefined, signal);
+      cache.set(sql, r);
+      if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+      return r;
     });
 
   return {
@@ -541,7 +556,7 @@ async function buildDataset(
       const carts = col('carts') as number[];
       const purchases = col('purchases') as number[];
       const revenue = col('revenue') as number[];
-      const visitors = col('visitors') as number[];
+      const visitors = spec.visitors === false ? null : (col('visitors') as number[]);
       const dimCols = spec.dimensions.map((d) => col(d) as (string | null)[]);
       const rows: CubeRow[] = new Array(date.length);
       for (let i = 0; i < date.length; i++) {
@@ -553,9 +568,9 @@ async function buildDataset(
           carts: carts[i],
           purchases: purchases[i],
           revenue: revenue[i],
-          visitors: visitors[i],
           dims: dimsObj,
         };
+        if (visitors) rowObj.visitors = visitors[i];
         if (hour) rowObj.hour = hour[i];
         rows[i] = rowObj;
       }
@@ -570,7 +585,8 @@ async function buildDataset(
       for (const m of ['views', 'carts', 'purchases'])
         vectors[m] = vectorFromArray(col(m) as number[], new Int32());
       vectors.revenue = vectorFromArray(col('revenue') as number[], new Float64());
-      vectors.visitors = vectorFromArray(col('visitors') as number[], new Int32());
+      if (spec.visitors !== false)
+        vectors.visitors = vectorFromArray(col('visitors') as number[], new Int32());
       return tableToIPC(new Table(vectors), 'stream');
     },
     async preview(n = 20) {

@@ -154,6 +154,24 @@ describe('real Retail Rocket file', () => {
     expect(cube.rows.every((r) => r.hour! >= 0 && r.hour! <= 23)).toBe(true);
   });
 
+  it('can skip distinct visitors; repeated specs are answered from the cache with fresh objects', async () => {
+    const spec = { dimensions: ['browser'], grain: 'day' as const, from: '2015-09-10' };
+    const withV = await ds.cube(spec);
+    const noV = await ds.cube({ ...spec, visitors: false });
+    expect(noV.rows.map(({ visitors, ...r }) => ({ ...r, visitors }))).toEqual(
+      withV.rows.map((r) => ({ ...r, visitors: undefined })),
+    );
+    expect(noV.rows.every((r) => !('visitors' in r))).toBe(true);
+    expect(
+      tableFromIPC(await ds.cubeArrow({ ...spec, visitors: false })).schema.fields.map((f) => f.name),
+    ).not.toContain('visitors');
+    const again = await ds.cube(spec);
+    expect(again).toEqual(withV);
+    expect(again).not.toBe(withV);
+    again.rows[0].views = -1;
+    expect((await ds.cube(spec)).rows[0].views).toBe(withV.rows[0].views);
+  });
+
   it('refuses unknown dimensions and bad dates with a clear message', async () => {
     await expect(ds.cube({ dimensions: ['country'], grain: 'day' })).rejects.toThrow(
       /unknown dimension\(s\) country; available: device, os, browser, weekday, hour_of_day/,
