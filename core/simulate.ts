@@ -167,6 +167,8 @@ export function segmentContains(outer: Segment, inner: Segment): boolean {
 
 export function simulate(o: SimOptions): SimWorld {
   const rng = makeRng(o.seed);
+  // incidents draw from their own stream, so a world with an incident is the same world without it elsewhere
+  const incRng = makeRng((o.seed ^ 0x9e3779b9) >>> 0);
   const phi = o.phi ?? 0.08;
   const driftSd = o.driftSd ?? 0.015;
   const rho = o.driftPersistence ?? 0.95;
@@ -199,7 +201,7 @@ export function simulate(o: SimOptions): SimWorld {
       for (let b = 0; b < buyers; b++) purchases += 1 + rng.poisson(extra);
       for (const inc of incDays) {
         if (t >= inc.from && t < inc.from + inc.days && segmentContains(inc.segment, leaf.segment)) {
-          purchases = rng.binomial(purchases, 1 - inc.loss);
+          purchases = incRng.binomial(purchases, 1 - inc.loss);
         }
       }
       const carts = purchases + rng.poisson(views * rate * 2);

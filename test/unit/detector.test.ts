@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, detect, detectSeries, settingsFor } from '../../core/detector.js';
 import { dayNumber, dayString } from '../../core/stats.js';
-import { makeRng } from '../../core/simulate.js';
+import { DEFAULT_LEAVES, aggregateAllLevels, makeRng, simulate } from '../../core/simulate.js';
 import type { DayCounts, DetectionResult, DetectionStatus, DetectorProfile } from '../../core/types.js';
 
 const PROFILES: DetectorProfile[] = ['seed', 'robust'];
@@ -509,3 +509,59 @@ function checkResult(r: DetectionResult, byDate: Map<string, DetectionResult>, s
   }
   if (r.status === 'CRITICAL') expect(r.streak.length).toBeGreaterThanOrEqual(streak);
 }
+
+describe('simulate (the bench and test generator)', () => {
+  const base = {
+    seed: 11,
+    start: '2025-01-06',
+    days: 70,
+    leaves: DEFAULT_LEAVES,
+    dimensions: ['device', 'os', 'browser'],
+  };
+
+  it('is deterministic for a seed and differs across seeds', () => {
+    expect(simulate(base)).toEqual(simulate(base));
+    expect(simulate({ ...base, seed: 12 }).leaves[0].series).not.toEqual(simulate(base).leaves[0].series);
+  });
+
+  it('injects the incident on the named segment only, with about the requested loss', () => {
+    const inc = {
+      segment: { device: 'mobile', os: 'ios', browser: 'safari' },
+      start: '2025-02-17',
+      days: 14,
+      loss: 0.6,
+    };
+    const a = simulate(base);
+    const b = simulate({ ...base, incidents: [inc] });
+    const sum = (w: typeof a, seg: string, inside: boolean) =>
+      w.leaves
+        .filter((l) => Object.values(l.segment).join('/') === seg)
+        .flatMap((l) => l.series)
+        .filter((d) => (d.date >= '2025-02-17' && d.date < '2025-03-03') === inside)
+        .reduce((s, d) => s + d.purchases, 0);
+    const ratio = sum(b, 'mobile/ios/safari', true) / sum(a, 'mobile/ios/safari', true);
+    expect(ratio).toBeGreaterThan(0.3);
+    expect(ratio).toBeLessThan(0.5);
+    expect(sum(b, 'mobile/ios/safari', false)).toBe(sum(a, 'mobile/ios/safari', false));
+    expect(sum(b, 'desktop/windows/chrome', true)).toBe(sum(a, 'desktop/windows/chrome', true));
+  });
+
+  it('aggregates every level and keeps totals; gaps remove whole days', () => {
+    const w = simulate({ ...base, gaps: [[10, 13]] });
+    const all = aggregateAllLevels(w);
+    const total = all.find((s) => Object.keys(s.segment).length === 0)!;
+    expect(total.series.length).toBe(67);
+    const leafViews = w.leaves.reduce((s, l) => s + l.series.reduce((t, d) => t + d.views, 0), 0);
+    expect(total.series.reduce((t, d) => t + d.views, 0)).toBe(leafViews);
+    // levels 1..3 all present, leaves included, no duplicates
+    for (const n of [1, 2, 3]) expect(all.some((s) => Object.keys(s.segment).length === n)).toBe(true);
+    expect(new Set(all.map((s) => JSON.stringify(s.segment))).size).toBe(all.length);
+    for (const l of w.leaves) expect(l.truth!.expectedRate.length).toBe(l.series.length);
+    // weekly seasonality is present: weekend conversion below weekday conversion over the whole period
+    const rate = (wd: number[]) => {
+      const days = total.series.filter((d) => wd.includes((dayNumber(d.date) + 3) % 7));
+      return days.reduce((s, d) => s + d.purchases, 0) / days.reduce((s, d) => s + d.views, 0);
+    };
+    expect(rate([5, 6])).toBeLessThan(rate([1, 2, 3]) * 0.9);
+  });
+});
