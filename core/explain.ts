@@ -13,8 +13,9 @@
  *   conversion) × incident views (whole incident period; negative = gained); revenueLost = purchasesLost ×
  *   the segment's baseline average order value (all-traffic AOV when it had no baseline purchases).
  * - total lost (the denominator of `explains`) = Σ over the finest segments (every chosen dimension fixed)
- *   of their positive purchasesLost: the gross loss. The all-traffic (net) loss is also reported; it can be
- *   smaller when some segments gained.
+ *   of their purchasesLost WITH SIGN, leaving out segments whose conversion rose significantly. Noise of the
+ *   healthy segments cancels in that sum (a sum of positive parts would accumulate it), and genuine gains
+ *   elsewhere do not hide the loss (as they do in the all-traffic loss, which is reported too).
  */
 import type { Cube, DetectorSettings, ExplainCandidate, Period, Segment, StepStats } from './types.js';
 import {
@@ -89,10 +90,18 @@ export interface RankedCandidate extends ExplainCandidate {
 }
 
 export interface ExplainTotal {
-  /** gross lost purchases: Σ of the positive losses of the finest segments (the denominator of `explains`) */
+  /**
+   * lost purchases, the denominator of `explains`: Σ over the finest segments (every chosen dimension fixed)
+   * of their purchasesLost with sign, leaving out segments whose conversion rose significantly (binomial
+   * z ≥ EXPLAIN_PARAMS.gainZ); 0 when that sum is negative
+   */
   purchasesLost: number;
-  /** gross lost revenue, same definition */
+  /** lost revenue, same definition */
   revenueLost: number;
+  /** Σ of the positive losses of the finest segments (an upper bound inflated by their noise) */
+  grossPurchasesLost: number;
+  /** finest segments left out of the total because their conversion rose significantly */
+  gainingSegmentsLeftOut: number;
   /** the all-traffic (net) loss, (baseline − incident conversion) × incident views of everything analysed */
   netPurchasesLost: number;
   netRevenueLost: number;
@@ -123,6 +132,12 @@ export const EXPLAIN_PARAMS = {
   complementZ: 2,
   /** an ancestor ranks just below the child that refines it: score = this × child's score */
   refinedFactor: 0.99,
+  /**
+   * finest segments whose conversion rose with at least this binomial z are left out of the total lost
+   * (3, not 2: daily conversions are overdispersed, and with hundreds of fine segments z ≥ 2 flags many
+   * healthy ones, which biases the total upwards — measured on the sample with hour_of_day)
+   */
+  gainZ: 3,
 } as const;
 
 // ---------------------------------------------------------------- internals
@@ -253,22 +268,34 @@ function prepare(cube: Cube, opts: ExplainOptions): Prepared {
     };
   };
 
-  // Gross total over the finest segments (all chosen dimensions fixed).
+  // Total lost over the finest segments (all chosen dimensions fixed): their losses summed with sign, so
+  // noise cancels, leaving out segments whose conversion rose significantly (they would hide the loss).
+  let totalP = 0;
+  let totalR = 0;
   let grossP = 0;
-  let grossR = 0;
+  let gainsLeftOut = 0;
   const finestLevel = filterLevel + dims.length;
   for (const s of finest.segments) {
     if (s.level !== finestLevel) continue;
     const r = rowOf(s);
-    if (r.purchasesLost > 0) {
-      grossP += r.purchasesLost;
-      grossR += r.revenueLost;
+    if (r.purchasesLost > 0) grossP += r.purchasesLost;
+    if (r.purchasesLost < 0 && conversionZ(r) >= EXPLAIN_PARAMS.gainZ) {
+      gainsLeftOut++;
+      continue;
     }
+    totalP += r.purchasesLost;
+    totalR += r.revenueLost;
+  }
+  if (totalP < 0) {
+    totalP = 0;
+    totalR = 0;
   }
   const allRow = rowOf(all);
   const total: ExplainTotal = {
-    purchasesLost: grossP,
-    revenueLost: grossR,
+    purchasesLost: totalP,
+    revenueLost: totalR,
+    grossPurchasesLost: grossP,
+    gainingSegmentsLeftOut: gainsLeftOut,
     netPurchasesLost: allRow.purchasesLost,
     netRevenueLost: allRow.revenueLost,
     baselineConversion: allRow.baselineConversion,
@@ -279,7 +306,7 @@ function prepare(cube: Cube, opts: ExplainOptions): Prepared {
   };
   const withExplains = (s: SegmentSeries): ExplainRow => {
     const r = rowOf(s);
-    r.explains = grossP > 0 && r.purchasesLost > 0 ? Math.min(1, r.purchasesLost / grossP) : 0;
+    r.explains = totalP > 0 && r.purchasesLost > 0 ? Math.min(1, r.purchasesLost / totalP) : 0;
     return r;
   };
   return {
@@ -302,6 +329,15 @@ function surprise(r: ExplainRow): number {
   if (st.deviationSigma === null) return st.baselineSigma === 0 && st.incidentMean < st.baselineMean ? 1 : 0;
   const z = Math.max(0, -st.deviationSigma);
   return (z * z) / (1 + z * z);
+}
+
+/** Binomial z of a row's conversion change (incident − baseline), 0 without data. */
+function conversionZ(r: ExplainRow): number {
+  const { baselineViews: bv, incidentViews: iv, baselineConversion: bc, incidentConversion: ic } = r;
+  if (bc === null || ic === null || bv <= 0 || iv <= 0) return 0;
+  const p = (bc * bv + ic * iv) / (bv + iv);
+  const se = Math.sqrt(p * (1 - p) * (1 / bv + 1 / iv));
+  return se > 0 ? (ic - bc) / se : 0;
 }
 
 /** Binomial z of the conversion change of the rows in `outer` but not in `inner`; null without data. */

@@ -57,7 +57,12 @@ const COMBOS: [string, string, string, number][] = [
  * weekly pattern, day-level noise and binomial-like purchase noise; AOV 40. From the incident start, rows of
  * `broken` keep views ×1.18 but convert at `factor` of normal.
  */
-function plantedCube(broken: Segment | null, factor = 0.3, seed = 7): Cube {
+function plantedCube(
+  broken: Segment | null,
+  factor = 0.3,
+  seed = 7,
+  also?: { segment: Segment; factor: number },
+): Cube {
   const rnd = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const rows: CubeRow[] = [];
@@ -68,7 +73,8 @@ function plantedCube(broken: Segment | null, factor = 0.3, seed = 7): Cube {
       const dims = { device, os, browser };
       const hit = broken !== null && d >= 56 && segmentContains(broken, dims);
       const views = Math.round(base * weekly * (1 + 0.05 * gauss()) * (hit ? 1.18 : 1));
-      const p = 0.01 * (1 + 0.05 * gauss()) * (hit ? factor : 1);
+      const alsoHit = also !== undefined && d >= 56 && segmentContains(also.segment, dims);
+      const p = 0.01 * (1 + 0.05 * gauss()) * (hit ? factor : 1) * (alsoHit ? also.factor : 1);
       const purchases = Math.max(0, Math.round(views * p + Math.sqrt(views * p) * gauss()));
       const carts = Math.max(purchases, Math.round(views * 0.03 * (1 + 0.05 * gauss())));
       rows.push({ date, dims, views, carts, purchases, revenue: purchases * 40 });
@@ -159,14 +165,18 @@ describe('explain: hand-computed statistics', () => {
     expect(rowB.revenueLost).toBeCloseTo(-160, 8);
   });
 
-  it('total: gross loss over the finest segments vs the all-traffic net loss; explains', () => {
-    // gross = positive losses of finest segments = 12 (b gained); net = (80/1200 − 36/640) × 640 = 6.6667
-    expect(res.total.purchasesLost).toBeCloseTo(12, 10);
-    expect(res.total.revenueLost).toBeCloseTo(600, 8);
+  it('total: signed sum over the finest segments vs gross and all-traffic net loss; explains', () => {
+    // b's gain is noise: z = 0.01 / √(p̄(1 − p̄)(1/800 + 1/400)) with p̄ = 64/1200 → z ≈ 0.73 < 3, so it stays in:
+    // total = 12 − 4 = 8, revenue 600 − 160 = 440; gross (positive parts) = 12;
+    // net of all traffic = (80/1200 − 36/640) × 640 = 6.6667 (differs by the traffic-mix effect)
+    expect(res.total.purchasesLost).toBeCloseTo(8, 10);
+    expect(res.total.revenueLost).toBeCloseTo(440, 8);
+    expect(res.total.grossPurchasesLost).toBeCloseTo(12, 10);
+    expect(res.total.gainingSegmentsLeftOut).toBe(0);
     expect(res.total.netPurchasesLost).toBeCloseTo((80 / 1200 - 36 / 640) * 640, 10);
     expect(res.total.baselineConversion).toBeCloseTo(80 / 1200, 12);
     expect(res.total.incidentConversion).toBeCloseTo(36 / 640, 12);
-    expect(rowA.explains).toBe(1);
+    expect(rowA.explains).toBe(1); // 12 / 8, capped at 1
     expect(rowB.explains).toBe(0);
     // only a lost purchases → single candidate, path is itself
     expect(res.candidates.map((c) => c.segment)).toEqual([{ device: 'a' }]);
@@ -282,6 +292,21 @@ describe('explain: ranking on a planted culprit', () => {
     expect(r.candidates[0].explains).toBeGreaterThan(0.8);
   });
 
+  it('a gain elsewhere does not hide the loss (the all-traffic loss would)', () => {
+    // desktop × windows × chrome converts 40 % better during the incident: it offsets most of the net loss
+    const c = plantedCube(CULPRIT, 0.3, 7, {
+      segment: { device: 'desktop', os: 'windows', browser: 'chrome' },
+      factor: 1.4,
+    });
+    const r = explain(c, { baseline: PLANT_BASELINE, incident: PLANT_INCIDENT });
+    const best = r.candidates[0];
+    expect(best.segment).toEqual(CULPRIT);
+    expect(r.total.netPurchasesLost).toBeLessThan(0.5 * best.purchasesLost);
+    expect(r.total.gainingSegmentsLeftOut).toBeGreaterThanOrEqual(1);
+    expect(best.explains).toBeGreaterThan(0.8);
+    expect(r.total.purchasesLost).toBeGreaterThan(0.8 * best.purchasesLost);
+  });
+
   it('per-dimension tables list one row per value with consistent totals', () => {
     for (const d of cube.dimensions) {
       const values = new Set(cube.rows.map((r) => r.dims[d]));
@@ -381,10 +406,10 @@ describe.skipIf(!existsSync(CSV) && process.env.CI !== 'true')(
 );
 
 describe('explain with more dimensions than maxDepth + 1', () => {
-  it('computes the gross total over the finest combinations of all chosen dimensions', () => {
+  it('computes the total over the finest combinations of all chosen dimensions, leaving out significant gains', () => {
     // 4 dimensions, maxDepth 1: finest segments (all 4 fixed) come from a second index
     const rows: CubeRow[] = [];
-    // two finest cells; cell X loses (10 % → 5 %), cell Y gains (10 % → 20 %)
+    // cell X loses: 100 views/day, 10 % → 5 %; cell Y gains significantly: 1000 views/day, 10 % → 20 %
     for (let i = 0; i < 4; i++) {
       const date = addDays('2015-01-01', i);
       const inc = i >= 2;
@@ -399,9 +424,9 @@ describe('explain with more dimensions than maxDepth + 1', () => {
       rows.push({
         date,
         dims: { a: 'x', b: 'y', c: 'y', d: 'y' },
-        views: 100,
+        views: 1000,
         carts: 0,
-        purchases: inc ? 20 : 10,
+        purchases: inc ? 200 : 100,
         revenue: 0,
       });
     }
@@ -411,10 +436,13 @@ describe('explain with more dimensions than maxDepth + 1', () => {
       incident: { from: '2015-01-03', to: '2015-01-04' },
       maxDepth: 1,
     });
-    // gross = X's loss only: (0.10 − 0.05) × 200 = 10; net of all traffic = (0.10 − 0.125) × 400 = −10
+    // Y: p̄ = 0.15, se = √(0.15 · 0.85 · (1/2000 + 1/2000)) = 0.01129, z = 0.1 / 0.01129 = 8.9 ≥ 3 → left out
+    // total = X's loss = (0.10 − 0.05) × 200 = 10; net of all traffic = (220/2200 − 410/2200) × 2200 = −190
+    expect(r.total.gainingSegmentsLeftOut).toBe(1);
     expect(r.total.purchasesLost).toBeCloseTo(10, 10);
-    expect(r.total.netPurchasesLost).toBeCloseTo(-10, 10);
+    expect(r.total.netPurchasesLost).toBeCloseTo(-190, 10);
     expect(Math.max(...r.candidates.map((c) => c.level))).toBe(1);
     expect(r.candidates[0].explains).toBeCloseTo(1, 10); // b=x is exactly cell X
+    expect(r.candidates[0].purchasesLost).toBeCloseTo(10, 10);
   });
 });
