@@ -34,7 +34,7 @@ const WARMUP = 56;
 const EVAL_DAYS = 100;
 const HEALTHY_WORLDS = 5;
 const LOSSES = [0.3, 0.4, 0.6, 0.8];
-const REPLICATES = 6;
+const REPLICATES = 10;
 const INCIDENT_DAYS = 10;
 const PROFILES: DetectorProfile[] = ['seed', 'robust'];
 

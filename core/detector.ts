@@ -39,8 +39,11 @@ export const ROBUST_PARAMS = {
    * settings.sigma + criticalMargin (4 σ with the default sigma 3): one knob, `sigma`, trades sensitivity
    */
   criticalMargin: 1,
-  /** |z| is capped here inside sums so one extreme day cannot carry a run on its own */
-  zCap: 3.5,
+  /**
+   * |z| of one day counts at most this much inside a run's sum, so one or two extreme days (a natural one-day dip)
+   * cannot carry a "sustained" drop; raised to 1.25·bar/√streak when a high sigma would make the bar unreachable
+   */
+  zCap: 3,
   /** weeks of history used for the weekday profile and the dispersion (the level uses `weeks`) */
   profileWeeks: 8,
   /** days with data needed in the history window before any verdict */
@@ -263,7 +266,7 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
   const wantSpike = s.directions.includes('spike');
   const phi02 = P.phiShape * P.phiShape;
   const critBar = s.sigma + P.criticalMargin;
-  const zCap = s.streak >= 2 ? P.zCap : Infinity;
+  const zCap = s.streak >= 2 ? Math.max(P.zCap, (1.25 * critBar) / Math.sqrt(s.streak)) : Infinity;
   /** 1 when the day was judged anomalous (or part of a building run) and is kept out of later baselines */
   const masked = new Uint8Array(n);
   const z = new Float64Array(n).fill(NaN);
@@ -471,11 +474,13 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
       sumSpike = 0;
     }
     const critDrop =
-      dropDay && runDrop >= s.streak && sustained(z, i, s.streak, critBar, prevCrit === -1, sumDrop, runDrop);
+      dropDay &&
+      runDrop >= s.streak &&
+      sustained(z, i, s.streak, critBar, zCap, prevCrit === -1, sumDrop, runDrop);
     const critSpike =
       spikeDay &&
       runSpike >= s.streak &&
-      sustained(z, i, s.streak, critBar, prevCrit === 1, sumSpike, runSpike);
+      sustained(z, i, s.streak, critBar, zCap, prevCrit === 1, sumSpike, runSpike);
     const anomDrop = wantDrop && zi <= -s.sigma;
     const anomSpike = wantSpike && zi >= s.sigma;
     prevCrit = 0;
@@ -522,13 +527,13 @@ function sustained(
   i: number,
   streak: number,
   C: number,
+  cap: number,
   wasCritical: boolean,
   runSum: number,
   runLen: number,
 ): boolean {
   let sum = 0;
-  // with streak 1 there is nothing to combine: the single day's |z| itself must reach the bar
-  const cap = streak >= 2 ? ROBUST_PARAMS.zCap : Infinity;
+  // (with streak 1 cap is Infinity: nothing to combine, the single day's |z| itself must reach the bar)
   for (let t = i - streak + 1; t <= i; t++) sum += Math.min(Math.abs(z[t]), cap);
   if (sum / Math.sqrt(streak) >= C) return true;
   return wasCritical && Math.abs(runSum) / Math.sqrt(runLen) >= C;

@@ -314,6 +314,10 @@ describe('robust profile specifics', () => {
       streak: { length: 1 },
     });
     expect(detect([...hist, day('2015-09-01', 5000, 24)], '2015-09-01', one).status).not.toBe('CRITICAL');
+    // a high sigma keeps CRITICAL reachable (the per-day cap grows with the bar)
+    const strict = settingsFor('robust', { sigma: 6 });
+    const bad = [...hist, day('2015-09-01', 5000, 2), day('2015-09-02', 5000, 2), day('2015-09-03', 5000, 2)];
+    expect(detect(bad, '2015-09-03', strict).status).toBe('CRITICAL');
     const two = settingsFor('robust', { streak: 2 });
     const r = detect([...hist, day('2015-09-01', 5000, 12), day('2015-09-02', 5000, 12)], '2015-09-02', two);
     expect(r).toMatchObject({ status: 'CRITICAL', streak: { start: '2015-09-01', length: 2 } });
