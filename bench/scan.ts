@@ -27,6 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { settingsFor } from '../core/detector.js';
+import { explain } from '../core/explain.js';
 import { scan, type ScanOptions } from '../core/scan.js';
 import { addDays, buildSegmentIndex } from '../core/segments.js';
 import type { Cube, CubeRow, DetectorProfile } from '../core/types.js';
@@ -245,6 +246,27 @@ function measure(
   };
 }
 
+/** Median time of explain (maxDepth 3) over the last 14 days vs the 8 weeks before, and its top candidate. */
+function measureExplain(
+  name: string,
+  cube: Cube,
+): { cube: string; ms: number; top: string; explains: number } {
+  let last = cube.rows[0].date;
+  for (const r of cube.rows) if (r.date > last) last = r.date;
+  const incident = { from: addDays(last, -13), to: last };
+  const baseline = { from: addDays(last, -69), to: addDays(last, -14) };
+  explain(cube, { baseline, incident });
+  const ts: number[] = [];
+  let res = explain(cube, { baseline, incident });
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    res = explain(cube, { baseline, incident });
+    ts.push(performance.now() - t);
+  }
+  const top = res.candidates[0];
+  return { cube: name, ms: median(ts), top: top ? top.label : '-', explains: top ? top.explains : 0 };
+}
+
 /** Loads the real sample cube through the sample generator and the dataset service, or explains why not. */
 async function sampleCubes(): Promise<{ three: Cube; five: Cube; fiveDims: string[] } | string> {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -365,6 +387,10 @@ export async function runScanBench(): Promise<Record<string, unknown>> {
     }
   }
 
+  const explains = [measureExplain(`synthetic (${synth.dimensions.join(', ')})`, synth)];
+  if (typeof sample !== 'string')
+    explains.push(measureExplain(`sample (${sample.fiveDims.join(', ')})`, sample.five));
+
   const csv = fileURLToPath(new URL('../../shared/data/retailrocket_daily_by_combo.csv', import.meta.url));
   if (existsSync(csv)) {
     const rr = csvCube(csv);
@@ -383,8 +409,8 @@ export async function runScanBench(): Promise<Record<string, unknown>> {
     'segments',
     'skipped',
     'index',
-    'scan',
-    'detector',
+    'detect (index given)',
+    'whole scan',
     'critical',
     'target',
   ];
@@ -408,8 +434,14 @@ export async function runScanBench(): Promise<Record<string, unknown>> {
   );
   console.log(header.map((h, i) => h.padEnd(w[i])).join(' | '));
   for (const l of lines) console.log(l.map((c, i) => c.padEnd(w[i])).join(' | '));
+  console.log('\nExplain (maxDepth 3; incident = last 14 days, baseline = 8 weeks before; median of 3)');
+  for (const e of explains) {
+    console.log(
+      `${e.cube}: ${e.ms.toFixed(0)} ms; top candidate ${e.top} (explains ${Math.round(e.explains * 100)} %)`,
+    );
+  }
   for (const n of notes) console.log(`note: ${n}`);
-  return { figures, notes };
+  return { figures, explains, notes };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
