@@ -4,10 +4,10 @@
  */
 import type { DetectionResult, DetectionStatus, Segment } from '../../core/types.js';
 import { detectSeries } from '../../core/detector.js';
-import { aggregateSeries, segmentKey } from '../../core/segments.js';
+import { aggregateSeries, segmentKey, segmentLabel as coreLabel } from '../../core/segments.js';
 import { explain, suggestIncident, type ExplainResult } from '../../core/explain.js';
 import { segmentLabel } from '../lib/format.js';
-import type { CalendarDay, CalendarResult, RequestOf, RootCauseResult, SuggestResult } from './protocol.js';
+import type { CalendarResult, RequestOf, RootCauseResult, SuggestResult } from './protocol.js';
 import { type AnalysisEngine, type RunContext, checkPeriods, countStatuses } from './engine.js';
 
 /** the unfiltered explain of the last (baseline, incident) pair: candidates and finding stay put while drilling */
@@ -43,8 +43,16 @@ export async function runRootCause(engine: AnalysisEngine, req: RequestOf<'rootc
     dimensions: filtered.dimensions,
     total: filtered.total,
     candidates: all.candidates.slice(0, 25),
-    finding: all.finding,
+    finding: prettyFinding(all, cube.dimensions),
   };
+}
+
+/** core's finding names values as in the data ("mobile × ios × safari"); the UI shows "Mobile × iOS × Safari" */
+function prettyFinding(r: ExplainResult, order: string[]): string {
+  const top = r.candidates[0];
+  if (!top) return r.finding;
+  const raw = coreLabel(top.segment, order);
+  return r.finding.startsWith(raw) ? segmentLabel(top.segment, order) + r.finding.slice(raw.length) : r.finding;
 }
 
 const RANK: Record<DetectionStatus, number> = { CRITICAL: 4, ANOMALY: 3, OK: 2, INSUFFICIENT_DATA: 1, NO_DATA: 0 };
@@ -62,22 +70,19 @@ export async function runCalendar(engine: AnalysisEngine, req: RequestOf<'calend
   if (req.segment !== 'worst') {
     const segment = req.segment;
     const series = detectSeries(aggregateSeries(cube, segment), req.settings, segment, range);
-    const days: CalendarDay[] = series.map((r) => ({ date: r.date, status: r.status, deviationSigma: r.deviationSigma, rate: r.rate, segment }));
+    const days = series;
     return {
       mode: 'segment',
       segment,
       settings: req.settings,
       days,
       series,
-      scan: [],
+      scanned: 1,
       counts: countStatuses(series.map((r) => r.status)),
       ms: Math.round(performance.now() - t0),
     };
   }
-  // worst segment per day: the detector over every finest combination (core scan), the worst verdict per day
-  ctx.progress({ phase: 'scanning segments', done: 0, total: 1 });
-  const scan: CalendarResult['scan'] = [];
-  ctx.checkpoint();
+  // worst segment per day: the detector over every finest combination, the worst verdict per day
   const finest = new Map<string, Segment>();
   for (const r of cube.rows) {
     const seg: Segment = {};
@@ -100,7 +105,7 @@ export async function runCalendar(engine: AnalysisEngine, req: RequestOf<'calend
     if (++i % 16 === 0) ctx.checkpoint();
   }
   const byDay = worstByDay ?? [];
-  const days: CalendarDay[] = byDay.map((r) => ({ date: r.date, status: r.status, deviationSigma: r.deviationSigma, rate: r.rate, segment: r.segment }));
+  const days = byDay;
   const series = worstSeries ?? [];
   return {
     mode: 'worst',
@@ -108,7 +113,7 @@ export async function runCalendar(engine: AnalysisEngine, req: RequestOf<'calend
     settings: req.settings,
     days,
     series,
-    scan,
+    scanned: finest.size,
     counts: countStatuses(days.map((d) => d.status)),
     ms: Math.round(performance.now() - t0),
   };

@@ -241,11 +241,12 @@ export class AnalysisEngine {
     if (!summary.dimensions.includes(req.dimension) && summary.dimensions.length) {
       throw new Error(`unknown dimension "${req.dimension}" (cube has ${summary.dimensions.join(', ')})`);
     }
-    const kpis = await this.kpis(period, req.segment);
-    ctx.checkpoint();
-    const previousKpis = previous ? await this.kpis(previous, req.segment) : null;
-    ctx.checkpoint();
-    const daily = await this.daily(req.segment);
+    // independent statements: sent together so DuckDB-WASM's worker round trips overlap
+    const [kpis, previousKpis, daily] = await Promise.all([
+      this.kpis(period, req.segment),
+      previous ? this.kpis(previous, req.segment) : Promise.resolve(null),
+      this.daily(req.segment),
+    ]);
     ctx.checkpoint();
     let rows: BreakdownRow[] = [];
     if (summary.dimensions.length) {

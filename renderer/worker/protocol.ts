@@ -20,7 +20,6 @@ import type {
   DetectionStatus,
   DetectorSettings,
   Period,
-  ScanSegmentResult,
   Segment,
   StepStats,
 } from '../../core/types.js';
@@ -117,24 +116,16 @@ export interface RootCauseResult {
   finding: string;
 }
 
-export interface CalendarDay {
-  date: string;
-  status: DetectionStatus;
-  deviationSigma: number | null;
-  rate: number | null;
-  /** which segment the verdict belongs to (the worst one in 'worst' mode) */
-  segment: Segment;
-}
-
 export interface CalendarResult {
   mode: 'segment' | 'worst';
   segment: Segment;
   settings: DetectorSettings;
-  days: CalendarDay[];
+  /** the verdict per calendar day: of the chosen segment, or (worst mode) of the segment worst on that day */
+  days: DetectionResult[];
   /** detector output for the chosen segment (in 'worst' mode: for the segment worst over the range) */
   series: DetectionResult[];
-  /** per segment summary (from core scan) — in 'worst' mode */
-  scan: ScanSegmentResult[];
+  /** segments the detector ran over ('worst' mode: every combination; 'segment': 1) */
+  scanned: number;
   counts: Record<DetectionStatus, number>;
   ms: number;
 }

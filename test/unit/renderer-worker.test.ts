@@ -115,7 +115,7 @@ describe('root cause', () => {
     const r = await engine.run({ type: 'rootcause', baseline, incident, filter: {}, dimension: 'device' });
     expect(r.candidates[0].segment).toEqual({ device: 'mobile', os: 'ios', browser: 'safari' });
     expect(r.candidates[0].path.at(-1)).toEqual({ device: 'mobile', os: 'ios', browser: 'safari' });
-    expect(r.finding).toMatch(/mobile × ios × safari/);
+    expect(r.finding).toMatch(/^Mobile × iOS × Safari: purchases −/);
     expect(r.remaining).toEqual(['device', 'os', 'browser']);
     const mobile = r.dimensions.device.find((x) => x.segment.device === 'mobile')!;
     expect(mobile.deviationSigma!).toBeLessThan(-2);
