@@ -498,16 +498,65 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
       cr[o] += row.revenue;
       cx[o] = 1;
     }
+    // Each subset is summed from a parent one dimension finer (S ∪ {j}) when that is built, else from the
+    // combinations: far fewer series additions than adding every combination into every subset.
+    const subsetNo = new Map<string, number>();
+    subsets.forEach((sub, i) => subsetNo.set(sub.join(','), i));
+    const segsOf: number[][] = subsets.map(() => []);
+    const repCombo = new Int32Array(nSeg);
+    const seen = new Uint8Array(nSeg);
     for (let c = 0; c < nCombo; c++) {
-      const src = c * nDays;
-      for (let s = 0; s < nSub; s++) {
-        const dst = comboSeg[c * nSub + s] * nDays;
-        for (let d = 0; d < nDays; d++) {
-          views[dst + d] += cv[src + d];
-          carts[dst + d] += cc[src + d];
-          purchases[dst + d] += cp[src + d];
-          revenue[dst + d] += cr[src + d];
-          present[dst + d] |= cx[src + d];
+      for (let t = 0; t < nSub; t++) {
+        const id = comboSeg[c * nSub + t];
+        if (!seen[id]) {
+          seen[id] = 1;
+          repCombo[id] = c;
+          segsOf[t].push(id);
+        }
+      }
+    }
+    const addSeries = (
+      dst: number,
+      src: number,
+      sv: Float64Array,
+      sc: Float64Array,
+      sp: Float64Array,
+      sr: Float64Array,
+      sx: Uint8Array,
+    ) => {
+      for (let d = 0; d < nDays; d++) {
+        views[dst + d] += sv[src + d];
+        carts[dst + d] += sc[src + d];
+        purchases[dst + d] += sp[src + d];
+        revenue[dst + d] += sr[src + d];
+        present[dst + d] |= sx[src + d];
+      }
+    };
+    const order = subsets.map((_, i) => i).sort((x, y) => subsets[y].length - subsets[x].length);
+    for (const t of order) {
+      const sub = subsets[t];
+      let parent = -1;
+      if (sub.length < k) {
+        for (let j = 0; j < k && parent < 0; j++) {
+          if (sub.includes(j)) continue;
+          const p = subsetNo.get([...sub, j].sort((x, y) => x - y).join(','));
+          if (p !== undefined) parent = p;
+        }
+      }
+      if (parent < 0) {
+        for (let c = 0; c < nCombo; c++)
+          addSeries(comboSeg[c * nSub + t] * nDays, c * nDays, cv, cc, cp, cr, cx);
+      } else {
+        for (const id of segsOf[parent]) {
+          addSeries(
+            comboSeg[repCombo[id] * nSub + t] * nDays,
+            id * nDays,
+            views,
+            carts,
+            purchases,
+            revenue,
+            present,
+          );
         }
       }
     }

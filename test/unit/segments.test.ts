@@ -211,6 +211,17 @@ describe('aggregation', () => {
           expect(seriesOf(sparse, sparse.byKey.get(s.key)!)).toEqual(expected);
           expect(s.sumViews(0, dense.dates.length - 1)).toBe(expected.reduce((t, d) => t + d.views, 0));
         }
+        // levels 2..2 plus all traffic: {} has no built parent and is summed from the combinations
+        const mid = buildSegmentIndex(c, {
+          dimensions: c.dimensions,
+          minLevel: 2,
+          maxLevel: 2,
+          includeAllTraffic: true,
+        });
+        expect(mid.segments.length).toBe(enumerateSegments(c, c.dimensions, 2, 2).length + 1);
+        for (const s of mid.segments) {
+          expect(seriesOf(mid, s)).toEqual(seriesOf(dense, dense.byKey.get(s.key)!));
+        }
       }),
       { numRuns: 60 },
     );
