@@ -446,3 +446,26 @@ describe('explain with more dimensions than maxDepth + 1', () => {
     expect(r.candidates[0].purchasesLost).toBeCloseTo(10, 10);
   });
 });
+
+describe('explain edge cases', () => {
+  it('a cube without dimensions gives totals and no candidates', () => {
+    const rows: CubeRow[] = [0, 1, 2, 3].map((i) => ({
+      date: addDays('2015-01-01', i),
+      dims: {},
+      views: 100,
+      carts: 10,
+      purchases: i < 2 ? 10 : 5,
+      revenue: 0,
+    }));
+    const r = explain(
+      { dimensions: [], grain: 'day', rows },
+      {
+        baseline: { from: '2015-01-01', to: '2015-01-02' },
+        incident: { from: '2015-01-03', to: '2015-01-04' },
+      },
+    );
+    expect(r.candidates).toEqual([]);
+    expect(r.total.purchasesLost).toBeCloseTo(10, 10); // (0.10 − 0.05) × 200
+    expect(r.finding).toMatch(/^No segment lost purchases/);
+  });
+});

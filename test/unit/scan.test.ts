@@ -465,3 +465,20 @@ describe('incidentReplay', () => {
     for (const a of early) expect(a.relation).not.toBe('unrelated');
   });
 });
+
+describe('scan edge cases', () => {
+  it('no dimensions: only all traffic', () => {
+    const cube = plantedCube([]);
+    const res = scan(cube, { dimensions: [], settings: settingsFor('robust') });
+    expect(res.segments.map((r) => r.segment)).toEqual([{}]);
+    expect(res.segments[0].daysChecked).toBeGreaterThan(0);
+  });
+  it('an empty cube is a clear error', () => {
+    expect(() =>
+      scan(
+        { dimensions: ['device'], grain: 'day', rows: [] },
+        { dimensions: ['device'], settings: settingsFor('seed') },
+      ),
+    ).toThrow(/no rows/);
+  });
+});
