@@ -311,9 +311,10 @@ export function duplicatesTableSql(dimensions: readonly string[]): string[] {
 
 /**
  * Profile query over `raw_events`, one scan: rows read, rows per rejection reason, valid time range, distinct
- * values per dimension. Distinct values are counted as the size of GROUPING SETS (reject_reason, dimension)
- * — about twice as fast in DuckDB as one count(DISTINCT …) per dimension — and folded to one row in SQL,
- * so high-cardinality dimensions never travel to JS.
+ * values per dimension, and `dup_candidates` — the number of (ts, visitor_id) hashes of valid rows that occur
+ * more than once (0 proves there are no exact duplicates, so the duplicate search can be skipped).
+ * Everything is computed as GROUPING SETS — about twice as fast in DuckDB as one count(DISTINCT …) per
+ * dimension — and folded to one row in SQL, so high-cardinality sets never travel to JS.
  */
 export function profileSql(dimensions: readonly string[], derived: readonly string[]): string {
   // weekday / hour_of_day are counted on their integer form (same number of distinct values, cheaper)
@@ -325,29 +326,31 @@ export function profileSql(dimensions: readonly string[], derived: readonly stri
   const all = [...dimensions, ...derived];
   const alias = (i: number) => `d${i}`;
   const inner =
-    `SELECT reject_reason, ts` +
+    `SELECT reject_reason, ts, CASE WHEN reject_reason IS NULL THEN hash(ts, visitor_id) END AS dup_h` +
     all.map((d, i) => `, ${i < dimensions.length ? ident(d) : derivedSql[d]} AS ${alias(i)}`).join('') +
     ` FROM raw_events`;
-  const sets = ['(reject_reason)', ...all.map((_, i) => `(reject_reason, ${alias(i)})`)];
-  const grouping = all.length ? `, grouping(${all.map((_, i) => alias(i)).join(', ')}) AS gid` : ', 0 AS gid';
+  // grouping(...) has one bit per column, most significant first; 1 = rolled up in that set
+  const cols = ['reject_reason', ...all.map((_, i) => alias(i)), 'dup_h'];
+  const gidOf = (grouped: string[]) =>
+    cols.reduce((acc, c, i) => acc + (grouped.includes(c) ? 0 : 2 ** (cols.length - 1 - i)), 0);
+  const sets = [['reject_reason'], ...all.map((_, i) => ['reject_reason', alias(i)]), ['dup_h']];
   const g =
-    `SELECT reject_reason${all.map((_, i) => `, ${alias(i)}`).join('')}, count(*) AS n, min(ts) AS lo, max(ts) AS hi${grouping} ` +
-    `FROM (${inner}) GROUP BY GROUPING SETS (${sets.join(', ')})`;
-  // gid has one bit per dimension (1 = rolled up); the reason-only set has every bit set
-  const full = all.length ? (1 << all.length) - 1 : 0;
-  const base = `gid = ${full}`;
+    `SELECT ${cols.join(', ')}, count(*) AS n, min(ts) AS lo, max(ts) AS hi, grouping(${cols.join(', ')}) AS gid ` +
+    `FROM (${inner}) GROUP BY GROUPING SETS (${sets.map((x) => `(${x.join(', ')})`).join(', ')})`;
+  const base = `gid = ${gidOf(['reject_reason'])}`;
   const reasonCols = ['unparseable_time', 'missing_visitor', 'unknown_event_type', 'non_positive_price'].map(
     (r) =>
       `CAST(coalesce(sum(n) FILTER (WHERE ${base} AND reject_reason = ${literal(r)}), 0) AS BIGINT) AS ${ident(`rej_${r}`)}`,
   );
-  const dimCols = all.map((d, i) => {
-    const bit = 1 << (all.length - 1 - i);
-    return `count(*) FILTER (WHERE gid = ${full - bit} AND reject_reason IS NULL AND ${alias(i)} IS NOT NULL) AS ${ident(`dim_${d}`)}`;
-  });
+  const dimCols = all.map(
+    (d, i) =>
+      `count(*) FILTER (WHERE gid = ${gidOf(['reject_reason', alias(i)])} AND reject_reason IS NULL AND ${alias(i)} IS NOT NULL) AS ${ident(`dim_${d}`)}`,
+  );
   return (
     `SELECT CAST(coalesce(sum(n) FILTER (WHERE ${base}), 0) AS BIGINT) AS rows_read, ${reasonCols.join(', ')}, ` +
     `strftime(min(lo) FILTER (WHERE ${base} AND reject_reason IS NULL), '%Y-%m-%d') AS range_from, ` +
-    `strftime(max(hi) FILTER (WHERE ${base} AND reject_reason IS NULL), '%Y-%m-%d') AS range_to` +
+    `strftime(max(hi) FILTER (WHERE ${base} AND reject_reason IS NULL), '%Y-%m-%d') AS range_to, ` +
+    `count(*) FILTER (WHERE gid = ${gidOf(['dup_h'])} AND dup_h IS NOT NULL AND n > 1) AS dup_candidates` +
     dimCols.map((c) => `, ${c}`).join('') +
     ` FROM (${g})`
   );

@@ -448,14 +448,19 @@ async function buildDataset(
           opts.signal,
         )
       )[0];
-      const t1 = Date.now();
-      await db.withProgress(
-        async () => {
-          for (const s of duplicatesTableSql(dims.data)) await db.exec(s);
-        },
-        (p) => report(opts, 'duplicates', good.length, rowsTotal, p.percentage, t1),
-        opts.signal,
-      );
+      if (Number(profileRow.dup_candidates ?? 0) > 0) {
+        const t1 = Date.now();
+        await db.withProgress(
+          async () => {
+            for (const s of duplicatesTableSql(dims.data)) await db.exec(s);
+          },
+          (p) => report(opts, 'duplicates', good.length, rowsTotal, p.percentage, t1),
+          opts.signal,
+        );
+      } else {
+        // no (ts, visitor) pair repeats, so no exact duplicate exists: an empty table with the right columns
+        await db.exec(`CREATE OR REPLACE TEMP TABLE dups AS SELECT *, 0 AS c FROM events LIMIT 0`);
+      }
       break;
     } catch (err) {
       if (err instanceof AbortError) throw err;
