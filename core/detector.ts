@@ -202,7 +202,8 @@ function runSeed(g: Grid, s: DetectorSettings, upto: number): Verdicts {
       runDrop = runSpike = 0;
       continue;
     }
-    if (!enough) {
+    // minViews is 0 for the reference rule; when a user sets it, seed honours it like robust does
+    if (!enough || g.views[i] < s.minViews) {
       v.status[i] = ST_INSUFFICIENT;
       v.bdIdx[i] = EMPTY_IDX;
       runDrop = runSpike = 0;

@@ -254,6 +254,14 @@ describe('calendar, gaps and ranges', () => {
     expect(lower.status).toBe('ANOMALY');
   });
 
+  it('seed honours minViews when set (0 by default, as the reference)', () => {
+    const series = [...normal('2015-07-01', '2015-08-31'), day('2015-09-01', 400, 1)];
+    expect(detect(series, '2015-09-01', settingsFor('seed')).status).toBe('ANOMALY');
+    expect(detect(series, '2015-09-01', settingsFor('seed', { minViews: 500 })).status).toBe(
+      'INSUFFICIENT_DATA',
+    );
+  });
+
   it('seed: under 28 days with data the whole series is INSUFFICIENT_DATA; from 28 the early days use the whole-series fallback', () => {
     const short = normal('2015-07-01', '2015-07-27'); // 27 days
     expect(new Set(detectSeries(short, settingsFor('seed')).map((r) => r.status))).toEqual(
