@@ -275,6 +275,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         }
       }
       if (!info || !info.isFile()) {
+        if (pathname === '/favicon.ico') {
+          res.writeHead(204, securityHeaders(csp())); // browsers ask for it; the UI sets its own icon or none
+          return res.end();
+        }
         if (!parts.length || !path.extname(pathname)) {
           res.writeHead(503, {
             'Content-Type': 'text/plain; charset=utf-8',

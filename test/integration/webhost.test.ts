@@ -165,6 +165,12 @@ describe('web host: session token and binding', () => {
     const viaCookie = await raw('GET', '/app.js', { headers: { cookie: `funnelscope_token=${web.token}` } });
     expect(viaCookie.status).toBe(200);
     expect(viaCookie.headers['content-type']).toContain('text/javascript');
+    const icon = await raw('GET', '/favicon.ico', { headers: { cookie: `funnelscope_token=${web.token}` } });
+    expect(icon.status).toBe(204); // no console error for the browser's automatic favicon request
+    const missing = await raw('GET', '/assets/missing.js', {
+      headers: { cookie: `funnelscope_token=${web.token}` },
+    });
+    expect(missing.status).toBe(404);
   });
 
   it('rejects a foreign Host header (DNS rebinding) even with the token', async () => {
