@@ -180,7 +180,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
         drillDimension: summary.dimensions[0] ?? null,
         calendarSegment: 'worst',
         selectedDay: null,
-        view: s.view === 'data' ? 'overview' : s.view,
+        // after an open from the Data view go to the Overview — unless files were skipped: then the warning stays in view
+        view: s.view === 'data' && !(opened.profile.files.skipped?.length > 0) ? 'overview' : s.view,
       }));
       void get().refreshRecent();
       void deps.worker

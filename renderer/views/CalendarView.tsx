@@ -228,7 +228,7 @@ function FirstCritical({ data }: { data: CalendarResult }) {
     <div className="row small" style={{ marginTop: 8, gap: 8 }} data-testid="critical-periods">
       <span className="muted">Critical:</span>
       {periods.slice(-4).map((p) => (
-        <button key={p.start + p.seg} className="chip" type="button" style={{ cursor: 'pointer' }} onClick={() => selectDay(p.start)}>
+        <button key={p.start + p.seg} className="chip" type="button" style={{ cursor: 'pointer' }} onClick={() => selectDay(p.start)} data-start={p.start} data-end={p.end} data-segment={p.seg}>
           <strong>{fmtPeriod({ from: p.start, to: p.end })}</strong> {data.mode === 'worst' ? p.seg : ''}
         </button>
       ))}

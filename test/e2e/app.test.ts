@@ -1,0 +1,187 @@
+/**
+ * The analyst app end to end: the built renderer served by the local web host, driven in Chromium with real
+ * mouse and keyboard input. Flows: open the sample → KPIs; brush the last 14 days; root cause ranks
+ * mobile × ios × safari first; the calendar shows CRITICAL within 3 days of the injected start (truth.json);
+ * a corrupt file is reported by name while the rest loads; screenshots of every view in light and dark.
+ */
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSampleDir } from '../../electron/services/sample.js';
+import { addDays, chartPixel, chromiumMissing, newAppPage, parseNumber, shot, startApp, type AppFixture } from './app-helpers.js';
+
+const missing = chromiumMissing();
+if (missing) console.warn(`app e2e skipped: ${missing}`);
+
+type Debug = { __funnelscope: { store: { getState(): Record<string, unknown> } } };
+const state = <T>(page: Page, pick: (s: Record<string, unknown>) => T) =>
+  page.evaluate((src) => new Function('s', `return (${src})(s)`)((globalThis as unknown as Debug).__funnelscope.store.getState()), pick.toString()) as Promise<T>;
+
+describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
+  let app: AppFixture;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    app = await startApp();
+    ({ page, errors } = await newAppPage(app, 'light'));
+  }, 300_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('opens the sample from the Data view and shows the KPIs', async () => {
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('open-sample').click();
+    await page.getByTestId('kpis').waitFor({ timeout: 120_000 });
+    expect(await state(page, (s) => s.view)).toBe('overview');
+    const views = parseNumber(await page.getByTestId('kpi-views').locator('.kpi-value').innerText());
+    const purchases = parseNumber(await page.getByTestId('kpi-purchases').locator('.kpi-value').innerText());
+    // ground truth: the events in the sample's Parquet files, counted independently with native DuckDB
+    expect(views).toBe(app.fileCounts.view);
+    expect(purchases).toBe(app.fileCounts.transaction);
+    expect(await page.getByTestId('kpi-conversion').locator('.kpi-value').innerText()).toMatch(/^\d+\.\d+ %$/);
+    await shot(page, 'overview-all');
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('preview').waitFor();
+    expect(await page.getByTestId('preview').locator('tbody tr').count()).toBe(20);
+    await expect.poll(() => page.getByTestId('profile-kpis').innerText()).toContain('40'); // files read
+    await shot(page, 'data');
+  });
+
+  it('brushes the last 14 days on the daily chart; every view follows', async () => {
+    await page.keyboard.press('2');
+    await page.getByTestId('daily-chart').waitFor();
+    const range = await state(page, (s) => (s.dataset as { summary: { range: { from: string; to: string } } }).summary.range);
+    const from = addDays(range.to, -13);
+    const a = await chartPixel(page, 'overview-daily', { xAxisIndex: 0 }, from);
+    const b = await chartPixel(page, 'overview-daily', { xAxisIndex: 0 }, range.to);
+    const y = a.y + 0; // vertical middle of the chart box
+    await page.mouse.move(a.x - 2, y);
+    await page.mouse.down();
+    await page.mouse.move((a.x + b.x) / 2, y, { steps: 5 });
+    await page.mouse.move(b.x + 2, y, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => state(page, (s) => s.period)).toEqual({ from, to: range.to });
+    const cmp = await state(page, (s) => s.comparison as { incident: unknown; baseline: { from: string; to: string }; source: string });
+    expect(cmp.incident).toEqual({ from, to: range.to });
+    expect(cmp.baseline).toEqual({ from: addDays(from, -56), to: addDays(from, -1) });
+    expect(cmp.source).toBe('brush');
+    await expect.poll(() => page.getByTestId('period-chip').innerText()).toContain(String(Number(range.to.slice(8))));
+    // KPIs now compare with the 14 days before
+    await expect.poll(() => page.getByTestId('kpi-views').locator('.kpi-delta').innerText()).toMatch(/[▲▼]/);
+    await shot(page, 'overview-brushed');
+  });
+
+  it('root cause ranks mobile × ios × safari first, with its finding and a drill-down', async () => {
+    await page.keyboard.press('Control+4');
+    const first = page.getByTestId('candidate').first();
+    await first.waitFor({ timeout: 30_000 });
+    expect(JSON.parse((await first.getAttribute('data-segment'))!)).toEqual({ device: 'mobile', os: 'ios', browser: 'safari' });
+    expect(await page.getByTestId('finding').innerText()).toMatch(/^Mobile × iOS × Safari: purchases −\d+ %/);
+    await shot(page, 'rootcause');
+    // the σ table: mobile has the most negative deviation among devices; click drills into the next dimension
+    const rows = page.getByTestId('rootcause-table').locator('tbody tr');
+    await expect.poll(() => rows.first().getAttribute('data-value')).toBe('mobile');
+    await rows.first().click();
+    await expect.poll(() => page.getByTestId('breadcrumbs').innerText()).toContain('Mobile');
+    await expect.poll(() => page.getByTestId('rootcause-table').locator('thead th').first().innerText()).toMatch(/Os|Browser/);
+    await expect.poll(() => state(page, (s) => s.drill)).toEqual({ device: 'mobile' });
+    await shot(page, 'rootcause-drill');
+  });
+
+  it('funnel comparison shows the tell-tale pattern for the broken segment', async () => {
+    await page.keyboard.press('3');
+    const seg = page.getByTestId('funnel-segment');
+    await seg.locator('select[data-dimension=device]').selectOption('mobile');
+    await seg.locator('select[data-dimension=os]').selectOption('ios');
+    await seg.locator('select[data-dimension=browser]').selectOption('safari');
+    const callout = page.getByTestId('funnel-segment-card').getByTestId('tell-tale');
+    await callout.waitFor({ timeout: 30_000 });
+    expect(await callout.innerText()).toMatch(/purchases −\d+ %.*broken checkout/);
+    await shot(page, 'funnel');
+  });
+
+  it('the calendar shows CRITICAL within 3 days of the injected start; a day opens its detail; settings re-run', async () => {
+    const inc = app.truth.incident!;
+    await page.keyboard.press('Control+5');
+    const chips = page.getByTestId('critical-periods').locator('button');
+    await chips.first().waitFor({ timeout: 30_000 });
+    const periods = await chips.evaluateAll((els) => els.map((e) => ({ start: e.getAttribute('data-start')!, seg: e.getAttribute('data-segment')! })));
+    const hit = periods.find((p) => p.seg === 'Mobile × iOS × Safari');
+    expect(hit, JSON.stringify(periods)).toBeDefined();
+    expect(hit!.start >= inc.start && hit!.start <= addDays(inc.start, 3), `first CRITICAL ${hit!.start}, injected ${inc.start}`).toBe(true);
+    await shot(page, 'calendar');
+
+    const cell = await chartPixel(page, 'calendar-heatmap', { calendarIndex: 0 }, hit!.start);
+    await page.mouse.click(cell.x, cell.y);
+    const detail = page.getByTestId('day-detail');
+    await expect.poll(() => detail.innerText()).toContain('Critical');
+    expect(await detail.locator('tbody tr').count()).toBeGreaterThan(0); // baseline days used
+    await shot(page, 'calendar-day');
+
+    const card = page.getByTestId('calendar');
+    const before = Number(await card.getAttribute('data-version'));
+    await page.getByTestId('setting-sigma').fill('5');
+    await expect.poll(async () => Number(await card.getAttribute('data-version'))).toBeGreaterThan(before);
+    expect(await state(page, (s) => (s.settings as { sigma: number }).sigma)).toBe(5);
+    await page.getByTestId('setting-sigma').fill('3');
+    await page.getByTestId('setting-sigma').blur();
+  });
+
+  it('reports a corrupt file by name while the rest of the folder loads', async () => {
+    const dir = path.join(app.tmp, 'with-corrupt');
+    await mkdir(dir, { recursive: true });
+    const src = defaultSampleDir(app.userData);
+    for (const f of (await readdir(src)).filter((f) => f.endsWith('.parquet')).slice(0, 12)) await copyFile(path.join(src, f), path.join(dir, f));
+    await writeFile(path.join(dir, 'broken-export.parquet'), Buffer.from('PAR1 this is not really parquet at all'));
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('folder-input').fill(dir);
+    await page.getByTestId('open-folder').click();
+    const warn = page.getByTestId('skipped-files');
+    await warn.waitFor({ timeout: 60_000 });
+    const text = await warn.innerText();
+    expect(text).toContain('broken-export.parquet');
+    expect(text).toMatch(/1 file was skipped; the other 12 loaded/);
+    await expect.poll(() => state(page, (s) => (s.dataset as { status: string }).status)).toBe('ready');
+    await shot(page, 'data-corrupt-file');
+    await page.keyboard.press('2');
+    await page.getByTestId('kpis').waitFor();
+    expect(parseNumber(await page.getByTestId('kpi-views').locator('.kpi-value').innerText())).toBeGreaterThan(0);
+  });
+
+  it('shows the host’s specific message when a folder cannot be opened', async () => {
+    await page.getByTestId('nav-data').click();
+    const nope = path.join(app.tmp, 'no-such-folder');
+    await page.getByTestId('folder-input').fill(nope);
+    await page.getByTestId('open-folder').click();
+    const err = page.getByTestId('open-error');
+    await err.waitFor({ timeout: 30_000 });
+    expect(await err.innerText()).toContain('no-such-folder');
+    await shot(page, 'data-error');
+    expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
+  });
+
+  it('renders every view in the dark theme at 1280×800', async () => {
+    const dark = await newAppPage(app, 'dark', true); // the host's initial dataset (the sample) opens by itself
+    const p = dark.page;
+    await p.getByTestId('kpis').waitFor({ timeout: 120_000 });
+    const bg = await p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg).toBe('rgb(15, 17, 21)');
+    for (const [key, name, ready] of [
+      ['2', 'overview', 'kpis'],
+      ['3', 'funnel', 'funnel-all-card'],
+      ['4', 'rootcause', 'candidate-list'],
+      ['5', 'calendar', 'critical-periods'],
+      ['1', 'data', 'preview'],
+    ] as const) {
+      await p.keyboard.press(key);
+      await p.getByTestId(ready).waitFor({ timeout: 30_000 });
+      await shot(p, `${name}-dark`);
+    }
+    expect(dark.errors).toEqual([]);
+    await p.context().close();
+  });
+});
