@@ -118,6 +118,27 @@ describe.skipIf(skipReason !== null)('Electron app', () => {
     await page.screenshot({ path: path.join(shots, 'sample.png') });
   });
 
+  it('opens the sample in the UI by itself and shows every view (screenshots under test-results/electron)', async () => {
+    // main.tsx asks hostInfo what to open first; for `--sample` that is the sample
+    await page.waitForFunction(
+      () => {
+        const fs = (
+          globalThis as { __funnelscope?: { store: { getState(): { dataset: { status: string } } } } }
+        ).__funnelscope;
+        return fs?.store.getState().dataset.status === 'ready';
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
+    for (const view of ['data', 'overview', 'funnel', 'rootcause', 'calendar']) {
+      await page.click(`[data-testid="nav-${view}"]`);
+      await page.waitForTimeout(1000);
+      await page.screenshot({ path: path.join(shots, `view-${view}.png`) });
+    }
+    await page.click('[data-testid="nav-overview"]');
+    await expect(page.getByText('Events', { exact: true }).first().isVisible()).resolves.toBe(true);
+  });
+
   it('has the File, View and Help menus', async () => {
     const labels = await app.evaluate(({ Menu }) => {
       const menu = Menu.getApplicationMenu();
