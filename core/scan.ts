@@ -226,6 +226,28 @@ export function compareScanRows(a: ScanRow, b: ScanRow): number {
  * over every day of the range. Throws ScanCancelledError when `signal.aborted` is seen.
  */
 export function scan(cube: Cube, opts: ScanOptions): ScanResult {
+  const steps = scanSteps(cube, opts);
+  for (;;) {
+    const n = steps.next();
+    if (n.done) return n.value;
+  }
+}
+
+/**
+ * The same scan, yielding to the event loop (a macrotask) every `checkEvery` segments, so that a worker can
+ * receive a cancel message — which sets `signal.aborted` — while it runs. Rejects with ScanCancelledError.
+ */
+export async function scanAsync(cube: Cube, opts: ScanOptions): Promise<ScanResult> {
+  const steps = scanSteps(cube, opts);
+  for (;;) {
+    const n = steps.next();
+    if (n.done) return n.value;
+    await new Promise<void>((resolve) => globalThis.setTimeout(resolve, 0));
+  }
+}
+
+/** The scan as a generator that yields after every `checkEvery` segments (after progress and the signal check). */
+function* scanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, void> {
   const dims = [...opts.dimensions];
   const minLevel = Math.max(1, opts.minLevel ?? 1);
   const maxLevel = Math.min(dims.length, opts.maxLevel ?? dims.length);
@@ -275,8 +297,11 @@ export function scan(cube: Cube, opts: ScanOptions): ScanResult {
   const rows: { row: ScanRow; code: string }[] = [];
   for (let t = 0; t < todo.length; t++) {
     if (t % every === 0) {
+      if (t > 0) {
+        opts.onProgress?.(t, todo.length);
+        yield;
+      }
       if (opts.signal?.aborted) throw new ScanCancelledError();
-      if (t > 0) opts.onProgress?.(t, todo.length);
     }
     const { s, total, perDay } = todo[t];
     const series = seriesOf(index, s);

@@ -9,6 +9,7 @@ import {
   incidentReplay,
   scan,
   scanAlerts,
+  scanAsync,
   segmentRelation,
   type ScanResult,
   type ScanRow,
@@ -312,6 +313,23 @@ describe('scan options', () => {
     expect(() => scan(cube, { dimensions: DIMS, settings, signal: { aborted: true } })).toThrow(
       /scan cancelled/,
     );
+  });
+
+  it('scanAsync yields to the event loop, so a cancel arriving as a message/timer stops it', async () => {
+    const sync = scan(cube, { dimensions: DIMS, settings });
+    expect(await scanAsync(cube, { dimensions: DIMS, settings, checkEvery: 3 })).toEqual(sync);
+    const signal = { aborted: false };
+    let last = 0;
+    const running = scanAsync(cube, {
+      dimensions: DIMS,
+      settings,
+      checkEvery: 2,
+      signal,
+      onProgress: (d) => (last = d),
+    });
+    setTimeout(() => (signal.aborted = true), 0); // runs between two chunks, like a worker's onmessage
+    await expect(running).rejects.toBeInstanceOf(ScanCancelledError);
+    expect(last).toBeLessThan(sync.segments.length);
   });
 
   it('a prebuilt index gives the same result as building it', () => {
