@@ -315,7 +315,11 @@ export function createHost(options: HostOptions): Host {
     if (!lexicallyAllowed(resolved)) {
       throw new HostError(
         'FOLDER_NOT_ALLOWED',
-        `Access to "${resolved}" is not allowed: only folders you chose can be opened (File ▸ Open Folder…, drop it on the window, or pass it to "funnelscope serve")`,
+        `Access to "${resolved}" is not allowed: only folders you chose can be opened — ${
+          options.transport === 'electron'
+            ? 'use File ▸ Open Folder… or drop the folder on the window'
+            : `restart the web host with it: funnelscope serve "${resolved}"`
+        }`,
       );
     }
     let real: string;

@@ -368,7 +368,7 @@ describe('web host: bad input gets specific errors and the host stays up', () =>
     await expectError(
       client.invoke('openFolder', { folder: '/etc' }),
       'FOLDER_NOT_ALLOWED',
-      /"\/etc" is not allowed/,
+      /^Access to "\/etc" is not allowed: only folders you chose can be opened — restart the web host with it: funnelscope serve "\/etc"$/,
     );
   });
 
