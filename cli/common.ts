@@ -20,11 +20,16 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
-/** stderr progress line, overwritten in place on a TTY. */
+let lastProgress = 0;
+/** stderr progress line: overwritten in place on a TTY (10/s at most), one line per 2 s otherwise. */
 export function progress(message: string): void {
+  const now = Date.now();
+  if (now - lastProgress < (process.stderr.isTTY ? 100 : 2000)) return;
+  lastProgress = now;
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${message}`);
   else process.stderr.write(message + '\n');
 }
 export function progressDone(): void {
+  lastProgress = 0;
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
 }
