@@ -195,9 +195,10 @@ function registerAppProtocol(): void {
     let file = path.join(rendererDir, rel);
     if (!existsSync(file) && !path.extname(rel)) file = path.join(rendererDir, 'index.html'); // SPA routes
     try {
-      const real = await realpath(file);
-      if (real !== rendererDir && !real.startsWith(rendererDir + path.sep))
-        return new Response('Forbidden', { status: 403 });
+      // rel has no '..' (appUrlToRelativePath), so the resolved path stays under rendererDir; no realpath here
+      // because the renderer lives inside app.asar once packaged
+      const real = path.resolve(file);
+      if (!real.startsWith(rendererDir + path.sep)) return new Response('Forbidden', { status: 403 });
       const body = await readFile(real);
       return new Response(body, {
         status: 200,
