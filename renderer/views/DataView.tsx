@@ -179,7 +179,7 @@ function ProfileSection() {
       <div className="kpis" data-testid="profile-kpis">
         <Kpi label="Files read" value={fmtInt(profile.files.read)} delta={<span className="muted">{skipped.length ? `${skipped.length} skipped` : 'none skipped'}</span>} />
         <Kpi label="Rows read" value={fmtInt(profile.rows.read)} delta={<span className="muted">{fmtInt(rejectedTotal)} rejected · {fmtInt(profile.rows.duplicates)} duplicates</span>} />
-        <Kpi label="Date range" value={<span style={{ fontSize: 17 }}>{profile.range.from ? fmtPeriod({ from: profile.range.from, to: profile.range.to ?? profile.range.from }) : '—'}</span>} delta={<span className="muted">{summary ? `${summary.dates.length} days with data` : ' '}</span>} />
+        <Kpi label="Date range" value={<span style={{ fontSize: 15 }}>{profile.range.from ? fmtPeriod({ from: profile.range.from, to: profile.range.to ?? profile.range.from }) : '—'}</span>} delta={<span className="muted">{summary ? `${summary.dates.length} days with data` : ' '}</span>} />
         <Kpi label="Views" color="var(--views)" value={totals.data ? fmtInt(totals.data.kpis.views) : '…'} />
         <Kpi label="Carts" color="var(--carts)" value={totals.data ? fmtInt(totals.data.kpis.carts) : '…'} />
         <Kpi label="Purchases" color="var(--purchases)" value={totals.data ? fmtInt(totals.data.kpis.purchases) : '…'} />
@@ -311,7 +311,6 @@ function MappingCard() {
   return (
     <Card
       title="Layout and column mapping"
-      hint={<span className="chip accent">{opened.profile.layout}</span>}
       actions={
         editing ? (
           <>
@@ -329,6 +328,12 @@ function MappingCard() {
         )
       }
     >
+      <div className="row small" style={{ marginBottom: 12 }}>
+        <span className="muted">Detected layout</span>
+        <span className="chip accent" data-testid="layout">
+          {opened.profile.layout}
+        </span>
+      </div>
       <div className="mapping-grid">
         {FIELDS.map((f) => (
           <FieldRow key={f.key} label={f.label}>

@@ -62,13 +62,17 @@ function SideCard({ side, highlight }: { side: FunnelSide; highlight?: boolean }
             <div key={`${s.key}-l`}>{s.label}</div>,
             <div key={`${s.key}-b`}>
               <div className="funnel-bar">
-                <div className="bar" style={{ width: scale(st.baselineMean, s.key), background: s.color, opacity: 0.45, maxWidth: '70%' }} />
+                <div className="track">
+                  <div className="bar" style={{ width: scale(st.baselineMean, s.key), background: s.color, opacity: 0.45 }} />
+                </div>
                 <span className="val">{fmtMean(st.baselineMean)}</span>
               </div>
             </div>,
             <div key={`${s.key}-i`}>
               <div className="funnel-bar">
-                <div className="bar" style={{ width: scale(st.incidentMean, s.key), background: s.color, maxWidth: '70%' }} />
+                <div className="track">
+                  <div className="bar" style={{ width: scale(st.incidentMean, s.key), background: s.color }} />
+                </div>
                 <span className="val">{fmtMean(st.incidentMean)}</span>
               </div>
             </div>,

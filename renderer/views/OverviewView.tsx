@@ -22,7 +22,7 @@ export function OverviewView() {
   return (
     <div className="stack" data-testid="overview" data-version={res.version} data-loading={res.loading ? 'true' : 'false'}>
       {res.error && <ErrorBox title="The overview could not be computed" message={res.error} />}
-      <SegmentBar />
+      <SegmentBar previous={data?.previous ?? null} />
       {data ? <KpiGrid data={data} hasRevenue={summary.hasRevenue} /> : <KpiSkeleton />}
       <DailyChart daily={data?.daily ?? null} range={summary.range} />
       <Breakdown data={data} loading={res.loading} />
@@ -30,7 +30,7 @@ export function OverviewView() {
   );
 }
 
-function SegmentBar() {
+function SegmentBar({ previous }: { previous: Period | null }) {
   const segment = useApp((s) => s.segment);
   const setSegment = useApp((s) => s.setSegment);
   const period = useApp((s) => s.period);
@@ -49,6 +49,7 @@ function SegmentBar() {
       <span className="chip">
         Period <strong>{fmtPeriod(period ?? summary.range)}</strong>
       </span>
+      <span className="small muted">{previous ? `Changes: daily average vs ${fmtPeriod(previous)}` : 'No earlier period to compare with'}</span>
     </div>
   );
 }
@@ -82,11 +83,10 @@ function KpiGrid({ data, hasRevenue }: { data: OverviewResult; hasRevenue: boole
     return a === null || b === null || b === 0 ? null : a / b - 1;
   };
   const rate = (key: 'viewToCart' | 'cartToPurchase' | 'conversion') => (p && k[key] !== null && p[key] ? k[key]! / p[key]! - 1 : null);
-  const vs = p ? `vs ${fmtPeriod(data.previous)}` : 'no previous period';
   const title = p ? `Change of the daily average vs the previous ${p.days} days with data (${fmtPeriod(data.previous)})` : undefined;
   return (
     <div className="kpis" data-testid="kpis">
-      <Kpi testId="kpi-events" label="Events" value={fmtInt(k.events)} delta={<Delta value={count('events')} suffix={vs} />} title={title} />
+      <Kpi testId="kpi-events" label="Events" value={fmtInt(k.events)} delta={<Delta value={count('events')} />} title={title} />
       {k.visitors !== null && <Kpi testId="kpi-visitors" label="Visitors" value={fmtInt(k.visitors)} delta={<Delta value={count('visitors')} />} title={`${title ?? ''} · visitors are summed per day and segment`} />}
       <Kpi testId="kpi-views" label="Views" color="var(--views)" value={fmtInt(k.views)} delta={<Delta value={count('views')} />} title={title} />
       <Kpi testId="kpi-carts" label="Carts" color="var(--carts)" value={fmtInt(k.carts)} delta={<Delta value={count('carts')} />} title={title} />
