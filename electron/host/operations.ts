@@ -76,21 +76,34 @@ async function ensureSampleOffThread(
   userDataDir: string,
   onProgress: (p: SampleProgress) => void,
 ): Promise<string> {
-  const workerUrl = new URL('./sample-worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.js') || !existsSync(fileURLToPath(workerUrl))) {
+  const inProcess = async () => {
     const sample = await import('../services/sample.js');
     return (await sample.ensureSample(userDataDir, { onProgress })).dir;
-  }
+  };
+  const workerUrl = new URL('./sample-worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.js') || !existsSync(fileURLToPath(workerUrl))) return inProcess();
   return new Promise<string>((resolve, reject) => {
-    const worker = new Worker(workerUrl, { workerData: { userDataDir } });
+    let heard = false; // a worker that cannot even start (e.g. modules it cannot load) falls back to in-process
+    const fail = (message: string) => {
+      if (heard) reject(new Error(`could not generate the sample: ${message}`));
+      else inProcess().then(resolve, reject);
+    };
+    let worker: Worker;
+    try {
+      worker = new Worker(workerUrl, { workerData: { userDataDir } });
+    } catch (err) {
+      fail((err as Error).message);
+      return;
+    }
     worker.on('message', (m: { type: string; progress?: SampleProgress; dir?: string; message?: string }) => {
+      heard = true;
       if (m.type === 'progress' && m.progress) onProgress(m.progress);
       else if (m.type === 'done' && m.dir) resolve(m.dir);
       else if (m.type === 'error') reject(new Error(`could not generate the sample: ${m.message}`));
     });
-    worker.on('error', (err) => reject(new Error(`could not generate the sample: ${err.message}`)));
+    worker.on('error', (err) => fail(err.message));
     worker.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`could not generate the sample: worker exited with code ${code}`));
+      if (code !== 0) fail(`worker exited with code ${code}`);
     });
   });
 }
