@@ -181,8 +181,9 @@ function idSql(col: string | null, duckdbType: string | undefined): string {
 const numSql = (col: string | null) => (col ? `CAST(${ident(col)} AS DOUBLE)` : 'CAST(NULL AS DOUBLE)');
 
 /**
- * SELECT normalizing one file group to the canonical columns plus `raw_event` (the source event value) and
- * every dimension in `allDimensions` (NULL where this group lacks it). Rows are not filtered here.
+ * SELECT normalizing one file group to the canonical columns plus `raw_event` (the source event value),
+ * every dimension in `allDimensions` (NULL where this group lacks it) and `__file` (the source file).
+ * Rows are not filtered here.
  */
 export function groupSelectSql(group: FileGroup, allDimensions: readonly string[]): string {
   const m = group.mapping;
@@ -201,8 +202,9 @@ export function groupSelectSql(group: FileGroup, allDimensions: readonly string[
     const src = m.dimensions[d];
     cols.push(`${src ? `CAST(${ident(src)} AS VARCHAR)` : 'CAST(NULL AS VARCHAR)'} AS ${ident(d)}`);
   }
+  cols.push('__file');
   const files = listLiteral(group.files);
-  return `SELECT ${cols.join(', ')} FROM read_parquet(${files}, union_by_name = true)`;
+  return `SELECT ${cols.join(', ')} FROM read_parquet(${files}, union_by_name = true, filename = '__file')`;
 }
 
 /** SQL CASE giving the rejection reason of a normalized row (NULL when valid). Order: the first failing rule wins. */
@@ -295,26 +297,21 @@ export function identityColumns(dimensions: readonly string[]): string[] {
 }
 
 /**
- * Statements finding exact duplicates in two cheap steps: (1) 64-bit hashes of (ts, visitor_id) that occur
- * more than once — duplicates must share both, and two integers hash much faster than every column;
- * (2) among the rows with such a hash only, the exact groups over all identity columns with their multiplicity
- * `c` (so hash collisions and same-instant different events never count). Creates temp table `dups`
- * (identity + derived columns, c > 1).
+ * Step 2 of the duplicate search: among the rows whose (ts, visitor_id) hash is in temp table `dup_hashes`
+ * (filled by {@link duplicateCandidatesSql}), the exact groups over every column of `events` with their
+ * multiplicity `c` — so hash collisions and different events at the same instant never count. Creates temp
+ * table `dups` (identity + derived columns, c > 1).
  */
-export function duplicatesTableSql(dimensions: readonly string[]): string[] {
-  void dimensions; // every column of `events` takes part in step 2 (GROUP BY ALL)
-  return [
-    `CREATE OR REPLACE TEMP TABLE dup_hashes AS SELECT h FROM (SELECT hash(ts, visitor_id) AS h FROM events) GROUP BY h HAVING count(*) > 1`,
-    `CREATE OR REPLACE TEMP TABLE dups AS SELECT *, count(*) AS c FROM events WHERE hash(ts, visitor_id) IN (SELECT h FROM dup_hashes) GROUP BY ALL HAVING count(*) > 1`,
-  ];
+export function duplicatesTableSql(): string {
+  return `CREATE OR REPLACE TEMP TABLE dups AS SELECT *, count(*) AS c FROM events WHERE hash(ts, visitor_id) IN (SELECT h FROM dup_hashes) GROUP BY ALL HAVING count(*) > 1`;
 }
 
 /**
  * Profile query over `raw_events`, one scan: rows read, rows per rejection reason, valid time range, distinct
- * values per dimension, and `dup_candidates` — the number of (ts, visitor_id) hashes of valid rows that occur
- * more than once (0 proves there are no exact duplicates, so the duplicate search can be skipped).
- * Everything is computed as GROUPING SETS — about twice as fast in DuckDB as one count(DISTINCT …) per
- * dimension — and folded to one row in SQL, so high-cardinality sets never travel to JS.
+ * values per dimension, and `file_ranges` — per source file its rows and first/last event time (epoch ms),
+ * which bounds where exact duplicates can be (see {@link duplicateBatches}). Everything is computed as
+ * GROUPING SETS — about twice as fast in DuckDB as one count(DISTINCT …) per dimension — and folded to one
+ * row in SQL, so high-cardinality sets never travel to JS.
  */
 export function profileSql(dimensions: readonly string[], derived: readonly string[]): string {
   // weekday / hour_of_day are counted on their integer form (same number of distinct values, cheaper)
@@ -326,14 +323,14 @@ export function profileSql(dimensions: readonly string[], derived: readonly stri
   const all = [...dimensions, ...derived];
   const alias = (i: number) => `d${i}`;
   const inner =
-    `SELECT reject_reason, ts, CASE WHEN reject_reason IS NULL THEN hash(ts, visitor_id) END AS dup_h` +
+    `SELECT reject_reason, ts, __file` +
     all.map((d, i) => `, ${i < dimensions.length ? ident(d) : derivedSql[d]} AS ${alias(i)}`).join('') +
     ` FROM raw_events`;
   // grouping(...) has one bit per column, most significant first; 1 = rolled up in that set
-  const cols = ['reject_reason', ...all.map((_, i) => alias(i)), 'dup_h'];
+  const cols = ['reject_reason', ...all.map((_, i) => alias(i)), '__file'];
   const gidOf = (grouped: string[]) =>
     cols.reduce((acc, c, i) => acc + (grouped.includes(c) ? 0 : 2 ** (cols.length - 1 - i)), 0);
-  const sets = [['reject_reason'], ...all.map((_, i) => ['reject_reason', alias(i)]), ['dup_h']];
+  const sets = [['reject_reason'], ...all.map((_, i) => ['reject_reason', alias(i)]), ['__file']];
   const g =
     `SELECT ${cols.join(', ')}, count(*) AS n, min(ts) AS lo, max(ts) AS hi, grouping(${cols.join(', ')}) AS gid ` +
     `FROM (${inner}) GROUP BY GROUPING SETS (${sets.map((x) => `(${x.join(', ')})`).join(', ')})`;
@@ -350,9 +347,65 @@ export function profileSql(dimensions: readonly string[], derived: readonly stri
     `SELECT CAST(coalesce(sum(n) FILTER (WHERE ${base}), 0) AS BIGINT) AS rows_read, ${reasonCols.join(', ')}, ` +
     `strftime(min(lo) FILTER (WHERE ${base} AND reject_reason IS NULL), '%Y-%m-%d') AS range_from, ` +
     `strftime(max(hi) FILTER (WHERE ${base} AND reject_reason IS NULL), '%Y-%m-%d') AS range_to, ` +
-    `count(*) FILTER (WHERE gid = ${gidOf(['dup_h'])} AND dup_h IS NOT NULL AND n > 1) AS dup_candidates` +
+    `list({'file': __file, 'rows': n, 'lo': epoch_ms(lo), 'hi': epoch_ms(hi)}) FILTER (WHERE gid = ${gidOf(['__file'])}) AS file_ranges` +
     dimCols.map((c) => `, ${c}`).join('') +
     ` FROM (${g})`
+  );
+}
+
+/** Rows and event-time range (epoch ms; null when no parseable time) of one source file. */
+export interface FileRange {
+  file: string;
+  rows: number;
+  lo: number | null;
+  hi: number | null;
+}
+
+/**
+ * Split files into batches for the duplicate search so that memory stays bounded: exact duplicates share
+ * their timestamp, so two files can only hold copies of the same event when their time ranges overlap.
+ * Files are clustered by overlapping ranges (closed intervals); whole clusters are packed into batches of
+ * at most `maxRows` rows (a larger cluster is a batch on its own). Files without any time are left out.
+ */
+export function duplicateBatches(ranges: readonly FileRange[], maxRows: number): string[][] {
+  const timed = ranges
+    .filter((r) => r.lo !== null && r.hi !== null)
+    .sort((a, b) => a.lo! - b.lo! || a.hi! - b.hi!);
+  const clusters: { files: string[]; rows: number }[] = [];
+  let hi = -Infinity;
+  for (const r of timed) {
+    const last = clusters[clusters.length - 1];
+    if (last && r.lo! <= hi) {
+      last.files.push(r.file);
+      last.rows += r.rows;
+    } else clusters.push({ files: [r.file], rows: r.rows });
+    hi = Math.max(hi, r.hi!);
+  }
+  const batches: string[][] = [];
+  let cur: string[] = [];
+  let rows = 0;
+  for (const c of clusters) {
+    if (cur.length && rows + c.rows > maxRows) {
+      batches.push(cur);
+      cur = [];
+      rows = 0;
+    }
+    cur.push(...c.files);
+    rows += c.rows;
+  }
+  if (cur.length) batches.push(cur);
+  return batches;
+}
+
+/**
+ * SELECT of the (ts, visitor_id) hashes that occur more than once among the valid rows of the given file
+ * groups — the candidates of the duplicate search (step 1).
+ */
+export function duplicateCandidatesSql(spec: EventsViewSpec): string {
+  const union = spec.groups.map((g) => `(${groupSelectSql(g, spec.dimensions)})`).join(' UNION ALL BY NAME ');
+  return (
+    `SELECT h FROM (SELECT hash(ts, visitor_id) AS h FROM (${union}) WHERE (${rejectReasonSql()}) IS NULL) ` +
+    `GROUP BY h HAVING count(*) > 1`
   );
 }
 

@@ -31,6 +31,8 @@ import {
 import {
   checkColumnTypes,
   cubeSql,
+  duplicateBatches,
+  duplicateCandidatesSql,
   duplicatesTableSql,
   eventsViewSql,
   literal,
@@ -51,6 +53,8 @@ export type { DataProfile } from '../../core/schema.js';
  * events); DuckDB spills to a temp directory beyond it instead of failing.
  */
 export const DEFAULT_MEMORY_LIMIT = '1GB';
+/** Rows per batch of the duplicate search (its hash table for 4 M rows needs ~150 MB). */
+const DUPLICATE_BATCH_ROWS = 4_000_000;
 let instanceCounter = 0;
 
 /** Progress of a load or query. */
@@ -448,15 +452,47 @@ async function buildDataset(
           opts.signal,
         )
       )[0];
-      if (Number(profileRow.dup_candidates ?? 0) > 0) {
-        const t1 = Date.now();
+      // Duplicate search, step 1 per batch of files whose time ranges can overlap (bounded memory),
+      // step 2 over the candidates only.
+      const ranges = ((profileRow.file_ranges as Record<string, unknown>[] | null) ?? []).map((r) => ({
+        file: String(r.file),
+        rows: Number(r.rows),
+        lo: r.lo === null ? null : Number(r.lo),
+        hi: r.hi === null ? null : Number(r.hi),
+      }));
+      const batches = duplicateBatches(ranges, DUPLICATE_BATCH_ROWS);
+      const rowsOf = new Map(ranges.map((r) => [r.file, r.rows]));
+      await db.exec(`CREATE OR REPLACE TEMP TABLE dup_hashes (h UBIGINT)`);
+      const t1 = Date.now();
+      let rowsBefore = 0;
+      for (const batch of batches) {
+        const inBatch = new Set(batch);
+        const batchGroups = groups
+          .map((g) => ({ ...g, files: g.files.filter((f) => inBatch.has(f)) }))
+          .filter((g) => g.files.length);
+        const batchRows = batch.reduce((a, f) => a + (rowsOf.get(f) ?? 0), 0);
+        const before = rowsBefore;
         await db.withProgress(
-          async () => {
-            for (const s of duplicatesTableSql(dims.data)) await db.exec(s);
-          },
-          (p) => report(opts, 'duplicates', good.length, rowsTotal, p.percentage, t1),
+          () =>
+            db.exec(
+              `INSERT INTO dup_hashes ${duplicateCandidatesSql({ groups: batchGroups, dimensions: dataDims })}`,
+            ),
+          (p) =>
+            report(
+              opts,
+              'duplicates',
+              good.length,
+              rowsTotal,
+              ((before + (batchRows * Math.max(0, p.percentage)) / 100) / rowsTotal) * 100,
+              t1,
+            ),
           opts.signal,
         );
+        rowsBefore += batchRows;
+      }
+      const [{ n: candidates }] = await db.all<{ n: bigint }>(`SELECT count(*) AS n FROM dup_hashes`);
+      if (Number(candidates) > 0) {
+        await db.withProgress(() => db.exec(duplicatesTableSql()), undefined, opts.signal);
       } else {
         // no (ts, visitor) pair repeats, so no exact duplicate exists: an empty table with the right columns
         await db.exec(`CREATE OR REPLACE TEMP TABLE dups AS SELECT *, 0 AS c FROM events LIMIT 0`);

@@ -3,6 +3,7 @@ import { LAYOUTS } from '../../core/schema.js';
 import {
   checkColumnTypes,
   cubeSql,
+  duplicateBatches,
   eventTypeSql,
   eventsViewSql,
   groupSelectSql,
@@ -93,7 +94,9 @@ describe('events view', () => {
   };
   it('reads every file of a group with union_by_name and fills absent dimensions with NULL', () => {
     const s = groupSelectSql(rr, ['device', 'os', 'browser', 'country']);
-    expect(s).toContain(`read_parquet(['/d/a.parquet', '/d/it''s.parquet'], union_by_name = true)`);
+    expect(s).toContain(
+      `read_parquet(['/d/a.parquet', '/d/it''s.parquet'], union_by_name = true, filename = '__file')`,
+    );
     expect(s).toContain('CAST(NULL AS VARCHAR) AS "country"');
     expect(s).toContain('CAST("device" AS VARCHAR) AS "device"');
   });
@@ -138,5 +141,26 @@ describe('cubeSql', () => {
     expect(() => cubeSql({ dimensions: [], grain: 'day', from: "2015-01-01' OR 1=1 --" }, false)).toThrow(
       /invalid date/,
     );
+  });
+});
+
+describe('duplicateBatches', () => {
+  const r = (file: string, rows: number, lo: number | null, hi: number | null) => ({ file, rows, lo, hi });
+  it('keeps files with overlapping time ranges (closed intervals) in one batch', () => {
+    const ranges = [r('c', 10, 200, 300), r('a', 10, 0, 100), r('b', 10, 100, 150), r('d', 10, 301, 400)];
+    // a and b touch at 100 → one cluster; c is separate; d is separate; small limit → one batch per cluster
+    expect(duplicateBatches(ranges, 15)).toEqual([['a', 'b'], ['c'], ['d']]);
+    // a larger limit packs whole clusters greedily: [a, b] (20 rows) + [c] (10) fill 30, d starts a new batch
+    expect(duplicateBatches(ranges, 30)).toEqual([['a', 'b', 'c'], ['d']]);
+    expect(duplicateBatches(ranges, 1000)).toEqual([['a', 'b', 'c', 'd']]);
+  });
+  it('never splits a cluster, even beyond the limit, and leaves out files without time', () => {
+    const ranges = [
+      r('a', 100, 0, 1000),
+      r('b', 100, 500, 600),
+      r('c', 100, 999, 2000),
+      r('x', 5, null, null),
+    ];
+    expect(duplicateBatches(ranges, 10)).toEqual([['a', 'b', 'c']]);
   });
 });
