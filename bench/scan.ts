@@ -395,7 +395,11 @@ export async function runScanBench(): Promise<Record<string, unknown>> {
   if (typeof sample !== 'string')
     explains.push(measureExplain(`sample (${sample.fiveDims.join(', ')})`, sample.five));
 
-  const csv = fileURLToPath(new URL('../../shared/data/retailrocket_daily_by_combo.csv', import.meta.url));
+  // ../shared/data relative to the repo root, from bench/ (tsx) or dist/bench/ (npm run bench)
+  const csvCandidates = ['../../shared/data/', '../../../shared/data/'].map((d) =>
+    fileURLToPath(new URL(d + 'retailrocket_daily_by_combo.csv', import.meta.url)),
+  );
+  const csv = csvCandidates.find((f) => existsSync(f)) ?? csvCandidates[0];
   if (existsSync(csv)) {
     const rr = csvCube(csv);
     for (const p of profiles)
