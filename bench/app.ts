@@ -20,7 +20,14 @@ import { ensureSample } from '../electron/services/sample.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = process.env.FUNNELSCOPE_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,7 +38,12 @@ function quantile(xs: number[], q: number): number {
   return s[lo] + (s[hi] - s[lo]) * (i - lo);
 }
 
-const stats = (xs: number[]) => ({ n: xs.length, p50: Math.round(quantile(xs, 0.5)), p95: Math.round(quantile(xs, 0.95)), max: Math.round(Math.max(...xs)) });
+const stats = (xs: number[]) => ({
+  n: xs.length,
+  p50: Math.round(quantile(xs, 0.5)),
+  p95: Math.round(quantile(xs, 0.95)),
+  max: Math.round(Math.max(...xs)),
+});
 
 /** runs `action` in the page and resolves when `selector`'s data-version changed and it is not loading, next frame included */
 // in-page code is passed as text: tsx/esbuild would otherwise add helpers (__name) that do not exist in the page
@@ -83,14 +95,19 @@ async function openAndWait(page: Page): Promise<number> {
 }
 
 export async function runAppBench(): Promise<Record<string, unknown>> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
   execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
   const userDataDir = path.join(ROOT, '.cache', 'bench-userdata');
   mkdirSync(userDataDir, { recursive: true });
   const tGen = Date.now();
   const sample = await ensureSample(userDataDir);
   const genMs = Date.now() - tGen;
-  const web = await startWebHost({ staticDir: path.join(ROOT, 'dist', 'renderer'), userDataDir, useSettings: false });
+  const web = await startWebHost({
+    staticDir: path.join(ROOT, 'dist', 'renderer'),
+    userDataDir,
+    useSettings: false,
+  });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   try {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -110,9 +127,17 @@ export async function runAppBench(): Promise<Record<string, unknown>> {
     const phases: { open: number; cube: number; load: number }[] = [];
     for (let i = 0; i < 5; i++) {
       open.push(await openAndWait(page));
-      phases.push((await page.evaluate('globalThis.__funnelscope.store.getState().dataset.timings')) as { open: number; cube: number; load: number });
+      phases.push(
+        (await page.evaluate('globalThis.__funnelscope.store.getState().dataset.timings')) as {
+          open: number;
+          cube: number;
+          load: number;
+        },
+      );
     }
-    const summary = (await page.evaluate('globalThis.__funnelscope.store.getState().dataset.summary')) as { rows: number };
+    const summary = (await page.evaluate('globalThis.__funnelscope.store.getState().dataset.summary')) as {
+      rows: number;
+    };
 
     // brush → Root cause table updated: 14-day windows sliding over the last weeks
     await page.getByTestId('nav-rootcause').click();
@@ -132,7 +157,9 @@ export async function runAppBench(): Promise<Record<string, unknown>> {
       calendar.push(await timeInPage(page, '[data-testid=calendar]', { kind: 'sigma', sigma }));
     }
     // the same for one chosen segment
-    await page.evaluate(`globalThis.__funnelscope.store.getState().setCalendarSegment({ device: 'mobile', os: 'ios', browser: 'safari' })`);
+    await page.evaluate(
+      `globalThis.__funnelscope.store.getState().setCalendarSegment({ device: 'mobile', os: 'ios', browser: 'safari' })`,
+    );
     await page.waitForTimeout(300);
     const calendarSegment: number[] = [];
     for (let i = 0; i < 24; i++) {
@@ -141,7 +168,13 @@ export async function runAppBench(): Promise<Record<string, unknown>> {
     }
 
     const result = {
-      sample: { events: sample.truth.events, days: sample.truth.days, files: sample.truth.files, cubeRows: summary.rows, generatedMs: sample.generated ? genMs : 0 },
+      sample: {
+        events: sample.truth.events,
+        days: sample.truth.days,
+        files: sample.truth.files,
+        cubeRows: summary.rows,
+        generatedMs: sample.generated ? genMs : 0,
+      },
       openToOverviewMs: stats(open),
       openPhasesMs: {
         hostOpen: stats(phases.map((p) => p.open)),
@@ -167,10 +200,14 @@ export async function runAppBench(): Promise<Record<string, unknown>> {
 function print(r: Record<string, unknown>): void {
   const row = (name: string, s: unknown) => {
     const x = s as { p50: number; p95: number; max: number; n: number };
-    console.log(`  ${name.padEnd(34)} p50 ${String(x.p50).padStart(6)} ms   p95 ${String(x.p95).padStart(6)} ms   max ${String(x.max).padStart(6)} ms   (n=${x.n})`);
+    console.log(
+      `  ${name.padEnd(34)} p50 ${String(x.p50).padStart(6)} ms   p95 ${String(x.p95).padStart(6)} ms   max ${String(x.max).padStart(6)} ms   (n=${x.n})`,
+    );
   };
   const s = r.sample as Record<string, number>;
-  console.log(`app bench — web host + Chromium, sample ${s.events.toLocaleString('en-US')} events, ${s.days} days, ${s.files} files, cube ${s.cubeRows} rows`);
+  console.log(
+    `app bench — web host + Chromium, sample ${s.events.toLocaleString('en-US')} events, ${s.days} days, ${s.files} files, cube ${s.cubeRows} rows`,
+  );
   row('open → first Overview render', r.openToOverviewMs);
   const ph = r.openPhasesMs as Record<string, unknown>;
   row('  host scan + profile', ph.hostOpen);
@@ -180,7 +217,9 @@ function print(r: Record<string, unknown>): void {
   row('brush → Root cause table', r.brushToRootCauseMs);
   row('calendar re-run (worst segment)', r.calendarRerunWorstMs);
   row('calendar re-run (one segment)', r.calendarRerunSegmentMs);
-  console.log(`  targets: first render < 3 s: ${(r.targets as Record<string, boolean>).firstRenderUnder3s ? 'met' : 'MISSED'}; interactions p95 < 150 ms: ${(r.targets as Record<string, boolean>).interactionsP95Under150ms ? 'met' : 'MISSED'}`);
+  console.log(
+    `  targets: first render < 3 s: ${(r.targets as Record<string, boolean>).firstRenderUnder3s ? 'met' : 'MISSED'}; interactions p95 < 150 ms: ${(r.targets as Record<string, boolean>).interactionsP95Under150ms ? 'met' : 'MISSED'}`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

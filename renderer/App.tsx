@@ -19,7 +19,16 @@ const ICONS: Record<ViewId, string> = {
 
 function NavIcon({ id }: { id: ViewId }) {
   return (
-    <svg className="nav-icon" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+    <svg
+      className="nav-icon"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.8"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+    >
       <path d={ICONS[id]} />
     </svg>
   );
@@ -39,7 +48,9 @@ export function App() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement | null;
-      const typing = t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
+      const typing =
+        t &&
+        (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
       const mod = e.ctrlKey || e.metaKey;
       if (e.altKey || (typing && !mod)) return;
       const v = VIEWS.find((x) => x.key === e.key);
@@ -54,7 +65,11 @@ export function App() {
 
   const meta = VIEWS.find((v) => v.id === view)!;
   const ready = dataset.status === 'ready' || (dataset.summary !== null && dataset.status !== 'error');
-  const name = dataset.opened ? (dataset.opened.sample ? 'Sample dataset' : dataset.opened.folder.split(/[\\/]/).filter(Boolean).pop()) : null;
+  const name = dataset.opened
+    ? dataset.opened.sample
+      ? 'Sample dataset'
+      : dataset.opened.folder.split(/[\\/]/).filter(Boolean).pop()
+    : null;
   const last = worker.timings[worker.timings.length - 1];
 
   return (
@@ -104,7 +119,12 @@ export function App() {
               {period ? (
                 <span className="chip accent" data-testid="period-chip">
                   Period <strong>{fmtPeriod(period)}</strong>
-                  <button type="button" aria-label="Clear the period" title="Clear the period" onClick={() => setPeriod(null)}>
+                  <button
+                    type="button"
+                    aria-label="Clear the period"
+                    title="Clear the period"
+                    onClick={() => setPeriod(null)}
+                  >
                     ×
                   </button>
                 </span>
@@ -127,7 +147,11 @@ export function App() {
           {view === 'calendar' && <CalendarView />}
         </main>
         <footer className="statusbar">
-          <span>{dataset.summary ? `${dataset.summary.rows.toLocaleString('en-US')} cube rows · ${dataset.summary.dimensions.map(displayDimension).join(', ')}` : 'No dataset'}</span>
+          <span>
+            {dataset.summary
+              ? `${dataset.summary.rows.toLocaleString('en-US')} cube rows · ${dataset.summary.dimensions.map(displayDimension).join(', ')}`
+              : 'No dataset'}
+          </span>
           {dataset.timings && <span>opened in {fmtDuration(dataset.timings.total)}</span>}
           <span className="spacer" />
           {last && (
@@ -135,7 +159,11 @@ export function App() {
               last query {last.type} {fmtDuration(last.ms)}
             </span>
           )}
-          <span>{worker.info ? `DuckDB-WASM ${worker.info.version} (${worker.info.bundle})` : 'starting DuckDB-WASM…'}</span>
+          <span>
+            {worker.info
+              ? `DuckDB-WASM ${worker.info.version} (${worker.info.bundle})`
+              : 'starting DuckDB-WASM…'}
+          </span>
         </footer>
       </div>
     </div>

@@ -9,12 +9,20 @@ import { WorkerClient, type WorkerPort } from './worker/client.js';
 import type { FromWorker } from './worker/protocol.js';
 import { chartRegistry } from './components/Chart.js';
 
-const worker = new Worker(new URL('./worker/analysis.worker.ts', import.meta.url), { type: 'module', name: 'funnelscope-analysis' });
+const worker = new Worker(new URL('./worker/analysis.worker.ts', import.meta.url), {
+  type: 'module',
+  name: 'funnelscope-analysis',
+});
 const port: WorkerPort = {
   post: (m, transfer) => worker.postMessage(m, transfer ?? []),
   listen: (handler) => {
     worker.onmessage = (ev: MessageEvent<FromWorker>) => handler(ev.data);
-    worker.onerror = (ev) => handler({ kind: 'error', id: 0, message: `The analysis worker crashed: ${ev.message || 'unknown error'}` });
+    worker.onerror = (ev) =>
+      handler({
+        kind: 'error',
+        id: 0,
+        message: `The analysis worker crashed: ${ev.message || 'unknown error'}`,
+      });
   },
   terminate: () => worker.terminate(),
 };
@@ -38,19 +46,30 @@ if (host) {
     .invoke('hostInfo', {})
     .then((info) => {
       if (info.initial.kind === 'folder') void store.getState().openFolder(info.initial.folder);
-      else if (info.initial.kind === 'sample' && new URLSearchParams(location.search).get('open') !== 'none') void store.getState().openSample();
+      else if (info.initial.kind === 'sample' && new URLSearchParams(location.search).get('open') !== 'none')
+        void store.getState().openSample();
     })
-    .catch((e: unknown) => store.setState((s) => ({ dataset: { ...s.dataset, status: 'error', error: (e as Error).message } })));
+    .catch((e: unknown) =>
+      store.setState((s) => ({ dataset: { ...s.dataset, status: 'error', error: (e as Error).message } })),
+    );
   host.onCommand((c) => {
     const st = store.getState();
     if (c.command === 'openFolder') void st.openFolder(c.folder);
     else if (c.command === 'openSample') void st.openSample();
-    else if (c.command === 'showView' && ['data', 'overview', 'funnel', 'rootcause', 'calendar'].includes(c.view)) st.setView(c.view as never);
+    else if (
+      c.command === 'showView' &&
+      ['data', 'overview', 'funnel', 'rootcause', 'calendar'].includes(c.view)
+    )
+      st.setView(c.view as never);
   });
 }
 
 // handles for the end-to-end tests and the bench (read-only use; no secrets live here)
-(globalThis as Record<string, unknown>).__funnelscope = { store, worker: workerClient, charts: chartRegistry };
+(globalThis as Record<string, unknown>).__funnelscope = {
+  store,
+  worker: workerClient,
+  charts: chartRegistry,
+};
 
 createRoot(document.getElementById('root')!).render(
   <AppContext.Provider value={{ store, worker: workerClient, host }}>

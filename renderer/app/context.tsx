@@ -39,9 +39,19 @@ export interface Analysis<T> {
  * Runs a worker request whenever its payload changes. Requests share `key`, so a new payload cancels the
  * previous request in the worker (a new brush selection cancels the old query). `payload` null = idle.
  */
-export function useAnalysis<K extends RequestType>(type: K, payload: Omit<RequestOf<K>, 'type'> | null, key: string = type): Analysis<Responses[K]> {
+export function useAnalysis<K extends RequestType>(
+  type: K,
+  payload: Omit<RequestOf<K>, 'type'> | null,
+  key: string = type,
+): Analysis<Responses[K]> {
   const { worker } = useServices();
-  const [state, setState] = useState<Analysis<Responses[K]>>({ data: null, loading: payload !== null, error: null, version: 0, ms: null });
+  const [state, setState] = useState<Analysis<Responses[K]>>({
+    data: null,
+    loading: payload !== null,
+    error: null,
+    version: 0,
+    ms: null,
+  });
   const json = payload === null ? null : JSON.stringify(payload);
   const seq = useRef(0);
   useEffect(() => {
@@ -52,7 +62,13 @@ export function useAnalysis<K extends RequestType>(type: K, payload: Omit<Reques
     worker.request(type, JSON.parse(json) as Omit<RequestOf<K>, 'type'>, { key }).then(
       (data) => {
         if (mine !== seq.current) return;
-        setState((s) => ({ data, loading: false, error: null, version: s.version + 1, ms: Math.round(performance.now() - t0) }));
+        setState((s) => ({
+          data,
+          loading: false,
+          error: null,
+          version: s.version + 1,
+          ms: Math.round(performance.now() - t0),
+        }));
       },
       (e: unknown) => {
         if (isCancelled(e) || mine !== seq.current) return;

@@ -94,5 +94,7 @@ export function Chart({ option, height, name, onReady, events, ariaLabel }: Char
     };
   }, [Object.keys(events ?? {}).join(',')]);
 
-  return <div ref={el} className="chart" style={{ height }} role="img" aria-label={ariaLabel} data-chart={name} />;
+  return (
+    <div ref={el} className="chart" style={{ height }} role="img" aria-label={ariaLabel} data-chart={name} />
+  );
 }

@@ -2,7 +2,21 @@
 import type { ReactNode } from 'react';
 import { fmtChange, sigmaTone } from '../lib/format.js';
 
-export function Card({ title, hint, actions, children, className, testId }: { title?: ReactNode; hint?: ReactNode; actions?: ReactNode; children: ReactNode; className?: string; testId?: string }) {
+export function Card({
+  title,
+  hint,
+  actions,
+  children,
+  className,
+  testId,
+}: {
+  title?: ReactNode;
+  hint?: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  testId?: string;
+}) {
   return (
     <section className={`card ${className ?? ''}`} data-testid={testId}>
       {(title || actions) && (
@@ -18,7 +32,15 @@ export function Card({ title, hint, actions, children, className, testId }: { ti
   );
 }
 
-export function Skeleton({ height = 16, width = '100%', style }: { height?: number; width?: number | string; style?: React.CSSProperties }) {
+export function Skeleton({
+  height = 16,
+  width = '100%',
+  style,
+}: {
+  height?: number;
+  width?: number | string;
+  style?: React.CSSProperties;
+}) {
   return <div className="skeleton" style={{ height, width, ...style }} aria-hidden="true" />;
 }
 
@@ -32,7 +54,17 @@ export function SkeletonRows({ rows = 6, height = 22 }: { rows?: number; height?
   );
 }
 
-export function Empty({ icon = '◎', title, children, action }: { icon?: ReactNode; title: string; children?: ReactNode; action?: ReactNode }) {
+export function Empty({
+  icon = '◎',
+  title,
+  children,
+  action,
+}: {
+  icon?: ReactNode;
+  title: string;
+  children?: ReactNode;
+  action?: ReactNode;
+}) {
   return (
     <div className="empty">
       <div className="empty-icon" aria-hidden="true">
@@ -45,7 +77,17 @@ export function Empty({ icon = '◎', title, children, action }: { icon?: ReactN
   );
 }
 
-export function ErrorBox({ title = 'Something went wrong', message, action, testId = 'error' }: { title?: string; message: string; action?: ReactNode; testId?: string }) {
+export function ErrorBox({
+  title = 'Something went wrong',
+  message,
+  action,
+  testId = 'error',
+}: {
+  title?: string;
+  message: string;
+  action?: ReactNode;
+  testId?: string;
+}) {
   return (
     <div className="alert error" role="alert" data-testid={testId}>
       <span className="alert-icon">!</span>
@@ -58,11 +100,26 @@ export function ErrorBox({ title = 'Something went wrong', message, action, test
   );
 }
 
-export function Segmented<T extends string>({ value, options, onChange, label }: { value: T; options: { value: T; label: string }[]; onChange: (v: T) => void; label: string }) {
+export function Segmented<T extends string>({
+  value,
+  options,
+  onChange,
+  label,
+}: {
+  value: T;
+  options: { value: T; label: string }[];
+  onChange: (v: T) => void;
+  label: string;
+}) {
   return (
     <div className="segmented" role="group" aria-label={label}>
       {options.map((o) => (
-        <button key={o.value} type="button" aria-pressed={o.value === value} onClick={() => onChange(o.value)}>
+        <button
+          key={o.value}
+          type="button"
+          aria-pressed={o.value === value}
+          onClick={() => onChange(o.value)}
+        >
           {o.label}
         </button>
       ))}
@@ -71,7 +128,15 @@ export function Segmented<T extends string>({ value, options, onChange, label }:
 }
 
 /** change % coloured: for counts a drop is bad; `inverse` for metrics where down is good */
-export function Delta({ value, inverse = false, suffix }: { value: number | null; inverse?: boolean; suffix?: string }) {
+export function Delta({
+  value,
+  inverse = false,
+  suffix,
+}: {
+  value: number | null;
+  inverse?: boolean;
+  suffix?: string;
+}) {
   if (value === null || !Number.isFinite(value)) return <span className="tone-muted">—</span>;
   const bad = inverse ? value > 0.02 : value < -0.02;
   const good = inverse ? value < -0.02 : value > 0.02;
@@ -88,7 +153,21 @@ export function SigmaBadge({ value, text }: { value: number | null; text: string
   return <span className={`badge pill-${tone}`}>{text}</span>;
 }
 
-export function Kpi({ label, value, delta, color, title, testId }: { label: string; value: ReactNode; delta?: ReactNode; color?: string; title?: string; testId?: string }) {
+export function Kpi({
+  label,
+  value,
+  delta,
+  color,
+  title,
+  testId,
+}: {
+  label: string;
+  value: ReactNode;
+  delta?: ReactNode;
+  color?: string;
+  title?: string;
+  testId?: string;
+}) {
   return (
     <div className="kpi" title={title} data-testid={testId}>
       <div className="kpi-label">

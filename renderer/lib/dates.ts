@@ -36,7 +36,11 @@ export function previousPeriod(p: Period, range: Period): Period | null {
 }
 
 /** "last N days vs the W weeks before" presets, relative to the end of the data. */
-export function presetPeriods(range: Period, incidentDays: number, baselineWeeks: number): { baseline: Period; incident: Period } {
+export function presetPeriods(
+  range: Period,
+  incidentDays: number,
+  baselineWeeks: number,
+): { baseline: Period; incident: Period } {
   const incident = { from: addDays(range.to, -(incidentDays - 1)), to: range.to };
   const baseline = { from: addDays(incident.from, -baselineWeeks * 7), to: addDays(incident.from, -1) };
   return { baseline: clampPeriod(baseline, range), incident: clampPeriod(incident, range) };

@@ -134,7 +134,9 @@ export function displayDimension(name: string): string {
 export function segmentLabel(segment: Segment, order?: readonly string[]): string {
   const keys = Object.keys(segment);
   if (keys.length === 0) return 'All traffic';
-  const ordered = order ? [...order.filter((d) => d in segment), ...keys.filter((k) => !order.includes(k)).sort()] : keys;
+  const ordered = order
+    ? [...order.filter((d) => d in segment), ...keys.filter((k) => !order.includes(k)).sort()]
+    : keys;
   return ordered.map((k) => displayValue(segment[k])).join(' × ');
 }
 

@@ -4,7 +4,9 @@ import { useEffect, useState } from 'react';
 export type Scheme = 'light' | 'dark';
 
 function current(): Scheme {
-  return typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+  return typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches
+    ? 'dark'
+    : 'light';
 }
 
 export function useScheme(): Scheme {
@@ -66,7 +68,8 @@ const VARS: Record<Exclude<keyof Palette, 'scheme'>, string> = {
 export function readPalette(scheme: Scheme): Palette {
   const cs = getComputedStyle(document.documentElement);
   const p = { scheme } as Palette;
-  for (const [k, v] of Object.entries(VARS)) (p as unknown as Record<string, string>)[k] = cs.getPropertyValue(v).trim();
+  for (const [k, v] of Object.entries(VARS))
+    (p as unknown as Record<string, string>)[k] = cs.getPropertyValue(v).trim();
   return p;
 }
 

@@ -137,39 +137,75 @@ export function createAppStore(deps: StoreDeps): AppStore {
 
   return createStore<AppState>()((set, get) => {
     const needHost = (): HostClient => {
-      if (!deps.host) throw new Error('No Funnelscope host is connected: start the app with `npm start` or `funnelscope serve`.');
+      if (!deps.host)
+        throw new Error(
+          'No Funnelscope host is connected: start the app with `npm start` or `funnelscope serve`.',
+        );
       return deps.host;
     };
 
     const fail = (e: unknown) => {
       if (isCancelled(e) || (e as { code?: string })?.code === 'CANCELLED') {
-        set((s) => ({ dataset: { ...s.dataset, status: s.dataset.summary ? 'ready' : 'idle', progress: null, error: null } }));
+        set((s) => ({
+          dataset: {
+            ...s.dataset,
+            status: s.dataset.summary ? 'ready' : 'idle',
+            progress: null,
+            error: null,
+          },
+        }));
         return;
       }
-      set((s) => ({ dataset: { ...s.dataset, status: 'error', progress: null, error: e instanceof Error ? e.message : String(e) } }));
+      set((s) => ({
+        dataset: {
+          ...s.dataset,
+          status: 'error',
+          progress: null,
+          error: e instanceof Error ? e.message : String(e),
+        },
+      }));
     };
 
     /** after the host opened a dataset: preview, cube → worker, default comparison, detector suggestion */
     const loadOpened = async (opened: OpenDatasetResult, t0: number, tOpen: number, signal: AbortSignal) => {
       const host = needHost();
-      set((s) => ({ dataset: { ...s.dataset, status: 'cube', opened, progress: null, preview: null, previewError: null } }));
+      set((s) => ({
+        dataset: { ...s.dataset, status: 'cube', opened, progress: null, preview: null, previewError: null },
+      }));
       const preview = host.invoke('preview', { datasetId: opened.datasetId, rows: 20 }).then(
         (p) => set((s) => ({ dataset: { ...s.dataset, preview: p } })),
         (e: unknown) => set((s) => ({ dataset: { ...s.dataset, previewError: (e as Error).message } })),
       );
       const dims = cubeDimensions(opened);
       const t1 = now();
-      const bytes = await host.invoke('cube', { datasetId: opened.datasetId, dimensions: dims, grain: 'day' }, { signal });
+      const bytes = await host.invoke(
+        'cube',
+        { datasetId: opened.datasetId, dimensions: dims, grain: 'day' },
+        { signal },
+      );
       const tCube = now() - t1;
       set((s) => ({ dataset: { ...s.dataset, status: 'loading' } }));
       const t2 = now();
-      const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : null;
-      const summary = await deps.worker.request('load', { cube: bytes }, { key: 'load', transfer: buffer ? [buffer] : [] });
+      const buffer =
+        bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+          ? (bytes.buffer as ArrayBuffer)
+          : null;
+      const summary = await deps.worker.request(
+        'load',
+        { cube: bytes },
+        { key: 'load', transfer: buffer ? [buffer] : [] },
+      );
       const tLoad = now() - t2;
       const preset = PRESETS[0];
       const cmp = presetPeriods(summary.range, preset.incidentDays, preset.baselineWeeks);
       set((s) => ({
-        dataset: { ...s.dataset, status: 'ready', summary, error: null, timings: { open: tOpen, cube: tCube, load: tLoad, total: now() - t0 } },
+        dataset: {
+          ...s.dataset,
+          status: 'ready',
+          summary,
+          error: null,
+          timings: { open: tOpen, cube: tCube, load: tLoad, total: now() - t0 },
+        },
         period: null,
         comparison: { ...cmp, source: 'preset' },
         preset: preset.id,
@@ -191,7 +227,14 @@ export function createAppStore(deps: StoreDeps): AppStore {
       await preview;
     };
 
-    const open = async (target: string, run: (host: HostClient, signal: AbortSignal, onProgress: (p: ProgressEvent) => void) => Promise<OpenDatasetResult>) => {
+    const open = async (
+      target: string,
+      run: (
+        host: HostClient,
+        signal: AbortSignal,
+        onProgress: (p: ProgressEvent) => void,
+      ) => Promise<OpenDatasetResult>,
+    ) => {
       openAbort?.abort();
       const ctrl = new AbortController();
       openAbort = ctrl;
@@ -199,7 +242,9 @@ export function createAppStore(deps: StoreDeps): AppStore {
       set((s) => ({ dataset: { ...EMPTY_DATASET, status: 'opening', target, summary: s.dataset.summary } }));
       try {
         const host = needHost();
-        const opened = await run(host, ctrl.signal, (p) => set((s) => ({ dataset: { ...s.dataset, progress: p } })));
+        const opened = await run(host, ctrl.signal, (p) =>
+          set((s) => ({ dataset: { ...s.dataset, progress: p } })),
+        );
         await loadOpened(opened, t0, now() - t0, ctrl.signal);
       } catch (e) {
         if (openAbort === ctrl) fail(e);
@@ -229,9 +274,12 @@ export function createAppStore(deps: StoreDeps): AppStore {
       setView: (view) => set({ view }),
 
       openFolder: (folder, mapping) =>
-        open(folder, (host, signal, onProgress) => host.invoke('openFolder', mapping ? { folder, mapping } : { folder }, { signal, onProgress })),
+        open(folder, (host, signal, onProgress) =>
+          host.invoke('openFolder', mapping ? { folder, mapping } : { folder }, { signal, onProgress }),
+        ),
 
-      openSample: () => open('sample', (host, signal, onProgress) => host.invoke('openSample', {}, { signal, onProgress })),
+      openSample: () =>
+        open('sample', (host, signal, onProgress) => host.invoke('openSample', {}, { signal, onProgress })),
 
       chooseFolder: async () => {
         try {
@@ -245,7 +293,9 @@ export function createAppStore(deps: StoreDeps): AppStore {
       cancelOpen: () => {
         openAbort?.abort();
         openAbort = null;
-        set((s) => ({ dataset: { ...s.dataset, status: s.dataset.summary ? 'ready' : 'idle', progress: null } }));
+        set((s) => ({
+          dataset: { ...s.dataset, status: s.dataset.summary ? 'ready' : 'idle', progress: null },
+        }));
       },
 
       applyMapping: async (mapping) => {
@@ -276,7 +326,14 @@ export function createAppStore(deps: StoreDeps): AppStore {
         if (!summary) return;
         if (!period) {
           const p = PRESETS[0];
-          set({ period: null, comparison: { ...presetPeriods(summary.range, p.incidentDays, p.baselineWeeks), source: 'preset' }, preset: p.id });
+          set({
+            period: null,
+            comparison: {
+              ...presetPeriods(summary.range, p.incidentDays, p.baselineWeeks),
+              source: 'preset',
+            },
+            preset: p.id,
+          });
           return;
         }
         const incident = clampPeriod(period, summary.range);
@@ -285,7 +342,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
         const baselineTo = addDays(incident.from, -1);
         const comparison: Comparison | null =
           baselineTo >= summary.range.from
-            ? { incident, baseline: clampPeriod({ from, to: baselineTo }, { from: summary.range.from, to: baselineTo }), source: 'brush' }
+            ? {
+                incident,
+                baseline: clampPeriod({ from, to: baselineTo }, { from: summary.range.from, to: baselineTo }),
+                source: 'brush',
+              }
             : get().comparison;
         set({ period: incident, comparison, preset: null, selectedDay: null });
       },
@@ -309,7 +370,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
         });
       },
 
-      setComparison: (baseline, incident) => set({ comparison: { baseline, incident, source: 'custom' }, period: incident, preset: null }),
+      setComparison: (baseline, incident) =>
+        set({ comparison: { baseline, incident, source: 'custom' }, period: incident, preset: null }),
 
       setBaselineWeeks: (weeks) => {
         set({ baselineWeeks: weeks });
@@ -336,12 +398,16 @@ export function createAppStore(deps: StoreDeps): AppStore {
       },
 
       setDrillDimension: (drillDimension) => set({ drillDimension }),
-      drillTo: (filter, dimension) => set({ drill: { ...filter }, drillDimension: dimension, view: 'rootcause' }),
+      drillTo: (filter, dimension) =>
+        set({ drill: { ...filter }, drillDimension: dimension, view: 'rootcause' }),
 
       setProfile: (profile) => set({ settings: settingsFor(profile), settingsError: null }),
       setSettings: (patch) => {
         try {
-          set((s) => ({ settings: settingsFor(s.settings.profile, { ...s.settings, ...patch }), settingsError: null }));
+          set((s) => ({
+            settings: settingsFor(s.settings.profile, { ...s.settings, ...patch }),
+            settingsError: null,
+          }));
         } catch (e) {
           set({ settingsError: (e as Error).message });
         }

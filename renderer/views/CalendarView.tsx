@@ -19,7 +19,13 @@ const STATUS_LABEL: Record<DetectionStatus, string> = {
 };
 
 export function statusColor(s: DetectionStatus, pal: Palette): string {
-  return { OK: pal.ok, ANOMALY: pal.warn, CRITICAL: pal.crit, INSUFFICIENT_DATA: pal.muted, NO_DATA: pal.nodata }[s];
+  return {
+    OK: pal.ok,
+    ANOMALY: pal.warn,
+    CRITICAL: pal.crit,
+    INSUFFICIENT_DATA: pal.muted,
+    NO_DATA: pal.nodata,
+  }[s];
 }
 
 export function CalendarView() {
@@ -31,16 +37,22 @@ export function CalendarView() {
   const res = useAnalysis('calendar', summary ? { segment, settings } : null);
   if (!summary) return <NoData />;
   const data = res.data;
-  const day = data && selectedDay ? data.days.find((d) => d.date === selectedDay) ?? null : null;
+  const day = data && selectedDay ? (data.days.find((d) => d.date === selectedDay) ?? null) : null;
   return (
-    <div className="stack" data-testid="calendar" data-version={res.version} data-loading={res.loading ? 'true' : 'false'}>
+    <div
+      className="stack"
+      data-testid="calendar"
+      data-version={res.version}
+      data-loading={res.loading ? 'true' : 'false'}
+    >
       <SettingsBar />
       <div className="row">
         <span className="small muted">Segment</span>
         <SegmentPicker value={segment} onChange={setSegment} allowWorst testId="calendar-segment" />
         {data && (
           <span className="small muted" data-testid="calendar-ms">
-            {data.mode === 'worst' ? `${fmtInt(data.scanned)} segments scanned · ` : ''}detector ran in {data.ms} ms
+            {data.mode === 'worst' ? `${fmtInt(data.scanned)} segments scanned · ` : ''}detector ran in{' '}
+            {data.ms} ms
           </span>
         )}
       </div>
@@ -54,7 +66,21 @@ export function CalendarView() {
   );
 }
 
-function NumberField({ label, value, step, min, onChange, testId }: { label: string; value: number; step: number; min: number; onChange: (v: number) => void; testId?: string }) {
+function NumberField({
+  label,
+  value,
+  step,
+  min,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: number;
+  step: number;
+  min: number;
+  onChange: (v: number) => void;
+  testId?: string;
+}) {
   const [text, setText] = useState(String(value));
   useEffect(() => setText(String(value)), [value]);
   return (
@@ -98,10 +124,38 @@ function SettingsBar() {
             onChange={setProfile}
           />
         </label>
-        <NumberField label="Threshold σ" value={settings.sigma} step={0.5} min={0.5} onChange={(sigma) => setSettings({ sigma })} testId="setting-sigma" />
-        <NumberField label="Weeks of history" value={settings.weeks} step={1} min={1} onChange={(weeks) => setSettings({ weeks: Math.round(weeks) })} testId="setting-weeks" />
-        <NumberField label="Streak for critical" value={settings.streak} step={1} min={1} onChange={(streak) => setSettings({ streak: Math.round(streak) })} testId="setting-streak" />
-        <NumberField label="Min views / day" value={settings.minViews} step={50} min={0} onChange={(minViews) => setSettings({ minViews })} testId="setting-minviews" />
+        <NumberField
+          label="Threshold σ"
+          value={settings.sigma}
+          step={0.5}
+          min={0.5}
+          onChange={(sigma) => setSettings({ sigma })}
+          testId="setting-sigma"
+        />
+        <NumberField
+          label="Weeks of history"
+          value={settings.weeks}
+          step={1}
+          min={1}
+          onChange={(weeks) => setSettings({ weeks: Math.round(weeks) })}
+          testId="setting-weeks"
+        />
+        <NumberField
+          label="Streak for critical"
+          value={settings.streak}
+          step={1}
+          min={1}
+          onChange={(streak) => setSettings({ streak: Math.round(streak) })}
+          testId="setting-streak"
+        />
+        <NumberField
+          label="Min views / day"
+          value={settings.minViews}
+          step={50}
+          min={0}
+          onChange={(minViews) => setSettings({ minViews })}
+          testId="setting-minviews"
+        />
         <span className="small muted" style={{ paddingBottom: 7, maxWidth: 260 }}>
           Changes re-run the detector at once.
         </span>
@@ -115,7 +169,12 @@ function SettingsBar() {
   );
 }
 
-function heatmapOption(data: CalendarResult, pal: Palette, order: string[], selected: string | null): EChartsOption {
+function heatmapOption(
+  data: CalendarResult,
+  pal: Palette,
+  order: string[],
+  selected: string | null,
+): EChartsOption {
   const from = data.days[0]?.date;
   const to = data.days[data.days.length - 1]?.date;
   const byDate = new Map(data.days.map((d) => [d.date, d]));
@@ -129,7 +188,10 @@ function heatmapOption(data: CalendarResult, pal: Palette, order: string[], sele
       formatter: (p: { value: [string, number] }) => {
         const d = byDate.get(p.value[0]);
         if (!d) return '';
-        const seg = data.mode === 'worst' ? `<br/><span style="opacity:.7">${segmentLabel(d.segment, order)}</span>` : '';
+        const seg =
+          data.mode === 'worst'
+            ? `<br/><span style="opacity:.7">${segmentLabel(d.segment, order)}</span>`
+            : '';
         const body =
           d.status === 'NO_DATA'
             ? 'no data'
@@ -181,14 +243,26 @@ function HeatmapCard({ data, loading }: { data: CalendarResult | null; loading: 
   const summary = useApp((s) => s.dataset.summary)!;
   const selected = useApp((s) => s.selectedDay);
   const selectDay = useApp((s) => s.selectDay);
-  const option = useMemo(() => (data ? heatmapOption(data, pal, summary.dimensions, selected) : null), [data, pal, summary.dimensions, selected]);
-  const events = useMemo(() => ({ click: (p: unknown) => selectDay((p as { value: [string, number] }).value[0]) }), [selectDay]);
+  const option = useMemo(
+    () => (data ? heatmapOption(data, pal, summary.dimensions, selected) : null),
+    [data, pal, summary.dimensions, selected],
+  );
+  const events = useMemo(
+    () => ({ click: (p: unknown) => selectDay((p as { value: [string, number] }).value[0]) }),
+    [selectDay],
+  );
   const weeks = data ? Math.ceil(data.days.length / 7) + 1 : 20;
   const height = Math.min(300, Math.max(210, 7 * Math.min(30, 900 / weeks) + 90));
   return (
     <Card
       title="Detector verdict per day"
-      hint={data ? (data.mode === 'worst' ? 'worst segment on each day' : segmentLabel(data.segment, summary.dimensions)) : undefined}
+      hint={
+        data
+          ? data.mode === 'worst'
+            ? 'worst segment on each day'
+            : segmentLabel(data.segment, summary.dimensions)
+          : undefined
+      }
       actions={
         data && (
           <span className="row small" style={{ gap: 10 }} data-testid="status-counts">
@@ -201,7 +275,13 @@ function HeatmapCard({ data, loading }: { data: CalendarResult | null; loading: 
     >
       {option ? (
         <div style={{ opacity: loading ? 0.6 : 1 }}>
-          <Chart name="calendar-heatmap" option={option} height={height} events={events} ariaLabel="Calendar of detector verdicts" />
+          <Chart
+            name="calendar-heatmap"
+            option={option}
+            height={height}
+            events={events}
+            ariaLabel="Calendar of detector verdicts"
+          />
         </div>
       ) : (
         <Skeleton height={240} />
@@ -223,12 +303,26 @@ function FirstCritical({ data }: { data: CalendarResult }) {
       else periods.push({ start: d.date, end: d.date, seg });
     }
   }
-  if (!periods.length) return <div className="small muted" style={{ marginTop: 8 }}>No critical streak in the range.</div>;
+  if (!periods.length)
+    return (
+      <div className="small muted" style={{ marginTop: 8 }}>
+        No critical streak in the range.
+      </div>
+    );
   return (
     <div className="row small" style={{ marginTop: 8, gap: 8 }} data-testid="critical-periods">
       <span className="muted">Critical:</span>
       {periods.slice(-4).map((p) => (
-        <button key={p.start + p.seg} className="chip" type="button" style={{ cursor: 'pointer' }} onClick={() => selectDay(p.start)} data-start={p.start} data-end={p.end} data-segment={p.seg}>
+        <button
+          key={p.start + p.seg}
+          className="chip"
+          type="button"
+          style={{ cursor: 'pointer' }}
+          onClick={() => selectDay(p.start)}
+          data-start={p.start}
+          data-end={p.end}
+          data-segment={p.seg}
+        >
           <strong>{fmtPeriod({ from: p.start, to: p.end })}</strong> {data.mode === 'worst' ? p.seg : ''}
         </button>
       ))}
@@ -247,7 +341,8 @@ function DayDetail({ day, mode }: { day: DetectionResult | null; mode: 'worst' |
     return (
       <Card title="Day detail" testId="day-detail">
         <Empty icon="☷" title="Click a day">
-          See its conversion, the baseline days the detector compared it with, the median, σ, threshold and streak.
+          See its conversion, the baseline days the detector compared it with, the median, σ, threshold and
+          streak.
         </Empty>
       </Card>
     );
@@ -256,18 +351,31 @@ function DayDetail({ day, mode }: { day: DetectionResult | null; mode: 'worst' |
     <Card
       title={fmtDateLong(day.date)}
       actions={
-        <span className="badge" style={{ background: statusColor(day.status, pal), color: day.status === 'NO_DATA' || day.status === 'INSUFFICIENT_DATA' ? pal.text : '#fff' }}>
+        <span
+          className="badge"
+          style={{
+            background: statusColor(day.status, pal),
+            color: day.status === 'NO_DATA' || day.status === 'INSUFFICIENT_DATA' ? pal.text : '#fff',
+          }}
+        >
           {STATUS_LABEL[day.status]}
         </span>
       }
       className="day-detail"
       testId="day-detail"
     >
-      {mode === 'worst' && <div className="small muted" style={{ marginTop: -6, marginBottom: 8 }}>Worst segment: {segmentLabel(day.segment, summary.dimensions)}</div>}
+      {mode === 'worst' && (
+        <div className="small muted" style={{ marginTop: -6, marginBottom: 8 }}>
+          Worst segment: {segmentLabel(day.segment, summary.dimensions)}
+        </div>
+      )}
       <dl className="dl">
         <dt>Conversion</dt>
         <dd>
-          <strong>{fmtPct(day.rate)}</strong> <span className="muted">({fmtInt(day.purchases)} of {fmtInt(day.views)} views)</span>
+          <strong>{fmtPct(day.rate)}</strong>{' '}
+          <span className="muted">
+            ({fmtInt(day.purchases)} of {fmtInt(day.views)} views)
+          </span>
         </dd>
         <dt>Expected (median)</dt>
         <dd>{fmtPct(day.baseline)}</dd>
@@ -276,9 +384,15 @@ function DayDetail({ day, mode }: { day: DetectionResult | null; mode: 'worst' |
         <dt>Threshold</dt>
         <dd>{fmtPct(day.threshold)}</dd>
         <dt>Deviation</dt>
-        <dd className={day.deviationSigma !== null && day.deviationSigma <= -2 ? 'tone-bad' : ''}>{fmtSigma(day.deviationSigma)}</dd>
+        <dd className={day.deviationSigma !== null && day.deviationSigma <= -2 ? 'tone-bad' : ''}>
+          {fmtSigma(day.deviationSigma)}
+        </dd>
         <dt>Streak</dt>
-        <dd>{day.streak.length > 0 ? `${day.streak.length} day${day.streak.length > 1 ? 's' : ''} since ${fmtDate(day.streak.start)}` : 'none'}</dd>
+        <dd>
+          {day.streak.length > 0
+            ? `${day.streak.length} day${day.streak.length > 1 ? 's' : ''} since ${fmtDate(day.streak.start)}`
+            : 'none'}
+        </dd>
       </dl>
       <h3 style={{ margin: '14px 0 6px', fontSize: 13 }}>Baseline days used ({day.baselineDays.length})</h3>
       {day.baselineDays.length === 0 ? (
@@ -312,17 +426,32 @@ function DayDetail({ day, mode }: { day: DetectionResult | null; mode: 'worst' |
 function conversionOption(series: DetectionResult[], pal: Palette, k: number): EChartsOption {
   const dates = series.map((d) => d.date);
   const pct = (x: number | null) => (x === null ? null : +(x * 100).toFixed(4));
-  const lower = series.map((d) => (d.baseline !== null && d.sigma !== null ? pct(d.threshold ?? d.baseline - k * d.sigma) : null));
-  const upper = series.map((d) => (d.baseline !== null && d.sigma !== null ? pct(d.baseline + k * d.sigma) : null));
+  const lower = series.map((d) =>
+    d.baseline !== null && d.sigma !== null ? pct(d.threshold ?? d.baseline - k * d.sigma) : null,
+  );
+  const upper = series.map((d) =>
+    d.baseline !== null && d.sigma !== null ? pct(d.baseline + k * d.sigma) : null,
+  );
   const width = upper.map((u, i) => (u === null || lower[i] === null ? null : Math.max(0, u - lower[i]!)));
   const marks = series
-    .map((d, i) => (d.status === 'ANOMALY' || d.status === 'CRITICAL' ? { value: [i, pct(d.rate)], itemStyle: { color: statusColor(d.status, pal) } } : null))
+    .map((d, i) =>
+      d.status === 'ANOMALY' || d.status === 'CRITICAL'
+        ? { value: [i, pct(d.rate)], itemStyle: { color: statusColor(d.status, pal) } }
+        : null,
+    )
     .filter(Boolean);
   return {
     animation: false,
     textStyle: { fontFamily: pal.font },
     grid: { left: 52, right: 20, top: 34, bottom: 28 },
-    legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: pal.text2 }, data: ['Conversion', 'Expected', 'Normal band', 'Flagged day'] },
+    legend: {
+      top: 0,
+      left: 0,
+      itemWidth: 14,
+      itemHeight: 8,
+      textStyle: { color: pal.text2 },
+      data: ['Conversion', 'Expected', 'Normal band', 'Flagged day'],
+    },
     tooltip: {
       trigger: 'axis',
       backgroundColor: pal.surface,
@@ -333,13 +462,63 @@ function conversionOption(series: DetectionResult[], pal: Palette, k: number): E
         return `<b>${fmtDateLong(d.date)}</b> — ${STATUS_LABEL[d.status]}<br/>conversion ${fmtPct(d.rate)}<br/>expected ${fmtPct(d.baseline)} · threshold ${fmtPct(d.threshold)}<br/>deviation ${fmtSigma(d.deviationSigma)}`;
       },
     },
-    xAxis: { type: 'category', data: dates, boundaryGap: false, axisLabel: { color: pal.text3, fontSize: 11, formatter: (d: string) => fmtDate(d, false), hideOverlap: true }, axisLine: { lineStyle: { color: pal.border } } },
-    yAxis: { type: 'value', scale: true, axisLabel: { color: pal.text3, fontSize: 11, formatter: (v: number) => `${v.toFixed(1)} %` }, splitLine: { lineStyle: { color: pal.border, type: 'dashed' } } },
+    xAxis: {
+      type: 'category',
+      data: dates,
+      boundaryGap: false,
+      axisLabel: {
+        color: pal.text3,
+        fontSize: 11,
+        formatter: (d: string) => fmtDate(d, false),
+        hideOverlap: true,
+      },
+      axisLine: { lineStyle: { color: pal.border } },
+    },
+    yAxis: {
+      type: 'value',
+      scale: true,
+      axisLabel: { color: pal.text3, fontSize: 11, formatter: (v: number) => `${v.toFixed(1)} %` },
+      splitLine: { lineStyle: { color: pal.border, type: 'dashed' } },
+    },
     series: [
-      { name: 'band-base', type: 'line', data: lower, stack: 'band', symbol: 'none', lineStyle: { opacity: 0 }, tooltip: { show: false }, silent: true },
-      { name: 'Normal band', type: 'line', data: width, stack: 'band', symbol: 'none', lineStyle: { opacity: 0 }, areaStyle: { color: pal.accent, opacity: 0.12 }, color: pal.accent, silent: true },
-      { name: 'Expected', type: 'line', data: series.map((d) => pct(d.baseline)), symbol: 'none', lineStyle: { type: 'dashed', width: 1.2 }, color: pal.text3 },
-      { name: 'Conversion', type: 'line', data: series.map((d) => pct(d.rate)), symbol: 'none', lineStyle: { width: 2 }, color: pal.purchases, connectNulls: false },
+      {
+        name: 'band-base',
+        type: 'line',
+        data: lower,
+        stack: 'band',
+        symbol: 'none',
+        lineStyle: { opacity: 0 },
+        tooltip: { show: false },
+        silent: true,
+      },
+      {
+        name: 'Normal band',
+        type: 'line',
+        data: width,
+        stack: 'band',
+        symbol: 'none',
+        lineStyle: { opacity: 0 },
+        areaStyle: { color: pal.accent, opacity: 0.12 },
+        color: pal.accent,
+        silent: true,
+      },
+      {
+        name: 'Expected',
+        type: 'line',
+        data: series.map((d) => pct(d.baseline)),
+        symbol: 'none',
+        lineStyle: { type: 'dashed', width: 1.2 },
+        color: pal.text3,
+      },
+      {
+        name: 'Conversion',
+        type: 'line',
+        data: series.map((d) => pct(d.rate)),
+        symbol: 'none',
+        lineStyle: { width: 2 },
+        color: pal.purchases,
+        connectNulls: false,
+      },
       { name: 'Flagged day', type: 'scatter', data: marks, symbolSize: 9, color: pal.crit, z: 5 },
     ],
   };
@@ -348,14 +527,32 @@ function conversionOption(series: DetectionResult[], pal: Palette, k: number): E
 function ConversionCard({ data }: { data: CalendarResult | null }) {
   const pal = usePalette();
   const summary = useApp((s) => s.dataset.summary)!;
-  const option = useMemo(() => (data && data.series.length ? conversionOption(data.series, pal, data.settings.sigma) : null), [data, pal]);
+  const option = useMemo(
+    () => (data && data.series.length ? conversionOption(data.series, pal, data.settings.sigma) : null),
+    [data, pal],
+  );
   return (
     <Card
       title="Conversion and the expected band"
-      hint={data ? `${segmentLabel(data.segment, summary.dimensions)}${data.mode === 'worst' ? ' (the segment worst over the range)' : ''}` : undefined}
+      hint={
+        data
+          ? `${segmentLabel(data.segment, summary.dimensions)}${data.mode === 'worst' ? ' (the segment worst over the range)' : ''}`
+          : undefined
+      }
       testId="conversion-card"
     >
-      {!data ? <SkeletonRows rows={4} /> : option ? <Chart name="calendar-conversion" option={option} height={260} ariaLabel="Daily conversion with the expected band" /> : <Empty title="No series">The detector returned no days for this segment.</Empty>}
+      {!data ? (
+        <SkeletonRows rows={4} />
+      ) : option ? (
+        <Chart
+          name="calendar-conversion"
+          option={option}
+          height={260}
+          ariaLabel="Daily conversion with the expected band"
+        />
+      ) : (
+        <Empty title="No series">The detector returned no days for this segment.</Empty>
+      )}
     </Card>
   );
 }

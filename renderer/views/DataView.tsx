@@ -16,7 +16,13 @@ export function DataView() {
       </div>
       {busy && <ProgressCard dataset={dataset} />}
       {dataset.status === 'error' && dataset.error && (
-        <ErrorBox title={dataset.target === 'sample' ? 'The sample could not be opened' : 'The folder could not be opened'} message={dataset.error} testId="open-error" />
+        <ErrorBox
+          title={
+            dataset.target === 'sample' ? 'The sample could not be opened' : 'The folder could not be opened'
+          }
+          message={dataset.error}
+          testId="open-error"
+        />
       )}
       {dataset.opened ? <ProfileSection /> : !busy && dataset.status !== 'error' && <Welcome />}
     </div>
@@ -36,7 +42,8 @@ function Welcome() {
           </button>
         }
       >
-        Funnelscope reads the files on this machine, shows the view → cart → purchase funnel, and finds the segment that broke. Nothing leaves your computer.
+        Funnelscope reads the files on this machine, shows the view → cart → purchase funnel, and finds the
+        segment that broke. Nothing leaves your computer.
       </Empty>
     </Card>
   );
@@ -54,7 +61,10 @@ function OpenCard({ busy }: { busy: boolean }) {
   }, [opened]);
   const electron = host?.transport === 'electron';
   return (
-    <Card title="Open data" hint="A folder of Parquet files (Retail Rocket, cosmetics-shop or pipeline layout, or your own mapping)">
+    <Card
+      title="Open data"
+      hint="A folder of Parquet files (Retail Rocket, cosmetics-shop or pipeline layout, or your own mapping)"
+    >
       <form
         className="row"
         onSubmit={(e) => {
@@ -76,10 +86,21 @@ function OpenCard({ busy }: { busy: boolean }) {
           data-testid="folder-input"
           spellCheck={false}
         />
-        <button className={`btn ${electron ? '' : 'primary'}`} type="submit" disabled={busy || !path.trim()} data-testid="open-folder">
+        <button
+          className={`btn ${electron ? '' : 'primary'}`}
+          type="submit"
+          disabled={busy || !path.trim()}
+          data-testid="open-folder"
+        >
           Open
         </button>
-        <button className="btn" type="button" onClick={() => void openSample()} disabled={busy} data-testid="open-sample">
+        <button
+          className="btn"
+          type="button"
+          onClick={() => void openSample()}
+          disabled={busy}
+          data-testid="open-sample"
+        >
           Open sample
         </button>
       </form>
@@ -99,10 +120,20 @@ function RecentCard() {
         <div className="recent">
           {recent.slice(0, 6).map((r) => (
             <div className="recent-item" key={r.folder}>
-              <button className="link" type="button" title={r.folder} onClick={() => void openFolder(r.folder, r.mapping)}>
+              <button
+                className="link"
+                type="button"
+                title={r.folder}
+                onClick={() => void openFolder(r.folder, r.mapping)}
+              >
                 {r.folder}
               </button>
-              <button className="btn ghost small" type="button" aria-label={`Forget ${r.folder}`} onClick={() => void forget(r.folder)}>
+              <button
+                className="btn ghost small"
+                type="button"
+                aria-label={`Forget ${r.folder}`}
+                onClick={() => void forget(r.folder)}
+              >
                 ×
               </button>
             </div>
@@ -118,9 +149,22 @@ function ProgressCard({ dataset }: { dataset: DatasetState }) {
   const p = dataset.progress;
   const frac = p && p.filesTotal ? Math.min(1, p.files / p.filesTotal) : null;
   const phase =
-    dataset.status === 'cube' ? 'Aggregating the cube' : dataset.status === 'loading' ? 'Loading the cube into the analysis engine' : (p?.message ?? (dataset.target === 'sample' ? 'Preparing the sample…' : 'Scanning files…'));
+    dataset.status === 'cube'
+      ? 'Aggregating the cube'
+      : dataset.status === 'loading'
+        ? 'Loading the cube into the analysis engine'
+        : (p?.message ?? (dataset.target === 'sample' ? 'Preparing the sample…' : 'Scanning files…'));
   return (
-    <Card title={dataset.target === 'sample' ? 'Opening the sample' : 'Opening folder'} hint={dataset.target !== 'sample' ? dataset.target : undefined} actions={<button className="btn" type="button" onClick={cancel} data-testid="cancel-open">Cancel</button>} testId="progress">
+    <Card
+      title={dataset.target === 'sample' ? 'Opening the sample' : 'Opening folder'}
+      hint={dataset.target !== 'sample' ? dataset.target : undefined}
+      actions={
+        <button className="btn" type="button" onClick={cancel} data-testid="cancel-open">
+          Cancel
+        </button>
+      }
+      testId="progress"
+    >
       <div className="stack" style={{ gap: 10 }}>
         <div className={`progress ${frac === null ? 'indeterminate' : ''}`}>
           <div style={frac === null ? undefined : { width: `${Math.round(frac * 100)}%` }} />
@@ -129,7 +173,11 @@ function ProgressCard({ dataset }: { dataset: DatasetState }) {
         {p && (
           <div className="stats-line">
             <span>
-              Files <strong>{fmtInt(p.files)}{p.filesTotal ? ` / ${fmtInt(p.filesTotal)}` : ''}</strong>
+              Files{' '}
+              <strong>
+                {fmtInt(p.files)}
+                {p.filesTotal ? ` / ${fmtInt(p.filesTotal)}` : ''}
+              </strong>
             </span>
             <span>
               Rows <strong>{fmtInt(p.rows)}</strong>
@@ -138,7 +186,10 @@ function ProgressCard({ dataset }: { dataset: DatasetState }) {
               Rate <strong>{p.rowsPerSecond ? `${fmtInt(p.rowsPerSecond)} rows/s` : '—'}</strong>
             </span>
             <span>
-              ETA <strong>{p.etaSeconds !== null && p.etaSeconds !== undefined ? fmtDuration(p.etaSeconds * 1000) : '—'}</strong>
+              ETA{' '}
+              <strong>
+                {p.etaSeconds !== null && p.etaSeconds !== undefined ? fmtDuration(p.etaSeconds * 1000) : '—'}
+              </strong>
             </span>
           </div>
         )}
@@ -152,7 +203,11 @@ function ProfileSection() {
   const opened = dataset.opened!;
   const profile = opened.profile;
   const summary = dataset.summary;
-  const totals = useAnalysis('overview', summary ? { period: null, segment: {}, dimension: summary.dimensions[0] ?? '' } : null, 'data-totals');
+  const totals = useAnalysis(
+    'overview',
+    summary ? { period: null, segment: {}, dimension: summary.dimensions[0] ?? '' } : null,
+    'data-totals',
+  );
   const rejected = Object.entries(profile.rows.rejected ?? {}).filter(([, n]) => n > 0);
   const rejectedTotal = rejected.reduce((a, [, n]) => a + n, 0);
   const skipped = profile.files.skipped ?? [];
@@ -163,7 +218,8 @@ function ProfileSection() {
           <span className="alert-icon">!</span>
           <div style={{ minWidth: 0 }}>
             <div className="alert-title">
-              {skipped.length === 1 ? '1 file was skipped' : `${skipped.length} files were skipped`}; the other {fmtInt(profile.files.read)} loaded.
+              {skipped.length === 1 ? '1 file was skipped' : `${skipped.length} files were skipped`}; the
+              other {fmtInt(profile.files.read)} loaded.
             </div>
             <ul style={{ margin: '4px 0 0', paddingLeft: 18 }}>
               {skipped.slice(0, 8).map((s) => (
@@ -177,12 +233,40 @@ function ProfileSection() {
         </div>
       )}
       <div className="kpis" data-testid="profile-kpis">
-        <Kpi label="Files read" value={fmtInt(profile.files.read)} delta={<span className="muted">{skipped.length ? `${skipped.length} skipped` : 'none skipped'}</span>} />
-        <Kpi label="Rows read" value={fmtInt(profile.rows.read)} delta={<span className="muted">{fmtInt(rejectedTotal)} rejected · {fmtInt(profile.rows.duplicates)} duplicates</span>} />
-        <Kpi label="Date range" value={<span style={{ fontSize: 15 }}>{profile.range.from ? fmtPeriod({ from: profile.range.from, to: profile.range.to ?? profile.range.from }) : '—'}</span>} delta={<span className="muted">{summary ? `${summary.dates.length} days with data` : ' '}</span>} />
+        <Kpi
+          label="Files read"
+          value={fmtInt(profile.files.read)}
+          delta={
+            <span className="muted">{skipped.length ? `${skipped.length} skipped` : 'none skipped'}</span>
+          }
+        />
+        <Kpi
+          label="Rows read"
+          value={fmtInt(profile.rows.read)}
+          delta={
+            <span className="muted">
+              {fmtInt(rejectedTotal)} rejected · {fmtInt(profile.rows.duplicates)} duplicates
+            </span>
+          }
+        />
+        <Kpi
+          label="Date range"
+          value={
+            <span style={{ fontSize: 15 }}>
+              {profile.range.from
+                ? fmtPeriod({ from: profile.range.from, to: profile.range.to ?? profile.range.from })
+                : '—'}
+            </span>
+          }
+          delta={<span className="muted">{summary ? `${summary.dates.length} days with data` : ' '}</span>}
+        />
         <Kpi label="Views" color="var(--views)" value={totals.data ? fmtInt(totals.data.kpis.views) : '…'} />
         <Kpi label="Carts" color="var(--carts)" value={totals.data ? fmtInt(totals.data.kpis.carts) : '…'} />
-        <Kpi label="Purchases" color="var(--purchases)" value={totals.data ? fmtInt(totals.data.kpis.purchases) : '…'} />
+        <Kpi
+          label="Purchases"
+          color="var(--purchases)"
+          value={totals.data ? fmtInt(totals.data.kpis.purchases) : '…'}
+        />
       </div>
       <div className="grid-2">
         <Card title="Data quality" hint="Rows rejected by reason">
@@ -225,7 +309,8 @@ function ProfileSection() {
           </div>
           {dataset.timings && (
             <div className="small muted" style={{ marginTop: 12 }}>
-              Scan and profile {fmtDuration(dataset.timings.open)} · cube {fmtDuration(dataset.timings.cube)} · analysis engine {fmtDuration(dataset.timings.load)}
+              Scan and profile {fmtDuration(dataset.timings.open)} · cube {fmtDuration(dataset.timings.cube)}{' '}
+              · analysis engine {fmtDuration(dataset.timings.load)}
             </div>
           )}
         </Card>
@@ -299,7 +384,10 @@ function MappingCard() {
   const dataset = useApp((s) => s.dataset);
   const apply = useApp((s) => s.applyMapping);
   const opened = dataset.opened!;
-  const initial = useMemo(() => toForm((opened.profile.mapping ?? {}) as unknown as Record<string, unknown>), [opened]);
+  const initial = useMemo(
+    () => toForm((opened.profile.mapping ?? {}) as unknown as Record<string, unknown>),
+    [opened],
+  );
   const [form, setForm] = useState<MappingForm>(initial);
   const [editing, setEditing] = useState(false);
   useEffect(() => setForm(initial), [initial]);
@@ -314,15 +402,36 @@ function MappingCard() {
       actions={
         editing ? (
           <>
-            <button className="btn ghost small" type="button" onClick={() => { setForm(initial); setEditing(false); }}>
+            <button
+              className="btn ghost small"
+              type="button"
+              onClick={() => {
+                setForm(initial);
+                setEditing(false);
+              }}
+            >
               Discard
             </button>
-            <button className="btn primary small" type="button" disabled={busy} onClick={() => { setEditing(false); void apply(fromForm(form)); }} data-testid="apply-mapping">
+            <button
+              className="btn primary small"
+              type="button"
+              disabled={busy}
+              onClick={() => {
+                setEditing(false);
+                void apply(fromForm(form));
+              }}
+              data-testid="apply-mapping"
+            >
               Apply and reload
             </button>
           </>
         ) : (
-          <button className="btn small" type="button" onClick={() => setEditing(true)} data-testid="edit-mapping">
+          <button
+            className="btn small"
+            type="button"
+            onClick={() => setEditing(true)}
+            data-testid="edit-mapping"
+          >
             Edit mapping
           </button>
         )
@@ -338,7 +447,12 @@ function MappingCard() {
         {FIELDS.map((f) => (
           <FieldRow key={f.key} label={f.label}>
             {editing ? (
-              <select className="select" value={form[f.key] as string} onChange={(e) => set({ [f.key]: e.target.value } as Partial<MappingForm>)} aria-label={f.label}>
+              <select
+                className="select"
+                value={form[f.key] as string}
+                onChange={(e) => set({ [f.key]: e.target.value } as Partial<MappingForm>)}
+                aria-label={f.label}
+              >
                 {f.optional && <option value="">(not mapped)</option>}
                 {options(form[f.key] as string).map((c) => (
                   <option key={c} value={c}>
@@ -347,7 +461,10 @@ function MappingCard() {
                 ))}
               </select>
             ) : (
-              <span className={form[f.key] ? '' : 'muted'} style={{ fontFamily: 'var(--mono)', fontSize: 12 }}>
+              <span
+                className={form[f.key] ? '' : 'muted'}
+                style={{ fontFamily: 'var(--mono)', fontSize: 12 }}
+              >
                 {(form[f.key] as string) || 'not mapped'}
               </span>
             )}
@@ -355,7 +472,12 @@ function MappingCard() {
         ))}
         <FieldRow label="time format">
           {editing ? (
-            <select className="select" value={form.timeFormat} onChange={(e) => set({ timeFormat: e.target.value })} aria-label="time format">
+            <select
+              className="select"
+              value={form.timeFormat}
+              onChange={(e) => set({ timeFormat: e.target.value })}
+              aria-label="time format"
+            >
               {['auto', 'epoch_ms', 'epoch_s', 'iso'].map((t) => (
                 <option key={t}>{t}</option>
               ))}
@@ -369,8 +491,29 @@ function MappingCard() {
             {form.eventValues.map(([raw, canon], i) =>
               editing ? (
                 <span key={i} className="chip">
-                  <input className="input" style={{ height: 22, width: 90 }} value={raw} aria-label="raw event value" onChange={(e) => set({ eventValues: form.eventValues.map((x, j) => (j === i ? [e.target.value, x[1]] : x)) })} />→
-                  <select className="select" style={{ height: 22 }} value={canon} aria-label="canonical event" onChange={(e) => set({ eventValues: form.eventValues.map((x, j) => (j === i ? [x[0], e.target.value] : x)) })}>
+                  <input
+                    className="input"
+                    style={{ height: 22, width: 90 }}
+                    value={raw}
+                    aria-label="raw event value"
+                    onChange={(e) =>
+                      set({
+                        eventValues: form.eventValues.map((x, j) => (j === i ? [e.target.value, x[1]] : x)),
+                      })
+                    }
+                  />
+                  →
+                  <select
+                    className="select"
+                    style={{ height: 22 }}
+                    value={canon}
+                    aria-label="canonical event"
+                    onChange={(e) =>
+                      set({
+                        eventValues: form.eventValues.map((x, j) => (j === i ? [x[0], e.target.value] : x)),
+                      })
+                    }
+                  >
                     {['view', 'cart', 'purchase', 'remove_from_cart'].map((t) => (
                       <option key={t}>{t}</option>
                     ))}
@@ -383,7 +526,11 @@ function MappingCard() {
               ),
             )}
             {editing && (
-              <button className="btn ghost small" type="button" onClick={() => set({ eventValues: [...form.eventValues, ['', 'view']] })}>
+              <button
+                className="btn ghost small"
+                type="button"
+                onClick={() => set({ eventValues: [...form.eventValues, ['', 'view']] })}
+              >
                 + value
               </button>
             )}
@@ -394,13 +541,38 @@ function MappingCard() {
             {form.dimensions.map(([name, col], i) =>
               editing ? (
                 <span key={i} className="chip">
-                  <input className="input" style={{ height: 22, width: 80 }} value={name} aria-label="dimension name" onChange={(e) => set({ dimensions: form.dimensions.map((x, j) => (j === i ? [e.target.value, x[1]] : x)) })} />←
-                  <select className="select" style={{ height: 22 }} value={col} aria-label="dimension column" onChange={(e) => set({ dimensions: form.dimensions.map((x, j) => (j === i ? [x[0], e.target.value] : x)) })}>
+                  <input
+                    className="input"
+                    style={{ height: 22, width: 80 }}
+                    value={name}
+                    aria-label="dimension name"
+                    onChange={(e) =>
+                      set({
+                        dimensions: form.dimensions.map((x, j) => (j === i ? [e.target.value, x[1]] : x)),
+                      })
+                    }
+                  />
+                  ←
+                  <select
+                    className="select"
+                    style={{ height: 22 }}
+                    value={col}
+                    aria-label="dimension column"
+                    onChange={(e) =>
+                      set({
+                        dimensions: form.dimensions.map((x, j) => (j === i ? [x[0], e.target.value] : x)),
+                      })
+                    }
+                  >
                     {options(col).map((c) => (
                       <option key={c}>{c}</option>
                     ))}
                   </select>
-                  <button type="button" aria-label={`Remove ${name}`} onClick={() => set({ dimensions: form.dimensions.filter((_, j) => j !== i) })}>
+                  <button
+                    type="button"
+                    aria-label={`Remove ${name}`}
+                    onClick={() => set({ dimensions: form.dimensions.filter((_, j) => j !== i) })}
+                  >
                     ×
                   </button>
                 </span>
@@ -411,7 +583,11 @@ function MappingCard() {
               ),
             )}
             {editing && (
-              <button className="btn ghost small" type="button" onClick={() => set({ dimensions: [...form.dimensions, ['', columns[0] ?? '']] })}>
+              <button
+                className="btn ghost small"
+                type="button"
+                onClick={() => set({ dimensions: [...form.dimensions, ['', columns[0] ?? '']] })}
+              >
                 + dimension
               </button>
             )}
@@ -447,7 +623,10 @@ function PreviewCard() {
               <tr>
                 {preview.columns.map((c) => (
                   <th key={c.name} title={c.type}>
-                    {c.name} <span className="muted" style={{ fontWeight: 400 }}>{c.type.toLowerCase()}</span>
+                    {c.name}{' '}
+                    <span className="muted" style={{ fontWeight: 400 }}>
+                      {c.type.toLowerCase()}
+                    </span>
                   </th>
                 ))}
               </tr>

@@ -16,7 +16,10 @@ export function FunnelView() {
   const comparison = useApp((s) => s.comparison);
   const segment = useApp((s) => s.segment);
   const setSegment = useApp((s) => s.setSegment);
-  const res = useAnalysis('funnel', summary && comparison ? { baseline: comparison.baseline, incident: comparison.incident, segment } : null);
+  const res = useAnalysis(
+    'funnel',
+    summary && comparison ? { baseline: comparison.baseline, incident: comparison.incident, segment } : null,
+  );
   if (!summary || !comparison) return <NoData />;
   const data = res.data;
   return (
@@ -24,17 +27,28 @@ export function FunnelView() {
       <ComparisonBar />
       <div className="row">
         <span className="small muted">Segment</span>
-        <SegmentPicker value={segment} onChange={(s) => setSegment(s === 'worst' ? {} : s)} testId="funnel-segment" />
+        <SegmentPicker
+          value={segment}
+          onChange={(s) => setSegment(s === 'worst' ? {} : s)}
+          testId="funnel-segment"
+        />
       </div>
       {res.error && <ErrorBox title="The comparison could not be computed" message={res.error} />}
       <div className={data?.segment ? 'grid-2' : ''}>
-        {data ? <SideCard side={data.all} /> : <Card><SkeletonRows rows={6} /></Card>}
+        {data ? (
+          <SideCard side={data.all} />
+        ) : (
+          <Card>
+            <SkeletonRows rows={6} />
+          </Card>
+        )}
         {data?.segment && <SideCard side={data.segment} highlight />}
       </div>
       {data && (
         <div className="small muted">
-          Means per day over the days with data: baseline {fmtPeriod(data.baseline)} ({data.all.days.baseline} days), incident {fmtPeriod(data.incident)} ({data.all.days.incident} days). σ is the day-to-day standard deviation
-          in the baseline; the deviation is (incident mean − baseline mean) / σ.
+          Means per day over the days with data: baseline {fmtPeriod(data.baseline)} ({data.all.days.baseline}{' '}
+          days), incident {fmtPeriod(data.incident)} ({data.all.days.incident} days). σ is the day-to-day
+          standard deviation in the baseline; the deviation is (incident mean − baseline mean) / σ.
         </div>
       )}
     </div>
@@ -45,11 +59,19 @@ function SideCard({ side, highlight }: { side: FunnelSide; highlight?: boolean }
   const summary = useApp((s) => s.dataset.summary)!;
   const scale = (x: number, key: string) => {
     // views dwarf carts and purchases: scale each step to its own maximum so the change stays visible
-    const m = Math.max(side.steps[key as 'views'].baselineMean, side.steps[key as 'views'].incidentMean, 1e-9);
+    const m = Math.max(
+      side.steps[key as 'views'].baselineMean,
+      side.steps[key as 'views'].incidentMean,
+      1e-9,
+    );
     return `${Math.max(1, (x / m) * 100)}%`;
   };
   return (
-    <Card title={segmentLabel(side.segment, summary.dimensions)} hint={highlight ? 'segment' : undefined} testId={highlight ? 'funnel-segment-card' : 'funnel-all-card'}>
+    <Card
+      title={segmentLabel(side.segment, summary.dimensions)}
+      hint={highlight ? 'segment' : undefined}
+      testId={highlight ? 'funnel-segment-card' : 'funnel-all-card'}
+    >
       <div className="funnel-steps">
         <div className="h">Step</div>
         <div className="h">Baseline</div>
@@ -63,7 +85,10 @@ function SideCard({ side, highlight }: { side: FunnelSide; highlight?: boolean }
             <div key={`${s.key}-b`}>
               <div className="funnel-bar">
                 <div className="track">
-                  <div className="bar" style={{ width: scale(st.baselineMean, s.key), background: s.color, opacity: 0.45 }} />
+                  <div
+                    className="bar"
+                    style={{ width: scale(st.baselineMean, s.key), background: s.color, opacity: 0.45 }}
+                  />
                 </div>
                 <span className="val">{fmtMean(st.baselineMean)}</span>
               </div>
@@ -71,7 +96,10 @@ function SideCard({ side, highlight }: { side: FunnelSide; highlight?: boolean }
             <div key={`${s.key}-i`}>
               <div className="funnel-bar">
                 <div className="track">
-                  <div className="bar" style={{ width: scale(st.incidentMean, s.key), background: s.color }} />
+                  <div
+                    className="bar"
+                    style={{ width: scale(st.incidentMean, s.key), background: s.color }}
+                  />
                 </div>
                 <span className="val">{fmtMean(st.incidentMean)}</span>
               </div>
@@ -79,7 +107,11 @@ function SideCard({ side, highlight }: { side: FunnelSide; highlight?: boolean }
             <div key={`${s.key}-c`} className="r">
               <Delta value={st.change} />
             </div>,
-            <div key={`${s.key}-s`} className="r" title={`baseline ${fmtMean(st.baselineMean)} ± ${fmtMean(st.baselineSigma)} per day`}>
+            <div
+              key={`${s.key}-s`}
+              className="r"
+              title={`baseline ${fmtMean(st.baselineMean)} ± ${fmtMean(st.baselineSigma)} per day`}
+            >
               <SigmaBadge value={st.deviationSigma} text={fmtSigma(st.deviationSigma)} />
             </div>,
           ];
@@ -100,7 +132,13 @@ function SideCard({ side, highlight }: { side: FunnelSide; highlight?: boolean }
             {side.pattern}
           </div>
         ) : (
-          <div className="callout neutral small">No tell-tale pattern: the steps moved together{side.conversion.change !== null && Math.abs(side.conversion.change) > 0.1 ? ', but conversion changed — check the root-cause view' : ''}.</div>
+          <div className="callout neutral small">
+            No tell-tale pattern: the steps moved together
+            {side.conversion.change !== null && Math.abs(side.conversion.change) > 0.1
+              ? ', but conversion changed — check the root-cause view'
+              : ''}
+            .
+          </div>
         )}
       </div>
     </Card>

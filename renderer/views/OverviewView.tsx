@@ -4,7 +4,18 @@ import { useApp, useAnalysis } from '../app/context.js';
 import { Chart, type ECharts, type EChartsOption } from '../components/Chart.js';
 import { Card, Delta, Empty, ErrorBox, Kpi, Skeleton, SkeletonRows } from '../components/ui.js';
 import { addDays, toDay } from '../lib/dates.js';
-import { displayDimension, displayValue, fmtChange, fmtCompact, fmtDate, fmtInt, fmtMoney, fmtPct, fmtPeriod, segmentLabel } from '../lib/format.js';
+import {
+  displayDimension,
+  displayValue,
+  fmtChange,
+  fmtCompact,
+  fmtDate,
+  fmtInt,
+  fmtMoney,
+  fmtPct,
+  fmtPeriod,
+  segmentLabel,
+} from '../lib/format.js';
 import { usePalette, type Palette } from '../lib/theme.js';
 import type { Kpis, OverviewResult } from '../worker/protocol.js';
 import type { DayCounts, Period } from '../../core/types.js';
@@ -20,7 +31,12 @@ export function OverviewView() {
   if (!summary) return <NoData />;
   const data = res.data;
   return (
-    <div className="stack" data-testid="overview" data-version={res.version} data-loading={res.loading ? 'true' : 'false'}>
+    <div
+      className="stack"
+      data-testid="overview"
+      data-version={res.version}
+      data-loading={res.loading ? 'true' : 'false'}
+    >
       {res.error && <ErrorBox title="The overview could not be computed" message={res.error} />}
       <SegmentBar previous={data?.previous ?? null} />
       {data ? <KpiGrid data={data} hasRevenue={summary.hasRevenue} /> : <KpiSkeleton />}
@@ -49,7 +65,9 @@ function SegmentBar({ previous }: { previous: Period | null }) {
       <span className="chip">
         Period <strong>{fmtPeriod(period ?? summary.range)}</strong>
       </span>
-      <span className="small muted">{previous ? `Changes: daily average vs ${fmtPeriod(previous)}` : 'No earlier period to compare with'}</span>
+      <span className="small muted">
+        {previous ? `Changes: daily average vs ${fmtPeriod(previous)}` : 'No earlier period to compare with'}
+      </span>
     </div>
   );
 }
@@ -68,7 +86,10 @@ function KpiSkeleton() {
   );
 }
 
-function perDay(k: Kpis, key: 'events' | 'visitors' | 'views' | 'carts' | 'purchases' | 'revenue'): number | null {
+function perDay(
+  k: Kpis,
+  key: 'events' | 'visitors' | 'views' | 'carts' | 'purchases' | 'revenue',
+): number | null {
   const v = k[key];
   return v === null || k.days === 0 ? null : v / k.days;
 }
@@ -82,19 +103,84 @@ function KpiGrid({ data, hasRevenue }: { data: OverviewResult; hasRevenue: boole
     const b = perDay(p, key);
     return a === null || b === null || b === 0 ? null : a / b - 1;
   };
-  const rate = (key: 'viewToCart' | 'cartToPurchase' | 'conversion') => (p && k[key] !== null && p[key] ? k[key]! / p[key]! - 1 : null);
-  const title = p ? `Change of the daily average vs the previous ${p.days} days with data (${fmtPeriod(data.previous)})` : undefined;
+  const rate = (key: 'viewToCart' | 'cartToPurchase' | 'conversion') =>
+    p && k[key] !== null && p[key] ? k[key]! / p[key]! - 1 : null;
+  const title = p
+    ? `Change of the daily average vs the previous ${p.days} days with data (${fmtPeriod(data.previous)})`
+    : undefined;
   return (
     <div className="kpis" data-testid="kpis">
-      <Kpi testId="kpi-events" label="Events" value={fmtInt(k.events)} delta={<Delta value={count('events')} />} title={title} />
-      {k.visitors !== null && <Kpi testId="kpi-visitors" label="Visitors" value={fmtInt(k.visitors)} delta={<Delta value={count('visitors')} />} title={`${title ?? ''} · visitors are summed per day and segment`} />}
-      <Kpi testId="kpi-views" label="Views" color="var(--views)" value={fmtInt(k.views)} delta={<Delta value={count('views')} />} title={title} />
-      <Kpi testId="kpi-carts" label="Carts" color="var(--carts)" value={fmtInt(k.carts)} delta={<Delta value={count('carts')} />} title={title} />
-      <Kpi testId="kpi-purchases" label="Purchases" color="var(--purchases)" value={fmtInt(k.purchases)} delta={<Delta value={count('purchases')} />} title={title} />
-      <Kpi testId="kpi-view-cart" label="View → cart" value={fmtPct(k.viewToCart)} delta={<Delta value={rate('viewToCart')} />} title={title} />
-      <Kpi testId="kpi-cart-purchase" label="Cart → purchase" value={fmtPct(k.cartToPurchase)} delta={<Delta value={rate('cartToPurchase')} />} title={title} />
-      <Kpi testId="kpi-conversion" label="Conversion" value={fmtPct(k.conversion)} delta={<Delta value={rate('conversion')} />} title={title} />
-      {hasRevenue && <Kpi testId="kpi-revenue" label="Revenue" color="var(--revenue)" value={fmtMoney(k.revenue)} delta={<Delta value={count('revenue')} />} title={title} />}
+      <Kpi
+        testId="kpi-events"
+        label="Events"
+        value={fmtInt(k.events)}
+        delta={<Delta value={count('events')} />}
+        title={title}
+      />
+      {k.visitors !== null && (
+        <Kpi
+          testId="kpi-visitors"
+          label="Visitors"
+          value={fmtInt(k.visitors)}
+          delta={<Delta value={count('visitors')} />}
+          title={`${title ?? ''} · visitors are summed per day and segment`}
+        />
+      )}
+      <Kpi
+        testId="kpi-views"
+        label="Views"
+        color="var(--views)"
+        value={fmtInt(k.views)}
+        delta={<Delta value={count('views')} />}
+        title={title}
+      />
+      <Kpi
+        testId="kpi-carts"
+        label="Carts"
+        color="var(--carts)"
+        value={fmtInt(k.carts)}
+        delta={<Delta value={count('carts')} />}
+        title={title}
+      />
+      <Kpi
+        testId="kpi-purchases"
+        label="Purchases"
+        color="var(--purchases)"
+        value={fmtInt(k.purchases)}
+        delta={<Delta value={count('purchases')} />}
+        title={title}
+      />
+      <Kpi
+        testId="kpi-view-cart"
+        label="View → cart"
+        value={fmtPct(k.viewToCart)}
+        delta={<Delta value={rate('viewToCart')} />}
+        title={title}
+      />
+      <Kpi
+        testId="kpi-cart-purchase"
+        label="Cart → purchase"
+        value={fmtPct(k.cartToPurchase)}
+        delta={<Delta value={rate('cartToPurchase')} />}
+        title={title}
+      />
+      <Kpi
+        testId="kpi-conversion"
+        label="Conversion"
+        value={fmtPct(k.conversion)}
+        delta={<Delta value={rate('conversion')} />}
+        title={title}
+      />
+      {hasRevenue && (
+        <Kpi
+          testId="kpi-revenue"
+          label="Revenue"
+          color="var(--revenue)"
+          value={fmtMoney(k.revenue)}
+          delta={<Delta value={count('revenue')} />}
+          title={title}
+        />
+      )}
     </div>
   );
 }
@@ -102,7 +188,8 @@ function KpiGrid({ data, hasRevenue }: { data: OverviewResult; hasRevenue: boole
 /** every calendar day of the range (days without data stay as gaps in the lines) */
 export function calendarDays(range: Period): string[] {
   const out: string[] = [];
-  for (let d = toDay(range.from); d <= toDay(range.to); d++) out.push(addDays(range.from, d - toDay(range.from)));
+  for (let d = toDay(range.from); d <= toDay(range.to); d++)
+    out.push(addDays(range.from, d - toDay(range.from)));
   return out;
 }
 
@@ -116,13 +203,24 @@ function dailyOption(days: string[], daily: DayCounts[], period: Period | null, 
   };
   const mark =
     period && days.includes(period.from)
-      ? { silent: true, itemStyle: { color: pal.accent, opacity: 0.1 }, data: [[{ xAxis: period.from }, { xAxis: period.to }]] }
+      ? {
+          silent: true,
+          itemStyle: { color: pal.accent, opacity: 0.1 },
+          data: [[{ xAxis: period.from }, { xAxis: period.to }]],
+        }
       : undefined;
   return {
     animation: false,
     textStyle: { fontFamily: pal.font },
     grid: { left: 56, right: 56, top: 48, bottom: 28 },
-    legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: pal.text2 }, data: ['Views', 'Carts', 'Purchases'] },
+    legend: {
+      top: 0,
+      left: 0,
+      itemWidth: 14,
+      itemHeight: 8,
+      textStyle: { color: pal.text2 },
+      data: ['Views', 'Carts', 'Purchases'],
+    },
     tooltip: {
       trigger: 'axis',
       backgroundColor: pal.surface,
@@ -131,23 +229,77 @@ function dailyOption(days: string[], daily: DayCounts[], period: Period | null, 
       valueFormatter: (v: unknown) => (v === null || v === undefined ? 'no data' : fmtInt(Number(v))),
     },
     toolbox: { show: false },
-    brush: { toolbox: [], xAxisIndex: 0, brushType: 'lineX', brushMode: 'single', transformable: false, brushStyle: { color: 'rgba(99,102,241,0.15)', borderColor: pal.accent, borderWidth: 1 }, throttleType: 'debounce', throttleDelay: 0, removeOnClick: true },
+    brush: {
+      toolbox: [],
+      xAxisIndex: 0,
+      brushType: 'lineX',
+      brushMode: 'single',
+      transformable: false,
+      brushStyle: { color: 'rgba(99,102,241,0.15)', borderColor: pal.accent, borderWidth: 1 },
+      throttleType: 'debounce',
+      throttleDelay: 0,
+      removeOnClick: true,
+    },
     xAxis: {
       type: 'category',
       data: days,
       boundaryGap: false,
       ...axisCommon,
       splitLine: { show: false },
-      axisLabel: { color: pal.text3, fontSize: 11, formatter: (d: string) => fmtDate(d, false), hideOverlap: true },
+      axisLabel: {
+        color: pal.text3,
+        fontSize: 11,
+        formatter: (d: string) => fmtDate(d, false),
+        hideOverlap: true,
+      },
     },
     yAxis: [
-      { type: 'value', name: 'views', nameTextStyle: { color: pal.text3, fontSize: 11 }, ...axisCommon, axisLabel: { ...axisCommon.axisLabel, formatter: (v: number) => fmtCompact(v) } },
-      { type: 'value', name: 'carts · purchases', nameTextStyle: { color: pal.text3, fontSize: 11 }, ...axisCommon, splitLine: { show: false }, axisLabel: { ...axisCommon.axisLabel, formatter: (v: number) => fmtCompact(v) } },
+      {
+        type: 'value',
+        name: 'views',
+        nameTextStyle: { color: pal.text3, fontSize: 11 },
+        ...axisCommon,
+        axisLabel: { ...axisCommon.axisLabel, formatter: (v: number) => fmtCompact(v) },
+      },
+      {
+        type: 'value',
+        name: 'carts · purchases',
+        nameTextStyle: { color: pal.text3, fontSize: 11 },
+        ...axisCommon,
+        splitLine: { show: false },
+        axisLabel: { ...axisCommon.axisLabel, formatter: (v: number) => fmtCompact(v) },
+      },
     ],
     series: [
-      { name: 'Views', type: 'line', data: col('views'), yAxisIndex: 0, showSymbol: false, lineStyle: { width: 1.8 }, color: pal.views, connectNulls: false, markArea: mark },
-      { name: 'Carts', type: 'line', data: col('carts'), yAxisIndex: 1, showSymbol: false, lineStyle: { width: 1.8 }, color: pal.carts },
-      { name: 'Purchases', type: 'line', data: col('purchases'), yAxisIndex: 1, showSymbol: false, lineStyle: { width: 1.8 }, color: pal.purchases },
+      {
+        name: 'Views',
+        type: 'line',
+        data: col('views'),
+        yAxisIndex: 0,
+        showSymbol: false,
+        lineStyle: { width: 1.8 },
+        color: pal.views,
+        connectNulls: false,
+        markArea: mark,
+      },
+      {
+        name: 'Carts',
+        type: 'line',
+        data: col('carts'),
+        yAxisIndex: 1,
+        showSymbol: false,
+        lineStyle: { width: 1.8 },
+        color: pal.carts,
+      },
+      {
+        name: 'Purchases',
+        type: 'line',
+        data: col('purchases'),
+        yAxisIndex: 1,
+        showSymbol: false,
+        lineStyle: { width: 1.8 },
+        color: pal.purchases,
+      },
     ],
   };
 }
@@ -157,9 +309,16 @@ function DailyChart({ daily, range }: { daily: DayCounts[] | null; range: Period
   const period = useApp((s) => s.period);
   const setPeriod = useApp((s) => s.setPeriod);
   const days = useMemo(() => calendarDays(range), [range]);
-  const option = useMemo(() => (daily ? dailyOption(days, daily, period, pal) : null), [days, daily, period, pal]);
+  const option = useMemo(
+    () => (daily ? dailyOption(days, daily, period, pal) : null),
+    [days, daily, period, pal],
+  );
   const onReady = useCallback((chart: ECharts) => {
-    chart.dispatchAction({ type: 'takeGlobalCursor', key: 'brush', brushOption: { brushType: 'lineX', brushMode: 'single' } });
+    chart.dispatchAction({
+      type: 'takeGlobalCursor',
+      key: 'brush',
+      brushOption: { brushType: 'lineX', brushMode: 'single' },
+    });
   }, []);
   const events = useMemo(
     () => ({
@@ -187,14 +346,30 @@ function DailyChart({ daily, range }: { daily: DayCounts[] | null; range: Period
           <button className="btn small" type="button" onClick={() => quick(28)}>
             Last 28 days
           </button>
-          <button className="btn small ghost" type="button" onClick={() => setPeriod(null)} disabled={!period}>
+          <button
+            className="btn small ghost"
+            type="button"
+            onClick={() => setPeriod(null)}
+            disabled={!period}
+          >
             All dates
           </button>
         </div>
       }
       testId="daily-chart"
     >
-      {option ? <Chart name="overview-daily" option={option} height={300} onReady={onReady} events={events} ariaLabel="Daily views, carts and purchases" /> : <Skeleton height={300} />}
+      {option ? (
+        <Chart
+          name="overview-daily"
+          option={option}
+          height={300}
+          onReady={onReady}
+          events={events}
+          ariaLabel="Daily views, carts and purchases"
+        />
+      ) : (
+        <Skeleton height={300} />
+      )}
     </Card>
   );
 }
@@ -217,7 +392,13 @@ function breakdownOption(data: OverviewResult, pal: Palette): EChartsOption {
       },
     },
     xAxis: { type: 'value', show: false },
-    yAxis: { type: 'category', data: rows.map((r) => displayValue(r.value)), axisLine: { show: false }, axisTick: { show: false }, axisLabel: { color: pal.text2, fontSize: 12, width: 100, overflow: 'truncate' } },
+    yAxis: {
+      type: 'category',
+      data: rows.map((r) => displayValue(r.value)),
+      axisLine: { show: false },
+      axisTick: { show: false },
+      axisLabel: { color: pal.text2, fontSize: 12, width: 100, overflow: 'truncate' },
+    },
     series: [
       {
         type: 'bar',
@@ -225,7 +406,13 @@ function breakdownOption(data: OverviewResult, pal: Palette): EChartsOption {
         color: pal.views,
         barMaxWidth: 18,
         itemStyle: { borderRadius: [0, 4, 4, 0] },
-        label: { show: true, position: 'right', color: pal.text3, fontSize: 11, formatter: (p: { dataIndex: number }) => fmtPct(rows[p.dataIndex].share, 1) },
+        label: {
+          show: true,
+          position: 'right',
+          color: pal.text3,
+          fontSize: 11,
+          formatter: (p: { dataIndex: number }) => fmtPct(rows[p.dataIndex].share, 1),
+        },
       },
     ],
   };
@@ -247,7 +434,13 @@ function Breakdown({ data, loading }: { data: OverviewResult | null; loading: bo
       title="Breakdown"
       hint="Click a value to focus the overview on it"
       actions={
-        <select className="select" value={dimension} onChange={(e) => setDimension(e.target.value)} aria-label="Breakdown dimension" data-testid="breakdown-dimension">
+        <select
+          className="select"
+          value={dimension}
+          onChange={(e) => setDimension(e.target.value)}
+          aria-label="Breakdown dimension"
+          data-testid="breakdown-dimension"
+        >
           {summary.dimensions.map((d) => (
             <option key={d} value={d}>
               by {displayDimension(d)}
@@ -271,18 +464,25 @@ function Breakdown({ data, loading }: { data: OverviewResult | null; loading: bo
                   <th className="r">Views</th>
                   <th className="r">Purchases</th>
                   <th className="r">Conversion</th>
-                  <th className="r" title="Conversion change vs the previous period">vs prev.</th>
+                  <th className="r" title="Conversion change vs the previous period">
+                    vs prev.
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {rows.map((r) => {
-                  const ch = r.conversion !== null && r.previousConversion ? r.conversion / r.previousConversion - 1 : null;
+                  const ch =
+                    r.conversion !== null && r.previousConversion
+                      ? r.conversion / r.previousConversion - 1
+                      : null;
                   const selected = segment[data.breakdown.dimension] === r.value;
                   return (
                     <tr
                       key={r.value}
                       className={`clickable ${selected ? 'selected' : ''}`}
-                      onClick={() => setSegment(selected ? {} : { ...segment, [data.breakdown.dimension]: r.value })}
+                      onClick={() =>
+                        setSegment(selected ? {} : { ...segment, [data.breakdown.dimension]: r.value })
+                      }
                     >
                       <td>{displayValue(r.value)}</td>
                       <td className="r">{fmtInt(r.views)}</td>

@@ -2,7 +2,15 @@
 import { useState } from 'react';
 import { useApp, useAnalysis } from '../app/context.js';
 import { Card, Delta, Empty, ErrorBox, Segmented, SigmaBadge, SkeletonRows } from '../components/ui.js';
-import { displayDimension, displayValue, fmtInt, fmtMean, fmtPct, fmtSigma, segmentLabel } from '../lib/format.js';
+import {
+  displayDimension,
+  displayValue,
+  fmtInt,
+  fmtMean,
+  fmtPct,
+  fmtSigma,
+  segmentLabel,
+} from '../lib/format.js';
 import type { RootCauseResult } from '../worker/protocol.js';
 import type { ExplainRow, RankedCandidate } from '../../core/explain.js';
 import type { Segment } from '../../core/types.js';
@@ -15,18 +23,33 @@ export function RootCauseView() {
   const drillDimension = useApp((s) => s.drillDimension);
   const res = useAnalysis(
     'rootcause',
-    summary && comparison ? { baseline: comparison.baseline, incident: comparison.incident, filter: drill, dimension: drillDimension } : null,
+    summary && comparison
+      ? {
+          baseline: comparison.baseline,
+          incident: comparison.incident,
+          filter: drill,
+          dimension: drillDimension,
+        }
+      : null,
   );
   if (!summary || !comparison) return <NoData />;
   const data = res.data;
   return (
-    <div className="stack" data-testid="rootcause" data-version={res.version} data-loading={res.loading ? 'true' : 'false'}>
+    <div
+      className="stack"
+      data-testid="rootcause"
+      data-version={res.version}
+      data-loading={res.loading ? 'true' : 'false'}
+    >
       <ComparisonBar />
       {res.error && <ErrorBox title="The σ analysis could not be computed" message={res.error} />}
       <Card testId="finding-card">
         {data ? (
           <div className="row" style={{ alignItems: 'flex-start', flexWrap: 'nowrap' }}>
-            <span className={`badge ${data.candidates.length ? 'pill-bad' : 'pill-ok'}`} style={{ marginTop: 4 }}>
+            <span
+              className={`badge ${data.candidates.length ? 'pill-bad' : 'pill-ok'}`}
+              style={{ marginTop: 4 }}
+            >
               Finding
             </span>
             <div className="finding" data-testid="finding">
@@ -80,7 +103,9 @@ function DrillTable({ data, loading }: { data: RootCauseResult | null; loading: 
   const drillInto = useApp((s) => s.drillInto);
   const setDrillDimension = useApp((s) => s.setDrillDimension);
   const dim = data?.dimension ?? '';
-  const rows: ExplainRow[] = (data?.dimensions[dim] ?? []).slice().sort((a, b) => (a.deviationSigma ?? 0) - (b.deviationSigma ?? 0) || b.purchasesLost - a.purchasesLost);
+  const rows: ExplainRow[] = (data?.dimensions[dim] ?? [])
+    .slice()
+    .sort((a, b) => (a.deviationSigma ?? 0) - (b.deviationSigma ?? 0) || b.purchasesLost - a.purchasesLost);
   const canDrill = (data?.remaining.length ?? 0) > 1;
   return (
     <Card
@@ -88,7 +113,12 @@ function DrillTable({ data, loading }: { data: RootCauseResult | null; loading: 
       hint={canDrill ? 'Click a value to drill into the next dimension' : undefined}
       actions={
         data && data.remaining.length > 0 ? (
-          <Segmented label="Dimension" value={dim} options={data.remaining.map((d) => ({ value: d, label: displayDimension(d) }))} onChange={setDrillDimension} />
+          <Segmented
+            label="Dimension"
+            value={dim}
+            options={data.remaining.map((d) => ({ value: d, label: displayDimension(d) }))}
+            onChange={setDrillDimension}
+          />
         ) : null
       }
       testId="drill-card"
@@ -99,35 +129,59 @@ function DrillTable({ data, loading }: { data: RootCauseResult | null; loading: 
       {!data ? (
         <SkeletonRows rows={6} />
       ) : data.remaining.length === 0 ? (
-        <Empty title="Every dimension is fixed">This segment cannot be split further. Go back up the path to compare its siblings.</Empty>
+        <Empty title="Every dimension is fixed">
+          This segment cannot be split further. Go back up the path to compare its siblings.
+        </Empty>
       ) : rows.length === 0 ? (
-        <Empty title="No values in these periods">The segment had no traffic in the baseline or the incident period.</Empty>
+        <Empty title="No values in these periods">
+          The segment had no traffic in the baseline or the incident period.
+        </Empty>
       ) : (
         <div className="table-wrap" style={{ opacity: loading ? 0.6 : 1 }}>
-          <table className="data" data-testid="rootcause-table" data-version={data ? `${dim}:${JSON.stringify(data.filter)}` : ''}>
+          <table
+            className="data"
+            data-testid="rootcause-table"
+            data-version={data ? `${dim}:${JSON.stringify(data.filter)}` : ''}
+          >
             <thead>
               <tr>
                 <th>{displayDimension(dim)}</th>
-                <th className="r" title="Purchases per day in the baseline: mean ± σ">Baseline / day</th>
-                <th className="r" title="Purchases per day in the incident period">Incident / day</th>
-                <th className="r" title="(incident − baseline) / σ of purchases per day">Deviation</th>
+                <th className="r" title="Purchases per day in the baseline: mean ± σ">
+                  Baseline / day
+                </th>
+                <th className="r" title="Purchases per day in the incident period">
+                  Incident / day
+                </th>
+                <th className="r" title="(incident − baseline) / σ of purchases per day">
+                  Deviation
+                </th>
                 <th className="r">Views</th>
                 <th className="r">Conversion</th>
-                <th className="r" title="(baseline − incident conversion) × incident views">Purchases lost</th>
-                <th className="r" title="Share of all lost purchases">Explains</th>
+                <th className="r" title="(baseline − incident conversion) × incident views">
+                  Purchases lost
+                </th>
+                <th className="r" title="Share of all lost purchases">
+                  Explains
+                </th>
               </tr>
             </thead>
             <tbody>
               {rows.map((r) => {
                 const value = r.segment[dim];
                 return (
-                  <tr key={value} className={canDrill ? 'clickable' : ''} onClick={canDrill ? () => drillInto(dim, value) : undefined} data-value={value}>
+                  <tr
+                    key={value}
+                    className={canDrill ? 'clickable' : ''}
+                    onClick={canDrill ? () => drillInto(dim, value) : undefined}
+                    data-value={value}
+                  >
                     <td>
                       <strong style={{ fontWeight: 600 }}>{displayValue(value)}</strong>
                       {canDrill && <span className="muted"> ▸</span>}
                     </td>
                     <td className="r">
-                      {fmtMean(r.steps.purchases.baselineMean)} <span className="muted">± {fmtMean(r.steps.purchases.baselineSigma)}</span>
+                      {fmtMean(r.steps.purchases.baselineMean)}{' '}
+                      <span className="muted">± {fmtMean(r.steps.purchases.baselineSigma)}</span>
                     </td>
                     <td className="r">{fmtMean(r.steps.purchases.incidentMean)}</td>
                     <td className="r">
@@ -137,10 +191,12 @@ function DrillTable({ data, loading }: { data: RootCauseResult | null; loading: 
                       <Delta value={r.steps.views.change} />
                     </td>
                     <td className="r">
-                      <span className="muted">{fmtPct(r.baselineConversion)} →</span> {fmtPct(r.incidentConversion)}{' '}
-                      <Delta value={r.conversionChange} />
+                      <span className="muted">{fmtPct(r.baselineConversion)} →</span>{' '}
+                      {fmtPct(r.incidentConversion)} <Delta value={r.conversionChange} />
                     </td>
-                    <td className={`r ${r.purchasesLost > 0.5 ? 'tone-bad' : ''}`}>{fmtInt(r.purchasesLost)}</td>
+                    <td className={`r ${r.purchasesLost > 0.5 ? 'tone-bad' : ''}`}>
+                      {fmtInt(r.purchasesLost)}
+                    </td>
                     <td className="r">{r.explains > 0 ? fmtPct(r.explains, 0) : '—'}</td>
                   </tr>
                 );
@@ -150,17 +206,22 @@ function DrillTable({ data, loading }: { data: RootCauseResult | null; loading: 
               <tr>
                 <td>{Object.keys(drill).length ? 'This segment' : 'All traffic'}</td>
                 <td className="r">
-                  {fmtMean(data.total.steps.purchases.baselineMean)} <span className="muted">± {fmtMean(data.total.steps.purchases.baselineSigma)}</span>
+                  {fmtMean(data.total.steps.purchases.baselineMean)}{' '}
+                  <span className="muted">± {fmtMean(data.total.steps.purchases.baselineSigma)}</span>
                 </td>
                 <td className="r">{fmtMean(data.total.steps.purchases.incidentMean)}</td>
                 <td className="r">
-                  <SigmaBadge value={data.total.steps.purchases.deviationSigma} text={fmtSigma(data.total.steps.purchases.deviationSigma)} />
+                  <SigmaBadge
+                    value={data.total.steps.purchases.deviationSigma}
+                    text={fmtSigma(data.total.steps.purchases.deviationSigma)}
+                  />
                 </td>
                 <td className="r">
                   <Delta value={data.total.steps.views.change} />
                 </td>
                 <td className="r">
-                  <span className="muted">{fmtPct(data.total.baselineConversion)} →</span> {fmtPct(data.total.incidentConversion)}
+                  <span className="muted">{fmtPct(data.total.baselineConversion)} →</span>{' '}
+                  {fmtPct(data.total.incidentConversion)}
                 </td>
                 <td className="r">{fmtInt(data.total.netPurchasesLost)}</td>
                 <td className="r" />
@@ -225,7 +286,10 @@ function Candidate({ c, rank, order }: { c: RankedCandidate; rank: number; order
   return (
     <tr data-testid="candidate" data-segment={JSON.stringify(c.segment)}>
       <td>
-        <span className="cand-rank" style={rank === 1 ? { background: 'var(--bad-soft)', color: 'var(--bad)' } : undefined}>
+        <span
+          className="cand-rank"
+          style={rank === 1 ? { background: 'var(--bad-soft)', color: 'var(--bad)' } : undefined}
+        >
           {rank}
         </span>
       </td>

@@ -20,7 +20,17 @@ export function NoData() {
     );
   }
   if (status === 'error' && error) {
-    return <ErrorBox title="No dataset is loaded" message={error} action={<button className="btn small" type="button" onClick={() => setView('data')}>Go to Data</button>} />;
+    return (
+      <ErrorBox
+        title="No dataset is loaded"
+        message={error}
+        action={
+          <button className="btn small" type="button" onClick={() => setView('data')}>
+            Go to Data
+          </button>
+        }
+      />
+    );
   }
   return (
     <Card>
@@ -43,7 +53,19 @@ export function NoData() {
   );
 }
 
-function PeriodInputs({ label, value, onChange, min, max }: { label: string; value: Period; onChange: (p: Period) => void; min: string; max: string }) {
+function PeriodInputs({
+  label,
+  value,
+  onChange,
+  min,
+  max,
+}: {
+  label: string;
+  value: Period;
+  onChange: (p: Period) => void;
+  min: string;
+  max: string;
+}) {
   const [from, setFrom] = useState(value.from);
   const [to, setTo] = useState(value.to);
   useEffect(() => {
@@ -57,9 +79,27 @@ function PeriodInputs({ label, value, onChange, min, max }: { label: string; val
     <label className="field">
       {label}
       <span className="row" style={{ gap: 4 }}>
-        <input className="input" type="date" value={from} min={min} max={max} aria-label={`${label} from`} onChange={(e) => setFrom(e.target.value)} onBlur={() => commit(from, to)} />
+        <input
+          className="input"
+          type="date"
+          value={from}
+          min={min}
+          max={max}
+          aria-label={`${label} from`}
+          onChange={(e) => setFrom(e.target.value)}
+          onBlur={() => commit(from, to)}
+        />
         <span className="muted">–</span>
-        <input className="input" type="date" value={to} min={min} max={max} aria-label={`${label} to`} onChange={(e) => setTo(e.target.value)} onBlur={() => commit(from, to)} />
+        <input
+          className="input"
+          type="date"
+          value={to}
+          min={min}
+          max={max}
+          aria-label={`${label} to`}
+          onChange={(e) => setTo(e.target.value)}
+          onBlur={() => commit(from, to)}
+        />
       </span>
     </label>
   );
@@ -96,23 +136,48 @@ export function ComparisonBar() {
                 {p.label}
               </option>
             ))}
-            {suggestion?.incident && <option value="suggested">Detector’s incident: {fmtPeriod(suggestion.incident)}</option>}
+            {suggestion?.incident && (
+              <option value="suggested">Detector’s incident: {fmtPeriod(suggestion.incident)}</option>
+            )}
             {source === 'brush' && <option value="brush">Brushed period vs the weeks before</option>}
             {source === 'custom' && <option value="custom">Custom dates</option>}
           </select>
         </label>
-        <PeriodInputs label="Baseline" value={comparison.baseline} min={summary.range.from} max={summary.range.to} onChange={(b) => setComparison(b, comparison.incident)} />
-        <PeriodInputs label="Incident" value={comparison.incident} min={summary.range.from} max={summary.range.to} onChange={(i) => setComparison(comparison.baseline, i)} />
+        <PeriodInputs
+          label="Baseline"
+          value={comparison.baseline}
+          min={summary.range.from}
+          max={summary.range.to}
+          onChange={(b) => setComparison(b, comparison.incident)}
+        />
+        <PeriodInputs
+          label="Incident"
+          value={comparison.incident}
+          min={summary.range.from}
+          max={summary.range.to}
+          onChange={(i) => setComparison(comparison.baseline, i)}
+        />
         <span className="small muted" style={{ paddingBottom: 7 }}>
           {periodDays(comparison.baseline)} vs {periodDays(comparison.incident)} calendar days
         </span>
         {suggestion?.incident && source !== 'suggested' && (
-          <button className="btn small" type="button" style={{ marginBottom: 3 }} onClick={applySuggestion} title={suggestion.reason} data-testid="use-suggestion">
+          <button
+            className="btn small"
+            type="button"
+            style={{ marginBottom: 3 }}
+            onClick={applySuggestion}
+            title={suggestion.reason}
+            data-testid="use-suggestion"
+          >
             Use the detector’s incident
           </button>
         )}
       </div>
-      {source === 'suggested' && suggestion && <div className="small muted" style={{ marginTop: 8 }}>{suggestion.reason}</div>}
+      {source === 'suggested' && suggestion && (
+        <div className="small muted" style={{ marginTop: 8 }}>
+          {suggestion.reason}
+        </div>
+      )}
     </Card>
   );
 }
@@ -135,7 +200,17 @@ export function SegmentText({ segment, order }: { segment: Segment; order: strin
 }
 
 /** one select per dimension (All or a value): builds a segment in the cube's dimension order */
-export function SegmentPicker({ value, onChange, allowWorst, testId }: { value: Segment | 'worst'; onChange: (s: Segment | 'worst') => void; allowWorst?: boolean; testId?: string }) {
+export function SegmentPicker({
+  value,
+  onChange,
+  allowWorst,
+  testId,
+}: {
+  value: Segment | 'worst';
+  onChange: (s: Segment | 'worst') => void;
+  allowWorst?: boolean;
+  testId?: string;
+}) {
   const summary = useApp((s) => s.dataset.summary)!;
   const seg = value === 'worst' ? {} : value;
   return (

@@ -13,7 +13,11 @@ import { type AnalysisEngine, type RunContext, checkPeriods, countStatuses } fro
 /** the unfiltered explain of the last (baseline, incident) pair: candidates and finding stay put while drilling */
 let cachedAll: { key: string; cube: unknown; result: ExplainResult } | null = null;
 
-export async function runRootCause(engine: AnalysisEngine, req: RequestOf<'rootcause'>, ctx: RunContext): Promise<RootCauseResult> {
+export async function runRootCause(
+  engine: AnalysisEngine,
+  req: RequestOf<'rootcause'>,
+  ctx: RunContext,
+): Promise<RootCauseResult> {
   const { summary, cube } = engine.require();
   checkPeriods(req.baseline, req.incident);
   for (const d of Object.keys(req.filter)) {
@@ -52,10 +56,18 @@ function prettyFinding(r: ExplainResult, order: string[]): string {
   const top = r.candidates[0];
   if (!top) return r.finding;
   const raw = coreLabel(top.segment, order);
-  return r.finding.startsWith(raw) ? segmentLabel(top.segment, order) + r.finding.slice(raw.length) : r.finding;
+  return r.finding.startsWith(raw)
+    ? segmentLabel(top.segment, order) + r.finding.slice(raw.length)
+    : r.finding;
 }
 
-const RANK: Record<DetectionStatus, number> = { CRITICAL: 4, ANOMALY: 3, OK: 2, INSUFFICIENT_DATA: 1, NO_DATA: 0 };
+const RANK: Record<DetectionStatus, number> = {
+  CRITICAL: 4,
+  ANOMALY: 3,
+  OK: 2,
+  INSUFFICIENT_DATA: 1,
+  NO_DATA: 0,
+};
 
 /** is `a` a worse verdict than `b`? (status first, then the more negative deviation) */
 export function worse(a: DetectionResult, b: DetectionResult): boolean {
@@ -63,7 +75,11 @@ export function worse(a: DetectionResult, b: DetectionResult): boolean {
   return (a.deviationSigma ?? 0) < (b.deviationSigma ?? 0);
 }
 
-export async function runCalendar(engine: AnalysisEngine, req: RequestOf<'calendar'>, ctx: RunContext): Promise<CalendarResult> {
+export async function runCalendar(
+  engine: AnalysisEngine,
+  req: RequestOf<'calendar'>,
+  ctx: RunContext,
+): Promise<CalendarResult> {
   const t0 = performance.now();
   const { summary, cube } = engine.require();
   const range = summary.range;
@@ -96,8 +112,12 @@ export async function runCalendar(engine: AnalysisEngine, req: RequestOf<'calend
   for (const seg of finest.values()) {
     const series = detectSeries(aggregateSeries(cube, seg), req.settings, seg, range);
     if (!worstByDay) worstByDay = series.slice();
-    else for (let k = 0; k < series.length; k++) if (worse(series[k], worstByDay[k])) worstByDay[k] = series[k];
-    const score = series.reduce((a, r) => a + (r.status === 'CRITICAL' ? -1000 : 0) + Math.min(0, r.deviationSigma ?? 0), 0);
+    else
+      for (let k = 0; k < series.length; k++) if (worse(series[k], worstByDay[k])) worstByDay[k] = series[k];
+    const score = series.reduce(
+      (a, r) => a + (r.status === 'CRITICAL' ? -1000 : 0) + Math.min(0, r.deviationSigma ?? 0),
+      0,
+    );
     if (score < worstScore) {
       worstScore = score;
       worstSeries = series;
@@ -119,11 +139,21 @@ export async function runCalendar(engine: AnalysisEngine, req: RequestOf<'calend
   };
 }
 
-export async function runSuggest(engine: AnalysisEngine, req: RequestOf<'suggest'>, ctx: RunContext): Promise<SuggestResult> {
+export async function runSuggest(
+  engine: AnalysisEngine,
+  req: RequestOf<'suggest'>,
+  ctx: RunContext,
+): Promise<SuggestResult> {
   const { cube } = engine.require();
   const s = suggestIncident(cube, req.settings);
   ctx.checkpoint();
-  if (!s) return { incident: null, baseline: null, segment: null, reason: 'The detector found no sustained drop in any segment.' };
+  if (!s)
+    return {
+      incident: null,
+      baseline: null,
+      segment: null,
+      reason: 'The detector found no sustained drop in any segment.',
+    };
   return {
     incident: s.incident,
     baseline: s.baseline,

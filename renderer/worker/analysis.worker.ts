@@ -9,13 +9,16 @@ import { openBrowserDb } from './duckdb.js';
 import { CancelledError, type FromWorker, type ToWorker } from './protocol.js';
 import { Dispatcher } from './dispatcher.js';
 
-const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m, transfer);
+const post = (m: FromWorker, transfer: Transferable[] = []) =>
+  (self as unknown as DedicatedWorkerGlobalScope).postMessage(m, transfer);
 
 const ready = openBrowserDb().then((db) => {
   post({ kind: 'ready', bundle: db.bundle, version: db.version });
   return new AnalysisEngine(db);
 });
-ready.catch((e: unknown) => post({ kind: 'error', id: 0, message: `DuckDB-WASM failed to start: ${(e as Error).message}` }));
+ready.catch((e: unknown) =>
+  post({ kind: 'error', id: 0, message: `DuckDB-WASM failed to start: ${(e as Error).message}` }),
+);
 
 const dispatcher = new Dispatcher(async () => ready, post);
 self.onmessage = (ev: MessageEvent<ToWorker>) => dispatcher.receive(ev.data);

@@ -6,7 +6,15 @@
  * The transport is a minimal port, so the same client drives the real Worker in the app and an in-process
  * dispatcher in Node tests.
  */
-import type { AnyRequest, FromWorker, Progress, RequestOf, RequestType, Responses, ToWorker } from './protocol.js';
+import type {
+  AnyRequest,
+  FromWorker,
+  Progress,
+  RequestOf,
+  RequestType,
+  Responses,
+  ToWorker,
+} from './protocol.js';
 import { CancelledError } from './protocol.js';
 
 export interface WorkerPort {
@@ -58,7 +66,11 @@ export class WorkerClient {
     return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
-  request<K extends RequestType>(type: K, payload: Omit<RequestOf<K>, 'type'>, opts: RequestOptions = {}): Promise<Responses[K]> {
+  request<K extends RequestType>(
+    type: K,
+    payload: Omit<RequestOf<K>, 'type'>,
+    opts: RequestOptions = {},
+  ): Promise<Responses[K]> {
     if (this.fatal) return Promise.reject(this.fatal);
     const id = this.nextId++;
     if (opts.key) {

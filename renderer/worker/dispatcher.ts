@@ -68,7 +68,13 @@ export class Dispatcher {
       ctx.checkpoint();
       const result = await engine.run(request, ctx);
       ctx.checkpoint();
-      this.post({ kind: 'result', id, type: request.type, result, ms: Math.round((performance.now() - t0) * 10) / 10 });
+      this.post({
+        kind: 'result',
+        id,
+        type: request.type,
+        result,
+        ms: Math.round((performance.now() - t0) * 10) / 10,
+      });
     } catch (e) {
       if (isCancelled(e)) this.post({ kind: 'cancelled', id });
       else this.post({ kind: 'error', id, message: e instanceof Error ? e.message : String(e) });

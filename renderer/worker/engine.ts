@@ -3,7 +3,15 @@
  * `SqlDb` interface (AsyncDuckDB in the browser worker, the blocking Node bundle in tests) and runs `core`
  * (detector, explain, scan) on an in-memory copy of the cube. The UI thread never calls this directly.
  */
-import type { Cube, CubeRow, DayCounts, DetectionStatus, Period, Segment, StepStats } from '../../core/types.js';
+import type {
+  Cube,
+  CubeRow,
+  DayCounts,
+  DetectionStatus,
+  Period,
+  Segment,
+  StepStats,
+} from '../../core/types.js';
 import { addDays, periodDays, previousPeriod } from '../lib/dates.js';
 import { segmentLabel } from '../lib/format.js';
 import type {
@@ -59,7 +67,6 @@ export interface LoadedCube {
 }
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined || Number.isNaN(Number(v)) ? null : Number(v));
 const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 const change = (now: number | null, before: number | null): number | null =>
   now === null || before === null || before === 0 ? null : (now - before) / before;
@@ -73,7 +80,10 @@ export class AnalysisEngine {
     return this.loaded;
   }
 
-  async run<K extends RequestType>(request: RequestOf<K>, ctx: RunContext = NO_CONTEXT): Promise<Responses[K]> {
+  async run<K extends RequestType>(
+    request: RequestOf<K>,
+    ctx: RunContext = NO_CONTEXT,
+  ): Promise<Responses[K]> {
     const r = request as RequestOf<RequestType>;
     switch (r.type) {
       case 'load':
@@ -106,7 +116,8 @@ export class AnalysisEngine {
 
   async load(bytes: Uint8Array, ctx: RunContext): Promise<CubeSummary> {
     const t0 = performance.now();
-    if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) throw new Error('the cube is empty (no Arrow IPC bytes)');
+    if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0)
+      throw new Error('the cube is empty (no Arrow IPC bytes)');
     ctx.progress({ phase: 'inserting cube', done: 0, total: 3 });
     await this.db.insertArrowIPC('cube_raw', bytes);
     const cols = (await this.db.query('DESCRIBE cube_raw')).map((r) => ({
@@ -115,7 +126,8 @@ export class AnalysisEngine {
     }));
     const lower = new Map(cols.map((c) => [c.name.toLowerCase(), c]));
     const dateCol = DATE_NAMES.map((n) => lower.get(n)).find(Boolean);
-    if (!dateCol) throw new Error(`the cube has no date column (columns: ${cols.map((c) => c.name).join(', ')})`);
+    if (!dateCol)
+      throw new Error(`the cube has no date column (columns: ${cols.map((c) => c.name).join(', ')})`);
     const hourCol = lower.get('hour');
     const measure: Partial<Record<(typeof MEASURES)[number], string>> = {};
     for (const m of MEASURES) {
@@ -123,10 +135,15 @@ export class AnalysisEngine {
       if (hit) measure[m] = hit.name;
     }
     for (const m of ['views', 'carts', 'purchases'] as const) {
-      if (!measure[m]) throw new Error(`the cube has no ${m} column (columns: ${cols.map((c) => c.name).join(', ')})`);
+      if (!measure[m])
+        throw new Error(`the cube has no ${m} column (columns: ${cols.map((c) => c.name).join(', ')})`);
     }
     const dims = cols
-      .filter((c) => !NON_DIM.has(c.name.toLowerCase()) && (c.type.includes('VARCHAR') || c.type.includes('STRING') || c.type.includes('ENUM')))
+      .filter(
+        (c) =>
+          !NON_DIM.has(c.name.toLowerCase()) &&
+          (c.type.includes('VARCHAR') || c.type.includes('STRING') || c.type.includes('ENUM')),
+      )
       .map((c) => c.name);
     ctx.checkpoint();
     ctx.progress({ phase: 'normalising', done: 1, total: 3 });
@@ -136,8 +153,11 @@ export class AnalysisEngine {
       : dateCol.type === 'DATE'
         ? ident(dateCol.name)
         : `CAST(${ident(dateCol.name)} AS DATE)`;
-    const m = (k: (typeof MEASURES)[number]) => (measure[k] ? `sum(${ident(measure[k]!)})::DOUBLE` : k === 'visitors' ? 'NULL::DOUBLE' : '0::DOUBLE');
-    const dimSel = dims.map((d) => `coalesce(CAST(${ident(d)} AS VARCHAR), ${lit(NONE_VALUE)}) AS ${ident(d)}`);
+    const m = (k: (typeof MEASURES)[number]) =>
+      measure[k] ? `sum(${ident(measure[k]!)})::DOUBLE` : k === 'visitors' ? 'NULL::DOUBLE' : '0::DOUBLE';
+    const dimSel = dims.map(
+      (d) => `coalesce(CAST(${ident(d)} AS VARCHAR), ${lit(NONE_VALUE)}) AS ${ident(d)}`,
+    );
     // Hour-grain cubes are folded to days here; every view works on days.
     await this.db.query(
       `CREATE OR REPLACE TABLE cube AS SELECT ${dateExpr} AS d${dims.length ? ', ' + dimSel.join(', ') : ''}, ` +
@@ -164,11 +184,15 @@ export class AnalysisEngine {
       if (measure.visitors) row.visitors = num(r.visitors);
       return row;
     });
-    const dates = (await this.db.query(`SELECT DISTINCT strftime(d, '%Y-%m-%d') AS date FROM cube ORDER BY 1`)).map((r) => String(r.date));
+    const dates = (
+      await this.db.query(`SELECT DISTINCT strftime(d, '%Y-%m-%d') AS date FROM cube ORDER BY 1`)
+    ).map((r) => String(r.date));
     if (dates.length === 0) throw new Error('the cube has no rows: no events were read from the folder');
     const values: Record<string, string[]> = {};
     for (const d of dims) {
-      values[d] = (await this.db.query(`SELECT ${ident(d)} AS v FROM cube GROUP BY 1 ORDER BY sum(views) DESC, 1`)).map((r) => String(r.v));
+      values[d] = (
+        await this.db.query(`SELECT ${ident(d)} AS v FROM cube GROUP BY 1 ORDER BY sum(views) DESC, 1`)
+      ).map((r) => String(r.v));
     }
     const totals = (await this.db.query('SELECT sum(revenue) AS revenue FROM cube'))[0];
     ctx.progress({ phase: 'ready', done: 3, total: 3 });
@@ -228,7 +252,13 @@ export class AnalysisEngine {
        FROM days LEFT JOIN seg ON seg.d = days.d ORDER BY days.d`,
     );
     return rows.map((r) => {
-      const day: DayCounts = { date: String(r.date), views: num(r.views), carts: num(r.carts), purchases: num(r.purchases), revenue: num(r.revenue) };
+      const day: DayCounts = {
+        date: String(r.date),
+        views: num(r.views),
+        carts: num(r.carts),
+        purchases: num(r.purchases),
+        revenue: num(r.revenue),
+      };
       if (summary.hasVisitors) day.visitors = num(r.visitors);
       return day;
     });
@@ -282,7 +312,12 @@ export class AnalysisEngine {
   // ---------------------------------------------------------------- funnel comparison
 
   /** per-day mean and σ (sample) of each step in both periods, zero-filled over the cube's dates */
-  async periodStats(baseline: Period, incident: Period, segment: Segment, groupBy?: string): Promise<Map<string, PeriodStats>> {
+  async periodStats(
+    baseline: Period,
+    incident: Period,
+    segment: Segment,
+    groupBy?: string,
+  ): Promise<Map<string, PeriodStats>> {
     const { summary } = this.require();
     const g = groupBy ? ident(groupBy) : null;
     const where = segmentWhere(segment, summary.dimensions);
@@ -319,7 +354,10 @@ export class AnalysisEngine {
   }
 
   private async funnelSide(baseline: Period, incident: Period, segment: Segment): Promise<FunnelSide> {
-    const stats = (await this.periodStats(baseline, incident, segment)).get('') ?? { b: emptyAgg(), i: emptyAgg() };
+    const stats = (await this.periodStats(baseline, incident, segment)).get('') ?? {
+      b: emptyAgg(),
+      i: emptyAgg(),
+    };
     const steps = {
       views: stepStats(stats, 'views'),
       carts: stepStats(stats, 'carts'),
@@ -342,7 +380,9 @@ export class AnalysisEngine {
     checkPeriods(req.baseline, req.incident);
     const all = await this.funnelSide(req.baseline, req.incident, {});
     ctx.checkpoint();
-    const segment = Object.keys(req.segment).length ? await this.funnelSide(req.baseline, req.incident, req.segment) : null;
+    const segment = Object.keys(req.segment).length
+      ? await this.funnelSide(req.baseline, req.incident, req.segment)
+      : null;
     return { baseline: req.baseline, incident: req.incident, all, segment };
   }
 }
@@ -377,10 +417,14 @@ export function stepStats(s: PeriodStats, step: 'views' | 'carts' | 'purchases')
 }
 
 export function checkPeriods(baseline: Period, incident: Period): void {
-  if (baseline.from > baseline.to) throw new Error(`baseline period is reversed (${baseline.from} > ${baseline.to})`);
-  if (incident.from > incident.to) throw new Error(`incident period is reversed (${incident.from} > ${incident.to})`);
+  if (baseline.from > baseline.to)
+    throw new Error(`baseline period is reversed (${baseline.from} > ${baseline.to})`);
+  if (incident.from > incident.to)
+    throw new Error(`incident period is reversed (${incident.from} > ${incident.to})`);
   if (!(baseline.to < incident.from || incident.to < baseline.from)) {
-    throw new Error(`baseline ${baseline.from}…${baseline.to} overlaps the incident ${incident.from}…${incident.to}`);
+    throw new Error(
+      `baseline ${baseline.from}…${baseline.to} overlaps the incident ${incident.from}…${incident.to}`,
+    );
   }
 }
 
@@ -396,7 +440,9 @@ export function tellTale(steps: FunnelSide['steps'], cb: number | null, ci: numb
     return (
       `Views ${pct(v)} and carts ${pct(c)} while purchases ${pct(p)}: shoppers still arrive and fill their carts but ` +
       `do not complete the purchase — the pattern of a broken checkout, not of lost demand` +
-      (cb !== null && ci !== null ? ` (conversion ${(cb * 100).toFixed(2)} % → ${(ci * 100).toFixed(2)} %).` : '.')
+      (cb !== null && ci !== null
+        ? ` (conversion ${(cb * 100).toFixed(2)} % → ${(ci * 100).toFixed(2)} %).`
+        : '.')
     );
   }
   if (v < -0.15 && p < -0.15 && Math.abs(p - v) < 0.1) {
@@ -406,7 +452,13 @@ export function tellTale(steps: FunnelSide['steps'], cb: number | null, ci: numb
 }
 
 export function countStatuses(statuses: DetectionStatus[]): Record<DetectionStatus, number> {
-  const out: Record<DetectionStatus, number> = { OK: 0, ANOMALY: 0, CRITICAL: 0, INSUFFICIENT_DATA: 0, NO_DATA: 0 };
+  const out: Record<DetectionStatus, number> = {
+    OK: 0,
+    ANOMALY: 0,
+    CRITICAL: 0,
+    INSUFFICIENT_DATA: 0,
+    NO_DATA: 0,
+  };
   for (const s of statuses) out[s]++;
   return out;
 }

@@ -30,7 +30,8 @@ export function inPeriod(p: Period, alias = ''): string {
 export function segmentWhere(segment: Segment, dimensions: readonly string[], alias = ''): string {
   const parts: string[] = [];
   for (const [dim, value] of Object.entries(segment)) {
-    if (!dimensions.includes(dim)) throw new Error(`unknown dimension "${dim}" (cube has ${dimensions.join(', ') || 'none'})`);
+    if (!dimensions.includes(dim))
+      throw new Error(`unknown dimension "${dim}" (cube has ${dimensions.join(', ') || 'none'})`);
     parts.push(`${alias ? alias + '.' : ''}${ident(dim)} = ${lit(value)}`);
   }
   return parts.length ? parts.join(' AND ') : 'TRUE';

@@ -35,9 +35,14 @@ export function chromiumMissing(): string | null {
 
 /** `npx vite build` → dist/renderer (the exact bundle Electron and the web host serve). */
 export function buildRenderer(): string {
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit', timeout: 240_000 });
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    timeout: 240_000,
+  });
   const dir = path.join(ROOT, 'dist', 'renderer');
-  if (!existsSync(path.join(dir, 'index.html'))) throw new Error('vite build did not produce dist/renderer/index.html');
+  if (!existsSync(path.join(dir, 'index.html')))
+    throw new Error('vite build did not produce dist/renderer/index.html');
   return dir;
 }
 
@@ -61,8 +66,15 @@ export async function startApp(opts: { events?: number; days?: number } = {}): P
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'fs-app-e2e-'));
   const userData = path.join(tmp, 'userdata');
   mkdirSync(userData, { recursive: true });
-  const truth = await generateSample(defaultSampleDir(userData), { events: opts.events ?? 1_200_000, days: opts.days ?? 120, files: 40 });
-  const db = await DuckDBInstance.create(':memory:', { autoload_known_extensions: 'false', autoinstall_known_extensions: 'false' });
+  const truth = await generateSample(defaultSampleDir(userData), {
+    events: opts.events ?? 1_200_000,
+    days: opts.days ?? 120,
+    files: 40,
+  });
+  const db = await DuckDBInstance.create(':memory:', {
+    autoload_known_extensions: 'false',
+    autoinstall_known_extensions: 'false',
+  });
   const con = await db.connect();
   const counted = await con.runAndReadAll(
     `SELECT event, count(*)::INTEGER AS n FROM read_parquet('${path.join(defaultSampleDir(userData), '**', '*.parquet').replace(/'/g, "''")}') GROUP BY 1`,
@@ -86,7 +98,11 @@ export async function startApp(opts: { events?: number; days?: number } = {}): P
   };
 }
 
-export async function newAppPage(app: AppFixture, scheme: 'light' | 'dark' = 'light', autoOpen = false): Promise<{ page: Page; errors: string[] }> {
+export async function newAppPage(
+  app: AppFixture,
+  scheme: 'light' | 'dark' = 'light',
+  autoOpen = false,
+): Promise<{ page: Page; errors: string[] }> {
   const ctx = await app.browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: scheme });
   const page = await ctx.newPage();
   const errors: string[] = [];
@@ -107,10 +123,27 @@ export async function shot(page: Page, name: string): Promise<string> {
 }
 
 /** pixel position (page coordinates) of a value in a named chart, via ECharts' own convertToPixel */
-export async function chartPixel(page: Page, chart: string, finder: Record<string, number>, value: unknown): Promise<{ x: number; y: number }> {
+export async function chartPixel(
+  page: Page,
+  chart: string,
+  finder: Record<string, number>,
+  value: unknown,
+): Promise<{ x: number; y: number }> {
   const r = await page.evaluate(
     ({ chart, finder, value }) => {
-      const fs = (globalThis as unknown as { __funnelscope: { charts: Map<string, { convertToPixel(f: unknown, v: unknown): number | number[]; getDom(): { getBoundingClientRect(): { left: number; top: number; height: number } } }> } }).__funnelscope;
+      const fs = (
+        globalThis as unknown as {
+          __funnelscope: {
+            charts: Map<
+              string,
+              {
+                convertToPixel(f: unknown, v: unknown): number | number[];
+                getDom(): { getBoundingClientRect(): { left: number; top: number; height: number } };
+              }
+            >;
+          };
+        }
+      ).__funnelscope;
       const c = fs.charts.get(chart);
       if (!c) throw new Error(`chart ${chart} is not on the page`);
       const p = c.convertToPixel(finder, value);

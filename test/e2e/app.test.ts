@@ -9,14 +9,29 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSampleDir } from '../../electron/services/sample.js';
-import { addDays, chartPixel, chromiumMissing, newAppPage, parseNumber, shot, startApp, type AppFixture } from './app-helpers.js';
+import {
+  addDays,
+  chartPixel,
+  chromiumMissing,
+  newAppPage,
+  parseNumber,
+  shot,
+  startApp,
+  type AppFixture,
+} from './app-helpers.js';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`app e2e skipped: ${missing}`);
 
 type Debug = { __funnelscope: { store: { getState(): Record<string, unknown> } } };
 const state = <T>(page: Page, pick: (s: Record<string, unknown>) => T) =>
-  page.evaluate((src) => new Function('s', `return (${src})(s)`)((globalThis as unknown as Debug).__funnelscope.store.getState()), pick.toString()) as Promise<T>;
+  page.evaluate(
+    (src) =>
+      new Function('s', `return (${src})(s)`)(
+        (globalThis as unknown as Debug).__funnelscope.store.getState(),
+      ),
+    pick.toString(),
+  ) as Promise<T>;
 
 describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
   let app: AppFixture;
@@ -42,7 +57,9 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     // ground truth: the events in the sample's Parquet files, counted independently with native DuckDB
     expect(views).toBe(app.fileCounts.view);
     expect(purchases).toBe(app.fileCounts.transaction);
-    expect(await page.getByTestId('kpi-conversion').locator('.kpi-value').innerText()).toMatch(/^\d+\.\d+ %$/);
+    expect(await page.getByTestId('kpi-conversion').locator('.kpi-value').innerText()).toMatch(
+      /^\d+\.\d+ %$/,
+    );
     await shot(page, 'overview-all');
     await page.getByTestId('nav-data').click();
     await page.getByTestId('preview').waitFor();
@@ -54,7 +71,10 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
   it('brushes the last 14 days on the daily chart; every view follows', async () => {
     await page.keyboard.press('2');
     await page.getByTestId('daily-chart').waitFor();
-    const range = await state(page, (s) => (s.dataset as { summary: { range: { from: string; to: string } } }).summary.range);
+    const range = await state(
+      page,
+      (s) => (s.dataset as { summary: { range: { from: string; to: string } } }).summary.range,
+    );
     const from = addDays(range.to, -13);
     const a = await chartPixel(page, 'overview-daily', { xAxisIndex: 0 }, from);
     const b = await chartPixel(page, 'overview-daily', { xAxisIndex: 0 }, range.to);
@@ -65,11 +85,16 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     await page.mouse.move(b.x + 2, y, { steps: 5 });
     await page.mouse.up();
     await expect.poll(() => state(page, (s) => s.period)).toEqual({ from, to: range.to });
-    const cmp = await state(page, (s) => s.comparison as { incident: unknown; baseline: { from: string; to: string }; source: string });
+    const cmp = await state(
+      page,
+      (s) => s.comparison as { incident: unknown; baseline: { from: string; to: string }; source: string },
+    );
     expect(cmp.incident).toEqual({ from, to: range.to });
     expect(cmp.baseline).toEqual({ from: addDays(from, -56), to: addDays(from, -1) });
     expect(cmp.source).toBe('brush');
-    await expect.poll(() => page.getByTestId('period-chip').innerText()).toContain(String(Number(range.to.slice(8))));
+    await expect
+      .poll(() => page.getByTestId('period-chip').innerText())
+      .toContain(String(Number(range.to.slice(8))));
     // KPIs now compare with the 14 days before
     await expect.poll(() => page.getByTestId('kpi-views').locator('.kpi-delta').innerText()).toMatch(/[▲▼]/);
     await shot(page, 'overview-brushed');
@@ -79,7 +104,11 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     await page.keyboard.press('Control+4');
     const first = page.getByTestId('candidate').first();
     await first.waitFor({ timeout: 30_000 });
-    expect(JSON.parse((await first.getAttribute('data-segment'))!)).toEqual({ device: 'mobile', os: 'ios', browser: 'safari' });
+    expect(JSON.parse((await first.getAttribute('data-segment'))!)).toEqual({
+      device: 'mobile',
+      os: 'ios',
+      browser: 'safari',
+    });
     expect(await page.getByTestId('finding').innerText()).toMatch(/^Mobile × iOS × Safari: purchases −\d+ %/);
     await shot(page, 'rootcause');
     // the σ table: mobile has the most negative deviation among devices; click drills into the next dimension
@@ -87,7 +116,9 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     await expect.poll(() => rows.first().getAttribute('data-value')).toBe('mobile');
     await rows.first().click();
     await expect.poll(() => page.getByTestId('breadcrumbs').innerText()).toContain('Mobile');
-    await expect.poll(() => page.getByTestId('rootcause-table').locator('thead th').first().innerText()).toMatch(/Os|Browser/);
+    await expect
+      .poll(() => page.getByTestId('rootcause-table').locator('thead th').first().innerText())
+      .toMatch(/Os|Browser/);
     await expect.poll(() => state(page, (s) => s.drill)).toEqual({ device: 'mobile' });
     await shot(page, 'rootcause-drill');
   });
@@ -109,10 +140,15 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     await page.keyboard.press('Control+5');
     const chips = page.getByTestId('critical-periods').locator('button');
     await chips.first().waitFor({ timeout: 30_000 });
-    const periods = await chips.evaluateAll((els) => els.map((e) => ({ start: e.getAttribute('data-start')!, seg: e.getAttribute('data-segment')! })));
+    const periods = await chips.evaluateAll((els) =>
+      els.map((e) => ({ start: e.getAttribute('data-start')!, seg: e.getAttribute('data-segment')! })),
+    );
     const hit = periods.find((p) => p.seg === 'Mobile × iOS × Safari');
     expect(hit, JSON.stringify(periods)).toBeDefined();
-    expect(hit!.start >= inc.start && hit!.start <= addDays(inc.start, 3), `first CRITICAL ${hit!.start}, injected ${inc.start}`).toBe(true);
+    expect(
+      hit!.start >= inc.start && hit!.start <= addDays(inc.start, 3),
+      `first CRITICAL ${hit!.start}, injected ${inc.start}`,
+    ).toBe(true);
     await shot(page, 'calendar');
 
     const cell = await chartPixel(page, 'calendar-heatmap', { calendarIndex: 0 }, hit!.start);
@@ -135,8 +171,12 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     const dir = path.join(app.tmp, 'with-corrupt');
     await mkdir(dir, { recursive: true });
     const src = defaultSampleDir(app.userData);
-    for (const f of (await readdir(src)).filter((f) => f.endsWith('.parquet')).slice(0, 12)) await copyFile(path.join(src, f), path.join(dir, f));
-    await writeFile(path.join(dir, 'broken-export.parquet'), Buffer.from('PAR1 this is not really parquet at all'));
+    for (const f of (await readdir(src)).filter((f) => f.endsWith('.parquet')).slice(0, 12))
+      await copyFile(path.join(src, f), path.join(dir, f));
+    await writeFile(
+      path.join(dir, 'broken-export.parquet'),
+      Buffer.from('PAR1 this is not really parquet at all'),
+    );
     await page.getByTestId('nav-data').click();
     await page.getByTestId('folder-input').fill(dir);
     await page.getByTestId('open-folder').click();
@@ -149,7 +189,9 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     await shot(page, 'data-corrupt-file');
     await page.keyboard.press('2');
     await page.getByTestId('kpis').waitFor();
-    expect(parseNumber(await page.getByTestId('kpi-views').locator('.kpi-value').innerText())).toBeGreaterThan(0);
+    expect(
+      parseNumber(await page.getByTestId('kpi-views').locator('.kpi-value').innerText()),
+    ).toBeGreaterThan(0);
   });
 
   it('shows the host’s specific message when a folder cannot be opened', async () => {
@@ -168,7 +210,7 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     const dark = await newAppPage(app, 'dark', true); // the host's initial dataset (the sample) opens by itself
     const p = dark.page;
     await p.getByTestId('kpis').waitFor({ timeout: 120_000 });
-    const bg = await p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const bg = await p.evaluate('getComputedStyle(document.body).backgroundColor');
     expect(bg).toBe('rgb(15, 17, 21)');
     for (const [key, name, ready] of [
       ['2', 'overview', 'kpis'],

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
-import * as duckdb from '@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs';
+import * as duckdb from '@duckdb/duckdb-wasm/blocking';
 import type { Row, SqlDb } from '../../renderer/worker/engine.js';
 import { AnalysisEngine } from '../../renderer/worker/engine.js';
 import { Dispatcher } from '../../renderer/worker/dispatcher.js';
@@ -16,7 +16,9 @@ import type { FromWorker, ToWorker } from '../../renderer/worker/protocol.js';
 const require = createRequire(import.meta.url);
 
 export async function openNodeDb(): Promise<SqlDb & { close(): void }> {
-  const dist = require.resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs').replace(/duckdb-node-blocking\.cjs$/, '');
+  const dist = require
+    .resolve('@duckdb/duckdb-wasm/dist/duckdb-node-blocking.cjs')
+    .replace(/duckdb-node-blocking\.cjs$/, '');
   const db = await duckdb.createDuckDB(
     {
       mvp: { mainModule: dist + 'duckdb-mvp.wasm', mainWorker: dist + 'duckdb-node-mvp.worker.cjs' },
@@ -32,11 +34,14 @@ export async function openNodeDb(): Promise<SqlDb & { close(): void }> {
   conn.query('SET autoload_known_extensions = false');
   return {
     async query(sql: string): Promise<Row[]> {
-      return conn.query(sql).toArray().map((r: { toJSON(): Row }) => {
-        const o = r.toJSON();
-        for (const k in o) if (typeof o[k] === 'bigint') o[k] = Number(o[k]);
-        return o;
-      });
+      return conn
+        .query(sql)
+        .toArray()
+        .map((r: { toJSON(): Row }) => {
+          const o = r.toJSON();
+          for (const k in o) if (typeof o[k] === 'bigint') o[k] = Number(o[k]);
+          return o;
+        });
     },
     async insertArrowIPC(table: string, bytes: Uint8Array): Promise<void> {
       conn.query(`DROP TABLE IF EXISTS "${table}"`);
@@ -59,7 +64,17 @@ export const COMBOS = [
 
 export interface SyntheticCube {
   bytes: Uint8Array;
-  rows: { date: string; device: string; os: string; browser: string; views: number; carts: number; purchases: number; revenue: number; visitors: number }[];
+  rows: {
+    date: string;
+    device: string;
+    os: string;
+    browser: string;
+    views: number;
+    carts: number;
+    purchases: number;
+    revenue: number;
+    visitors: number;
+  }[];
   incidentFrom: string;
   dates: string[];
 }
@@ -97,7 +112,17 @@ export function syntheticCube(days = 84, incidentDays = 14, seed = 7): Synthetic
       const views = Math.round(c.views * wk * (0.9 + 0.2 * rand()) * (broken ? 1.15 : 1));
       const carts = Math.round(views * (0.1 + 0.01 * rand()));
       const purchases = Math.round(carts * (0.3 + 0.04 * rand()) * (broken ? 0.3 : 1));
-      rows.push({ date, device: c.device, os: c.os, browser: c.browser, views, carts, purchases, revenue: purchases * 40, visitors: Math.round(views / 3) });
+      rows.push({
+        date,
+        device: c.device,
+        os: c.os,
+        browser: c.browser,
+        views,
+        carts,
+        purchases,
+        revenue: purchases * 40,
+        visitors: Math.round(views / 3),
+      });
     }
   }
   const table = tableFromArrays({
@@ -111,11 +136,21 @@ export function syntheticCube(days = 84, incidentDays = 14, seed = 7): Synthetic
     revenue: Float64Array.from(rows.map((r) => r.revenue)),
     visitors: Float64Array.from(rows.map((r) => r.visitors)),
   });
-  return { bytes: tableToIPC(table, 'stream'), rows, incidentFrom: dates[dates.indexOf(dates[dates.length - incidentDays])], dates };
+  return {
+    bytes: tableToIPC(table, 'stream'),
+    rows,
+    incidentFrom: dates[dates.indexOf(dates[dates.length - incidentDays])],
+    dates,
+  };
 }
 
 /** an in-process worker: dispatcher + engine, messages structured-cloned both ways like postMessage */
-export function inProcessWorker(db: SqlDb): { client: WorkerClient; engine: AnalysisEngine; dispatcher: Dispatcher; sent: ToWorker[] } {
+export function inProcessWorker(db: SqlDb): {
+  client: WorkerClient;
+  engine: AnalysisEngine;
+  dispatcher: Dispatcher;
+  sent: ToWorker[];
+} {
   const engine = new AnalysisEngine(db);
   let toClient: ((m: FromWorker) => void) | null = null;
   const sent: ToWorker[] = [];

@@ -45,9 +45,14 @@ describe('load', () => {
     const other = new AnalysisEngine(db);
     await expect(other.run({ type: 'load', cube: new Uint8Array() })).rejects.toThrow(/cube is empty/);
     const { tableFromArrays, tableToIPC } = await import('apache-arrow');
-    const bad = tableToIPC(tableFromArrays({ date: ['2024-01-01'], device: ['x'], views: Float64Array.from([1]) }), 'stream');
+    const bad = tableToIPC(
+      tableFromArrays({ date: ['2024-01-01'], device: ['x'], views: Float64Array.from([1]) }),
+      'stream',
+    );
     await expect(other.run({ type: 'load', cube: bad })).rejects.toThrow(/no carts column/);
-    await expect(other.run({ type: 'overview', period: null, segment: {}, dimension: 'device' })).rejects.toThrow(/no dataset loaded/);
+    await expect(
+      other.run({ type: 'overview', period: null, segment: {}, dimension: 'device' }),
+    ).rejects.toThrow(/no dataset loaded/);
   });
 });
 
@@ -58,7 +63,10 @@ describe('overview', () => {
     const inP = data.rows.filter((x) => x.date >= period.from && x.date <= period.to);
     expect(r.kpis.views).toBe(sum(inP.map((x) => x.views)));
     expect(r.kpis.purchases).toBe(sum(inP.map((x) => x.purchases)));
-    expect(r.kpis.conversion).toBeCloseTo(sum(inP.map((x) => x.purchases)) / sum(inP.map((x) => x.views)), 12);
+    expect(r.kpis.conversion).toBeCloseTo(
+      sum(inP.map((x) => x.purchases)) / sum(inP.map((x) => x.views)),
+      12,
+    );
     expect(r.kpis.days).toBe(14);
     expect(r.previous).toEqual({ from: addDays(period.from, -14), to: addDays(period.from, -1) });
     const prev = data.rows.filter((x) => x.date >= r.previous!.from && x.date <= r.previous!.to);
@@ -74,9 +82,9 @@ describe('overview', () => {
     expect(r.kpis.views).toBe(sum(data.rows.filter((x) => x.device === 'tablet').map((x) => x.views)));
     expect(r.breakdown.rows.map((b) => b.value)).toEqual(['ios']);
     expect(r.daily.map((d) => d.date)).toEqual(data.dates);
-    await expect(engine.run({ type: 'overview', period: null, segment: { colour: 'red' }, dimension: 'os' })).rejects.toThrow(
-      /unknown dimension "colour"/,
-    );
+    await expect(
+      engine.run({ type: 'overview', period: null, segment: { colour: 'red' }, dimension: 'os' }),
+    ).rejects.toThrow(/unknown dimension "colour"/);
   });
 });
 
@@ -89,7 +97,12 @@ describe('funnel comparison', () => {
     const f = await engine.run({ type: 'funnel', baseline: baseline(), incident: incident(), segment: seg });
     const ex = explain(engine.current!.cube, { baseline: baseline(), incident: incident() });
     const row = ex.dimensions.device.find((r) => r.segment.device === 'mobile')!;
-    const fm = await engine.run({ type: 'funnel', baseline: baseline(), incident: incident(), segment: { device: 'mobile' } });
+    const fm = await engine.run({
+      type: 'funnel',
+      baseline: baseline(),
+      incident: incident(),
+      segment: { device: 'mobile' },
+    });
     for (const step of ['views', 'carts', 'purchases'] as const) {
       expect(fm.segment!.steps[step].baselineMean).toBeCloseTo(row.steps[step].baselineMean, 9);
       expect(fm.segment!.steps[step].baselineSigma).toBeCloseTo(row.steps[step].baselineSigma, 9);
@@ -102,9 +115,16 @@ describe('funnel comparison', () => {
   });
 
   it('does not call out the pattern where purchases held', async () => {
-    const f = await engine.run({ type: 'funnel', baseline: baseline(), incident: incident(), segment: { device: 'desktop' } });
+    const f = await engine.run({
+      type: 'funnel',
+      baseline: baseline(),
+      incident: incident(),
+      segment: { device: 'desktop' },
+    });
     expect(f.segment!.pattern).toBeNull();
-    await expect(engine.run({ type: 'funnel', baseline: incident(), incident: incident(), segment: {} })).rejects.toThrow(/overlaps/);
+    await expect(
+      engine.run({ type: 'funnel', baseline: incident(), incident: incident(), segment: {} }),
+    ).rejects.toThrow(/overlaps/);
   });
 });
 
@@ -120,7 +140,13 @@ describe('root cause', () => {
     const mobile = r.dimensions.device.find((x) => x.segment.device === 'mobile')!;
     expect(mobile.deviationSigma!).toBeLessThan(-2);
 
-    const d = await engine.run({ type: 'rootcause', baseline, incident, filter: { device: 'mobile' }, dimension: 'os' });
+    const d = await engine.run({
+      type: 'rootcause',
+      baseline,
+      incident,
+      filter: { device: 'mobile' },
+      dimension: 'os',
+    });
     expect(d.dimension).toBe('os');
     expect(d.remaining).toEqual(['os', 'browser']);
     expect(d.dimensions.os.map((x) => x.segment.os).sort()).toEqual(['android', 'ios']);
@@ -134,7 +160,11 @@ describe('calendar', () => {
     const seg = { device: 'mobile', os: 'ios', browser: 'safari' };
     const r = await engine.run({ type: 'calendar', segment: seg, settings });
     expect(r.days).toHaveLength(data.dates.length + 7); // every calendar day, the gap as NO_DATA
-    expect(r.days.filter((d) => d.date >= '2024-01-21' && d.date <= '2024-01-27').every((d) => d.status === 'NO_DATA')).toBe(true);
+    expect(
+      r.days
+        .filter((d) => d.date >= '2024-01-21' && d.date <= '2024-01-27')
+        .every((d) => d.status === 'NO_DATA'),
+    ).toBe(true);
     const firstCritical = r.days.find((d) => d.status === 'CRITICAL')!;
     expect(firstCritical.date >= data.incidentFrom).toBe(true);
     expect(firstCritical.date <= addDays(data.incidentFrom, 3)).toBe(true);
@@ -152,8 +182,16 @@ describe('calendar', () => {
 
   it('re-runs with other settings (a higher σ flags no more days than a lower one)', async () => {
     const seg = { device: 'mobile', os: 'ios', browser: 'safari' };
-    const lo = await engine.run({ type: 'calendar', segment: seg, settings: settingsFor('seed', { sigma: 1.5 }) });
-    const hi = await engine.run({ type: 'calendar', segment: seg, settings: settingsFor('seed', { sigma: 4 }) });
+    const lo = await engine.run({
+      type: 'calendar',
+      segment: seg,
+      settings: settingsFor('seed', { sigma: 1.5 }),
+    });
+    const hi = await engine.run({
+      type: 'calendar',
+      segment: seg,
+      settings: settingsFor('seed', { sigma: 4 }),
+    });
     const flagged = (x: typeof lo) => x.counts.ANOMALY + x.counts.CRITICAL;
     expect(flagged(hi)).toBeLessThanOrEqual(flagged(lo));
     expect(flagged(lo)).toBeGreaterThan(flagged(hi));
@@ -168,21 +206,37 @@ describe('protocol', () => {
       await client.ready();
       const fresh = syntheticCube(84, 14, 11);
       const progress: string[] = [];
-      const summary = await client.request('load', { cube: fresh.bytes }, { onProgress: (p) => progress.push(p.phase) });
+      const summary = await client.request(
+        'load',
+        { cube: fresh.bytes },
+        { onProgress: (p) => progress.push(p.phase) },
+      );
       expect(summary.dates).toEqual(fresh.dates);
       expect(progress).toContain('inserting cube');
 
-      const first = client.request('overview', { period: null, segment: {}, dimension: 'device' }, { key: 'overview' });
-      const second = client.request('overview', { period: { from: fresh.incidentFrom, to: fresh.dates.at(-1)! }, segment: {}, dimension: 'os' }, { key: 'overview' });
+      const first = client.request(
+        'overview',
+        { period: null, segment: {}, dimension: 'device' },
+        { key: 'overview' },
+      );
+      const second = client.request(
+        'overview',
+        { period: { from: fresh.incidentFrom, to: fresh.dates.at(-1)! }, segment: {}, dimension: 'os' },
+        { key: 'overview' },
+      );
       const [a, b] = await Promise.allSettled([first, second]);
       expect(a.status).toBe('rejected');
       expect(isCancelled((a as PromiseRejectedResult).reason)).toBe(true);
       expect(b.status).toBe('fulfilled');
       expect((b as PromiseFulfilledResult<{ kpis: { days: number } }>).value.kpis.days).toBe(14);
-      const firstId = (sent.find((m) => m.kind === 'request' && m.request.type === 'overview') as { id: number }).id;
+      const firstId = (
+        sent.find((m) => m.kind === 'request' && m.request.type === 'overview') as { id: number }
+      ).id;
       expect(sent).toContainEqual({ kind: 'cancel', id: firstId });
 
-      await expect(client.request('overview', { period: null, segment: { nope: 'x' }, dimension: 'device' })).rejects.toThrow(/unknown dimension "nope"/);
+      await expect(
+        client.request('overview', { period: null, segment: { nope: 'x' }, dimension: 'device' }),
+      ).rejects.toThrow(/unknown dimension "nope"/);
       // the worker stays usable after an error and after a cancellation
       const ok = await client.request('funnel', {
         baseline: { from: '2024-01-01', to: '2024-01-14' },
