@@ -359,6 +359,8 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
   const rowIdx = new Int32Array(rows.length);
   const rowCodes = new Int32Array(rows.length * k);
   let nKept = 0;
+  const lastValue: (string | undefined)[] = new Array(k).fill(undefined);
+  const lastCode = new Int32Array(k);
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
     let ok = true;
@@ -373,12 +375,19 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
     for (let j = 0; j < k; j++) {
       const raw = row.dims[dims[j]];
       const v = raw === null || raw === undefined ? NULL_VALUE : raw;
-      const m = valueCodes[j];
-      let c = m.get(v);
-      if (c === undefined) {
-        c = valueNames[j].length;
-        m.set(v, c);
-        valueNames[j].push(v);
+      // cubes arrive sorted by date, then dimensions: the previous row's value is a cheap first guess
+      let c: number | undefined;
+      if (v === lastValue[j]) c = lastCode[j];
+      else {
+        const m = valueCodes[j];
+        c = m.get(v);
+        if (c === undefined) {
+          c = valueNames[j].length;
+          m.set(v, c);
+          valueNames[j].push(v);
+        }
+        lastValue[j] = v;
+        lastCode[j] = c;
       }
       rowCodes[base + j] = c;
     }
