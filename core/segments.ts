@@ -664,7 +664,7 @@ export function seriesOf(index: SegmentIndex, s: SegmentSeries): DayCounts[] {
   return out;
 }
 
-/** Index into index.dates of a date, clamped to [0, dates.length] (may be out of the axis). */
+/** Offset of a date on the index's day axis (not clamped: negative or ≥ dates.length outside the data). */
 export function dayOffset(index: SegmentIndex, date: string): number {
   return toDayNumber(date) - index.startDay;
 }
