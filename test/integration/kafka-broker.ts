@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
+import { DuckDBInstance } from '@duckdb/node-api';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FETCH_COMMAND = 'bash scripts/kafka-broker.sh fetch';
@@ -303,4 +304,68 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       process.exit(1);
     },
   );
+}
+
+// ------------------------------------------------------------------ test data helpers (native DuckDB)
+
+
+
+async function duck<T>(fn: (run: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
+  const inst = await DuckDBInstance.create(':memory:', { autoload_known_extensions: 'false', autoinstall_known_extensions: 'false' });
+  const con0 = await inst.connect();
+  await con0.run("SET TimeZone = 'UTC'");
+  con0.closeSync();
+  const con = await inst.connect();
+  try {
+    return await fn(async (sql) => (await con.run(sql)).getRowObjectsJS() as Promise<Record<string, unknown>[]>);
+  } finally {
+    con.closeSync();
+    inst.closeSync();
+  }
+}
+
+/** Write `rows` deterministic Retail Rocket-layout events (epoch-ms timestamps) into one Parquet file. */
+export async function writeRetailRocketParquet(file: string, rows: number, seed = 1): Promise<void> {
+  mkdirSync(dirname(file), { recursive: true });
+  await duck(async (run) => {
+    await run(`COPY (
+      SELECT 1441065600000 + i * 41 + (hash(i + ${seed}) % 40)::BIGINT AS timestamp,
+             (hash(i * 3 + ${seed}) % 25000)::BIGINT AS visitorid,
+             CASE WHEN i % 61 = 0 THEN 'transaction' WHEN i % 9 = 0 THEN 'addtocart' ELSE 'view' END AS event,
+             (hash(i * 7 + ${seed}) % 9000)::BIGINT AS itemid,
+             CASE WHEN i % 61 = 0 THEN i ELSE NULL END AS transactionid,
+             ['desktop', 'mobile', 'tablet'][(i % 3) + 1] AS device,
+             ['windows', 'ios', 'android', 'macos'][(hash(i) % 4)::INTEGER + 1] AS os,
+             ['chrome', 'safari', 'firefox', 'edge'][(hash(i + 5) % 4)::INTEGER + 1] AS browser
+      FROM range(${rows}) t(i)
+    ) TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`);
+  });
+}
+
+export interface Checksum {
+  rows: number;
+  /** order-independent: sum of per-row hashes over every column, as a decimal string */
+  hash: string;
+  /** distinct (partition, offset) pairs in a live folder (-1 for a source file) */
+  distinctOffsets: number;
+}
+
+/** Checksum of a Retail Rocket-layout source file. */
+export async function sourceChecksum(file: string): Promise<Checksum> {
+  return duck(async (run) => {
+    const [r] = await run(`SELECT count(*)::BIGINT AS n, sum(hash(timestamp, visitorid::VARCHAR, event, itemid::VARCHAR, transactionid::VARCHAR, device, os, browser)::HUGEINT)::VARCHAR AS h
+      FROM read_parquet('${file.replace(/'/g, "''")}')`);
+    return { rows: Number(r.n), hash: String(r.h), distinctOffsets: -1 };
+  });
+}
+
+/** Checksum of a tap output folder (FOLDER/live), same columns and hash as sourceChecksum. */
+export async function liveChecksum(out: string): Promise<Checksum> {
+  const glob = join(out, 'live', '**', '*.parquet');
+  return duck(async (run) => {
+    const [r] = await run(`SELECT count(*)::BIGINT AS n, count(DISTINCT (_partition, _offset))::BIGINT AS d,
+        coalesce(sum(hash(epoch_ms(timestamp), visitorid, event, itemid, transactionid, device, os, browser)::HUGEINT), 0)::VARCHAR AS h
+      FROM read_parquet('${glob.replace(/'/g, "''")}')`);
+    return { rows: Number(r.n), hash: String(r.h), distinctOffsets: Number(r.d) };
+  });
 }

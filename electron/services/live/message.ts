@@ -1,0 +1,423 @@
+/**
+ * Kafka message → canonical live event. Every message value must be one JSON object in one of the layouts the
+ * foundation maps (Retail Rocket, cosmetics export, streaming pipeline), in the canonical form the tap itself
+ * writes, or in a user layout described by a mapping file (--mapping). Validation is zod; anything that does
+ * not validate is returned as `{ ok: false, reason }` (the tap quarantines it) — never thrown.
+ *
+ * The result shape mirrors core/schema.ts's `normalizeRecord(layout, record)` contract
+ * (`{ok:true, event} | {ok:false, reason}`).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { EventType } from '../../../core/types.js';
+
+export type LiveLayout = 'retailrocket' | 'cosmetics' | 'pipeline' | 'canonical' | 'mapped';
+
+/** One validated event in the canonical form the tap writes (one Parquet row). */
+export interface LiveEvent {
+  /** epoch milliseconds, UTC */
+  ts: number;
+  visitor_id: string;
+  session_id: string | null;
+  event_type: EventType;
+  item_id: string | null;
+  transaction_id: string | null;
+  price: number | null;
+  quantity: number | null;
+  device: string | null;
+  os: string | null;
+  browser: string | null;
+  brand: string | null;
+  category: string | null;
+  category_id: string | null;
+  product_name: string | null;
+  country: string | null;
+  city: string | null;
+  event_id: string | null;
+  /** which layout the message was in */
+  source_layout: LiveLayout;
+}
+
+export type NormalizeResult = { ok: true; event: LiveEvent } | { ok: false; reason: string };
+
+/** String columns of LiveEvent besides ts / visitor_id / event_type, in Parquet column order. */
+export const OPTIONAL_STRING_FIELDS = [
+  'session_id',
+  'item_id',
+  'transaction_id',
+  'device',
+  'os',
+  'browser',
+  'brand',
+  'category',
+  'category_id',
+  'product_name',
+  'country',
+  'city',
+  'event_id',
+] as const;
+
+// ------------------------------------------------------------------ value parsers
+
+const idLike = z.union([z.string(), z.number(), z.bigint()]);
+const optId = idLike.nullish();
+const optStr = z.union([z.string(), z.number()]).nullish();
+const optNum = z.union([z.number(), z.string()]).nullish();
+const timeLike = z.union([z.number(), z.string()]);
+
+/** epoch s / epoch ms (number or numeric string), ISO with or without zone, "YYYY-MM-DD HH:MM:SS UTC". */
+export function parseTimestamp(v: number | string): number | null {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return null;
+    return Math.abs(v) < 1e11 ? Math.round(v * 1000) : Math.round(v);
+  }
+  const s = v.trim();
+  if (/^-?\d+(\.\d+)?$/.test(s)) return parseTimestamp(Number(s));
+  let iso = s.replace(/\s+UTC$/i, 'Z').replace(/^(\d{4}-\d{2}-\d{2})[ T]/, '$1T');
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) iso += 'T00:00:00Z';
+  else if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(iso)) iso += 'Z';
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t : null;
+}
+
+function str(v: string | number | bigint | null | undefined): string | null {
+  if (v === null || v === undefined) return null;
+  const s = typeof v === 'string' ? v : String(v);
+  return s === '' ? null : s;
+}
+
+function num(v: string | number | null | undefined): number | null | 'bad' {
+  if (v === null || v === undefined || v === '') return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : 'bad';
+}
+
+const EVENT_TYPES: Record<Exclude<LiveLayout, 'mapped'>, Record<string, EventType>> = {
+  retailrocket: { view: 'view', addtocart: 'cart', transaction: 'purchase', removefromcart: 'remove_from_cart' },
+  cosmetics: { view: 'view', cart: 'cart', remove_from_cart: 'remove_from_cart', purchase: 'purchase' },
+  pipeline: { page_view: 'view', add_to_cart: 'cart', remove_from_cart: 'remove_from_cart', purchase: 'purchase' },
+  canonical: { view: 'view', cart: 'cart', remove_from_cart: 'remove_from_cart', purchase: 'purchase' },
+};
+
+// ------------------------------------------------------------------ layouts (zod)
+
+const retailrocket = z.object({
+  timestamp: timeLike,
+  visitorid: idLike,
+  event: z.string(),
+  itemid: optId,
+  transactionid: optId,
+  device: optStr,
+  os: optStr,
+  browser: optStr,
+  // extra canonical columns (present in the tap's own FOLDER/live output)
+  session_id: optStr,
+  price: optNum,
+  quantity: optNum,
+  brand: optStr,
+  category: optStr,
+  category_id: optId,
+  product_name: optStr,
+  country: optStr,
+  city: optStr,
+  event_id: optId,
+  source_layout: optStr,
+});
+
+const cosmetics = z.object({
+  event_time: timeLike,
+  event_type: z.string(),
+  product_id: optId,
+  category_id: optId,
+  category_code: optStr,
+  brand: optStr,
+  price: optNum,
+  user_id: idLike,
+  user_session: optStr,
+});
+
+const pipeline = z.object({
+  event_id: optId,
+  event_timestamp: timeLike,
+  user_id: idLike,
+  session_id: optStr,
+  event_type: z.string(),
+  product_id: optId,
+  product_name: optStr,
+  product_category: optStr,
+  product_price: optNum,
+  quantity: optNum,
+  device_type: optStr,
+  browser: optStr,
+  country: optStr,
+  city: optStr,
+});
+
+const canonical = z.object({
+  ts: timeLike,
+  visitor_id: idLike,
+  event_type: z.string(),
+  session_id: optStr,
+  item_id: optId,
+  transaction_id: optId,
+  price: optNum,
+  quantity: optNum,
+  device: optStr,
+  os: optStr,
+  browser: optStr,
+  brand: optStr,
+  category: optStr,
+  category_id: optId,
+  product_name: optStr,
+  country: optStr,
+  city: optStr,
+  event_id: optId,
+});
+
+/**
+ * A user mapping (--mapping FILE): canonical field → field name in the message, plus optional event-type
+ * value translation. Example: {"columns":{"ts":"when","visitor_id":"uid","event_type":"kind","device":"dev"},
+ * "eventTypes":{"click":"view","basket":"cart","order":"purchase"}}
+ */
+export const mappingSchema = z.object({
+  columns: z
+    .record(z.string(), z.string())
+    .refine((c) => 'ts' in c && 'visitor_id' in c && 'event_type' in c, 'columns must map at least ts, visitor_id and event_type'),
+  eventTypes: z.record(z.string(), z.enum(['view', 'cart', 'purchase', 'remove_from_cart'])).optional(),
+});
+export type LiveMapping = z.infer<typeof mappingSchema>;
+
+export function loadMapping(file: string): LiveMapping {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read mapping file ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const r = mappingSchema.safeParse(raw);
+  if (!r.success) throw new Error(`invalid mapping file ${file}: ${formatIssues(r.error)}`);
+  return r.data;
+}
+
+function formatIssues(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'value'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Which known layout a JSON object is in (by its distinctive fields), or null. */
+export function detectLayout(o: Record<string, unknown>): Exclude<LiveLayout, 'mapped'> | null {
+  if ('visitorid' in o) return 'retailrocket';
+  if ('event_timestamp' in o) return 'pipeline';
+  if ('event_time' in o || 'user_session' in o) return 'cosmetics';
+  if ('ts' in o && 'visitor_id' in o) return 'canonical';
+  return null;
+}
+
+interface Draft {
+  ts: number | string;
+  visitor: string | number | bigint;
+  type: string;
+  layout: LiveLayout;
+  price?: string | number | null;
+  quantity?: string | number | null;
+  strings: Partial<Record<(typeof OPTIONAL_STRING_FIELDS)[number], string | number | bigint | null | undefined>>;
+}
+
+function finish(d: Draft, types: Record<string, EventType>): NormalizeResult {
+  const ts = parseTimestamp(d.ts);
+  if (ts === null) return { ok: false, reason: `unparseable time: ${JSON.stringify(d.ts)}` };
+  const visitor = str(d.visitor);
+  if (visitor === null) return { ok: false, reason: 'missing visitor' };
+  const type = types[d.type];
+  if (!type) return { ok: false, reason: `unknown event type: ${JSON.stringify(d.type)}` };
+  const price = num(d.price);
+  if (price === 'bad') return { ok: false, reason: `price is not a number: ${JSON.stringify(d.price)}` };
+  if (type === 'purchase' && price !== null && price <= 0) return { ok: false, reason: 'non-positive price on purchase' };
+  const quantity = num(d.quantity);
+  if (quantity === 'bad') return { ok: false, reason: `quantity is not a number: ${JSON.stringify(d.quantity)}` };
+  const s = d.strings;
+  return {
+    ok: true,
+    event: {
+      ts,
+      visitor_id: visitor,
+      session_id: str(s.session_id),
+      event_type: type,
+      item_id: str(s.item_id),
+      transaction_id: str(s.transaction_id),
+      price,
+      quantity: quantity === null ? null : Math.round(quantity),
+      device: str(s.device),
+      os: str(s.os),
+      browser: str(s.browser),
+      brand: str(s.brand),
+      category: str(s.category),
+      category_id: str(s.category_id),
+      product_name: str(s.product_name),
+      country: str(s.country),
+      city: str(s.city),
+      event_id: str(s.event_id),
+      source_layout: d.layout,
+    },
+  };
+}
+
+/** Normalize an already-parsed JSON object. */
+export function normalizeObject(o: unknown, mapping?: LiveMapping): NormalizeResult {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return { ok: false, reason: 'not a JSON object' };
+  const obj = o as Record<string, unknown>;
+  if (mapping) {
+    const c = mapping.columns;
+    const picked: Record<string, unknown> = {};
+    for (const [canon, src] of Object.entries(c)) picked[canon] = obj[src];
+    const r = canonical.safeParse(picked);
+    if (!r.success) return { ok: false, reason: `does not match the mapping: ${formatIssues(r.error)}` };
+    const v = r.data;
+    const types = { ...EVENT_TYPES.canonical, ...(mapping.eventTypes ?? {}) };
+    return finish({ ts: v.ts, visitor: v.visitor_id, type: v.event_type, layout: 'mapped', price: v.price, quantity: v.quantity, strings: v }, types);
+  }
+  const layout = detectLayout(obj);
+  switch (layout) {
+    case 'retailrocket': {
+      const r = retailrocket.safeParse(obj);
+      if (!r.success) return { ok: false, reason: `invalid Retail Rocket event: ${formatIssues(r.error)}` };
+      const v = r.data;
+      return finish(
+        {
+          ts: v.timestamp,
+          visitor: v.visitorid,
+          type: v.event,
+          layout,
+          price: v.price,
+          quantity: v.quantity,
+          strings: { ...v, item_id: v.itemid, transaction_id: v.transactionid },
+        },
+        EVENT_TYPES.retailrocket,
+      );
+    }
+    case 'cosmetics': {
+      const r = cosmetics.safeParse(obj);
+      if (!r.success) return { ok: false, reason: `invalid cosmetics event: ${formatIssues(r.error)}` };
+      const v = r.data;
+      return finish(
+        {
+          ts: v.event_time,
+          visitor: v.user_id,
+          type: v.event_type,
+          layout,
+          price: v.price,
+          strings: { session_id: v.user_session, item_id: v.product_id, category_id: v.category_id, category: v.category_code, brand: v.brand },
+        },
+        EVENT_TYPES.cosmetics,
+      );
+    }
+    case 'pipeline': {
+      const r = pipeline.safeParse(obj);
+      if (!r.success) return { ok: false, reason: `invalid pipeline event: ${formatIssues(r.error)}` };
+      const v = r.data;
+      return finish(
+        {
+          ts: v.event_timestamp,
+          visitor: v.user_id,
+          type: v.event_type,
+          layout,
+          price: v.product_price,
+          quantity: v.quantity,
+          strings: {
+            event_id: v.event_id,
+            session_id: v.session_id,
+            item_id: v.product_id,
+            product_name: v.product_name,
+            category: v.product_category,
+            device: v.device_type,
+            browser: v.browser,
+            country: v.country,
+            city: v.city,
+          },
+        },
+        EVENT_TYPES.pipeline,
+      );
+    }
+    case 'canonical': {
+      const r = canonical.safeParse(obj);
+      if (!r.success) return { ok: false, reason: `invalid canonical event: ${formatIssues(r.error)}` };
+      const v = r.data;
+      return finish({ ts: v.ts, visitor: v.visitor_id, type: v.event_type, layout, price: v.price, quantity: v.quantity, strings: v }, EVENT_TYPES.canonical);
+    }
+    default: {
+      const keys = Object.keys(obj).slice(0, 8).join(', ');
+      return { ok: false, reason: `unknown layout (fields: ${keys || 'none'})` };
+    }
+  }
+}
+
+/** Normalize one raw Kafka message value. */
+export function normalizeMessage(value: Buffer | null | undefined, mapping?: LiveMapping): NormalizeResult {
+  if (!value || value.length === 0) return { ok: false, reason: 'empty message' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  return normalizeObject(parsed, mapping);
+}
+
+// ------------------------------------------------------------------ canonical → message layouts (replay)
+
+export type ReplayLayout = 'retailrocket' | 'cosmetics' | 'pipeline';
+
+const toRR: Record<EventType, string> = { view: 'view', cart: 'addtocart', purchase: 'transaction', remove_from_cart: 'removefromcart' };
+const toPipeline: Record<EventType, string> = { view: 'page_view', cart: 'add_to_cart', purchase: 'purchase', remove_from_cart: 'remove_from_cart' };
+
+function cosmeticsTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+}
+
+/** Render a canonical event as a JSON message object in one of the known layouts (inverse of normalize). */
+export function toLayout(layout: ReplayLayout, e: LiveEvent): Record<string, unknown> {
+  switch (layout) {
+    case 'retailrocket':
+      return {
+        timestamp: e.ts,
+        visitorid: /^\d+$/.test(e.visitor_id) ? Number(e.visitor_id) : e.visitor_id,
+        event: toRR[e.event_type],
+        itemid: e.item_id !== null && /^\d+$/.test(e.item_id) ? Number(e.item_id) : e.item_id,
+        transactionid: e.transaction_id !== null && /^\d+$/.test(e.transaction_id) ? Number(e.transaction_id) : e.transaction_id,
+        device: e.device,
+        os: e.os,
+        browser: e.browser,
+      };
+    case 'cosmetics':
+      return {
+        event_time: cosmeticsTime(e.ts),
+        event_type: e.event_type,
+        product_id: e.item_id,
+        category_id: e.category_id,
+        category_code: e.category,
+        brand: e.brand,
+        price: e.price,
+        user_id: e.visitor_id,
+        user_session: e.session_id,
+      };
+    case 'pipeline':
+      return {
+        event_id: e.event_id,
+        event_timestamp: new Date(e.ts).toISOString(),
+        user_id: e.visitor_id,
+        session_id: e.session_id,
+        event_type: toPipeline[e.event_type],
+        product_id: e.item_id,
+        product_name: e.product_name,
+        product_category: e.category,
+        product_price: e.price,
+        quantity: e.quantity,
+        device_type: e.device,
+        browser: e.browser,
+        country: e.country,
+        city: e.city,
+      };
+  }
+}
