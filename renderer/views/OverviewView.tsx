@@ -108,79 +108,92 @@ function KpiGrid({ data, hasRevenue }: { data: OverviewResult; hasRevenue: boole
   const title = p
     ? `Change of the daily average vs the previous ${p.days} days with data (${fmtPeriod(data.previous)})`
     : undefined;
+  const counts = [
+    <Kpi
+      key="events"
+      testId="kpi-events"
+      label="Events"
+      value={fmtInt(k.events)}
+      delta={<Delta value={count('events')} />}
+      title={title}
+    />,
+    k.visitors !== null && (
+      <Kpi
+        key="visitors"
+        testId="kpi-visitors"
+        label="Visitors"
+        value={fmtInt(k.visitors)}
+        delta={<Delta value={count('visitors')} />}
+        title={`${title ?? ''} · visitors are summed per day and segment`}
+      />
+    ),
+    <Kpi
+      key="views"
+      testId="kpi-views"
+      label="Views"
+      color="var(--views)"
+      value={fmtInt(k.views)}
+      delta={<Delta value={count('views')} />}
+      title={title}
+    />,
+    <Kpi
+      key="carts"
+      testId="kpi-carts"
+      label="Carts"
+      color="var(--carts)"
+      value={fmtInt(k.carts)}
+      delta={<Delta value={count('carts')} />}
+      title={title}
+    />,
+    <Kpi
+      key="purchases"
+      testId="kpi-purchases"
+      label="Purchases"
+      color="var(--purchases)"
+      value={fmtInt(k.purchases)}
+      delta={<Delta value={count('purchases')} />}
+      title={title}
+    />,
+    hasRevenue && (
+      <Kpi
+        key="revenue"
+        testId="kpi-revenue"
+        label="Revenue"
+        color="var(--revenue)"
+        value={fmtMoney(k.revenue)}
+        delta={<Delta value={count('revenue')} />}
+        title={title}
+      />
+    ),
+  ].filter(Boolean);
   return (
-    <div className="kpis" data-testid="kpis">
-      <Kpi
-        testId="kpi-events"
-        label="Events"
-        value={fmtInt(k.events)}
-        delta={<Delta value={count('events')} />}
-        title={title}
-      />
-      {k.visitors !== null && (
+    <div className="stack" style={{ gap: 12 }} data-testid="kpis">
+      <div className="kpi-row" style={{ gridTemplateColumns: `repeat(${counts.length}, minmax(0, 1fr))` }}>
+        {counts}
+      </div>
+      <div className="kpi-row" style={{ gridTemplateColumns: 'repeat(3, minmax(0, 1fr))' }}>
         <Kpi
-          testId="kpi-visitors"
-          label="Visitors"
-          value={fmtInt(k.visitors)}
-          delta={<Delta value={count('visitors')} />}
-          title={`${title ?? ''} · visitors are summed per day and segment`}
-        />
-      )}
-      <Kpi
-        testId="kpi-views"
-        label="Views"
-        color="var(--views)"
-        value={fmtInt(k.views)}
-        delta={<Delta value={count('views')} />}
-        title={title}
-      />
-      <Kpi
-        testId="kpi-carts"
-        label="Carts"
-        color="var(--carts)"
-        value={fmtInt(k.carts)}
-        delta={<Delta value={count('carts')} />}
-        title={title}
-      />
-      <Kpi
-        testId="kpi-purchases"
-        label="Purchases"
-        color="var(--purchases)"
-        value={fmtInt(k.purchases)}
-        delta={<Delta value={count('purchases')} />}
-        title={title}
-      />
-      <Kpi
-        testId="kpi-view-cart"
-        label="View → cart"
-        value={fmtPct(k.viewToCart)}
-        delta={<Delta value={rate('viewToCart')} />}
-        title={title}
-      />
-      <Kpi
-        testId="kpi-cart-purchase"
-        label="Cart → purchase"
-        value={fmtPct(k.cartToPurchase)}
-        delta={<Delta value={rate('cartToPurchase')} />}
-        title={title}
-      />
-      <Kpi
-        testId="kpi-conversion"
-        label="Conversion"
-        value={fmtPct(k.conversion)}
-        delta={<Delta value={rate('conversion')} />}
-        title={title}
-      />
-      {hasRevenue && (
-        <Kpi
-          testId="kpi-revenue"
-          label="Revenue"
-          color="var(--revenue)"
-          value={fmtMoney(k.revenue)}
-          delta={<Delta value={count('revenue')} />}
+          testId="kpi-view-cart"
+          label="View → cart"
+          value={fmtPct(k.viewToCart)}
+          delta={<Delta value={rate('viewToCart')} />}
           title={title}
         />
-      )}
+        <Kpi
+          testId="kpi-cart-purchase"
+          label="Cart → purchase"
+          value={fmtPct(k.cartToPurchase)}
+          delta={<Delta value={rate('cartToPurchase')} />}
+          title={title}
+        />
+        <Kpi
+          testId="kpi-conversion"
+          label="Conversion (purchases / views)"
+          value={fmtPct(k.conversion)}
+          delta={<Delta value={rate('conversion')} />}
+          title={title}
+        />
+      </div>
     </div>
   );
 }

@@ -114,11 +114,21 @@ export async function newAppPage(
   return { page, errors };
 }
 
-export async function shot(page: Page, name: string): Promise<string> {
+export async function shot(page: Page, name: string, fullPage = false): Promise<string> {
   mkdirSync(SHOTS, { recursive: true });
   const file = path.join(SHOTS, `${name}.png`);
   await page.waitForTimeout(250); // let ECharts finish its frame
-  await page.screenshot({ path: file });
+  if (fullPage) {
+    // the app scrolls inside <main>: let it grow for a picture of the whole view
+    await page.addStyleTag({
+      content:
+        '.app{height:auto!important}.main{overflow:visible!important}.content{overflow:visible!important}',
+    });
+    await page.screenshot({ path: file, fullPage: true });
+    await page.addStyleTag({
+      content: '.app{height:100%!important}.main{overflow:hidden!important}.content{overflow:auto!important}',
+    });
+  } else await page.screenshot({ path: file });
   return file;
 }
 

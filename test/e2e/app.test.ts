@@ -66,6 +66,7 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     expect(await page.getByTestId('preview').locator('tbody tr').count()).toBe(20);
     await expect.poll(() => page.getByTestId('profile-kpis').innerText()).toContain('40'); // files read
     await shot(page, 'data');
+    await shot(page, 'data-full', true);
   });
 
   it('brushes the last 14 days on the daily chart; every view follows', async () => {
@@ -98,6 +99,7 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     // KPIs now compare with the 14 days before
     await expect.poll(() => page.getByTestId('kpi-views').locator('.kpi-delta').innerText()).toMatch(/[▲▼]/);
     await shot(page, 'overview-brushed');
+    await shot(page, 'overview-full', true);
   });
 
   it('root cause ranks mobile × ios × safari first, with its finding and a drill-down', async () => {
@@ -157,6 +159,7 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     await expect.poll(() => detail.innerText()).toContain('Critical');
     expect(await detail.locator('tbody tr').count()).toBeGreaterThan(0); // baseline days used
     await shot(page, 'calendar-day');
+    await shot(page, 'calendar-full', true);
 
     const card = page.getByTestId('calendar');
     const before = Number(await card.getAttribute('data-version'));
