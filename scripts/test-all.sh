@@ -14,7 +14,12 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
   || die "Node >= 20.19 is required (found $(node --version 2>/dev/null || echo none))."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"
-  npm ci --no-audit --no-fund
+  # A registry mirror that lacks other platforms' optional packages (e.g. DuckDB's darwin/win32 bindings) makes
+  # `npm ci` refuse the lock file; `npm install` tolerates missing optional packages, so fall back to it.
+  npm ci --no-audit --no-fund || {
+    echo "npm ci refused the lock file; falling back to npm install"
+    npm install --no-audit --no-fund
+  }
 fi
 
 # ---- System packages: Chromium (e2e, PDF report) and poppler-utils (pdftotext/pdftoppm for report tests)
