@@ -16,7 +16,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "npm ci"
   # A registry mirror that lacks other platforms' optional packages (e.g. DuckDB's darwin/win32 bindings) makes
   # `npm ci` refuse the lock file; `npm install` tolerates missing optional packages, so fall back to it.
-  npm ci --no-audit --no-fund || {
+  ci_log=$(mktemp)
+  npm ci --no-audit --no-fund 2>"$ci_log" || {
+    grep -m3 -E 'npm error (Missing|code|`npm ci`)' "$ci_log" || true
     echo "npm ci refused the lock file; falling back to npm install"
     npm install --no-audit --no-fund
   }
