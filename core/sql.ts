@@ -398,13 +398,17 @@ export function duplicateBatches(ranges: readonly FileRange[], maxRows: number):
 }
 
 /**
- * SELECT of the (ts, visitor_id) hashes that occur more than once among the valid rows of the given file
- * groups — the candidates of the duplicate search (step 1).
+ * SELECT of the (ts, visitor_id) hashes that occur more than once among the rows of the given file groups
+ * that have a time and a visitor — the candidates of the duplicate search (step 1). Other rejection rules are
+ * not applied here (a superset of candidates is harmless, step 2 looks at valid events only), so DuckDB reads
+ * just the time and visitor columns.
  */
 export function duplicateCandidatesSql(spec: EventsViewSpec): string {
-  const union = spec.groups.map((g) => `(${groupSelectSql(g, spec.dimensions)})`).join(' UNION ALL BY NAME ');
+  const union = spec.groups
+    .map((g) => `(SELECT ts, visitor_id FROM (${groupSelectSql(g, spec.dimensions)}))`)
+    .join(' UNION ALL BY NAME ');
   return (
-    `SELECT h FROM (SELECT hash(ts, visitor_id) AS h FROM (${union}) WHERE (${rejectReasonSql()}) IS NULL) ` +
+    `SELECT h FROM (SELECT hash(ts, visitor_id) AS h FROM (${union}) WHERE ts IS NOT NULL AND visitor_id IS NOT NULL) ` +
     `GROUP BY h HAVING count(*) > 1`
   );
 }
