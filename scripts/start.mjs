@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // `npm start` (after `npm run build`): open the desktop app on the embedded sample. When the Electron binary
 // cannot be had, say so in one line and serve the same UI from the local web host instead, printing its URL.
 //
