@@ -28,6 +28,10 @@ const SIZES = [
 
 interface Measure {
   ms: number;
+  /** CPU time of the process (user + system, all threads) — less sensitive than wall time to other load */
+  cpuMs: number;
+  /** 1-minute load average when the measurement ended */
+  load: number;
   openMs?: number;
   cubeMs?: number;
   rows: number;
@@ -38,6 +42,11 @@ interface Measure {
 /** Child side: one measurement in a fresh process. */
 async function child(kind: 'service' | 'plain', dir: string): Promise<Measure> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const cpuMs = () => {
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000;
+  };
   if (kind === 'service') {
     const ds = await openDataset(dir);
     const p = await ds.profile();
@@ -47,6 +56,8 @@ async function child(kind: 'service' | 'plain', dir: string): Promise<Measure> {
     ds.close();
     return {
       ms: t2 - t0,
+      cpuMs: cpuMs(),
+      load: os.loadavg()[0],
       openMs: t1 - t0,
       cubeMs: t2 - t1,
       rows: p.rows.read,
@@ -68,6 +79,8 @@ async function child(kind: 'service' | 'plain', dir: string): Promise<Measure> {
   db.close();
   return {
     ms,
+    cpuMs: cpuMs(),
+    load: os.loadavg()[0],
     rows: Number(rows[0].n),
     cubeRows: cube.columns[0].length,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
@@ -131,9 +144,12 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
       String(truth.files),
       genMs === null ? 'cached' : `${(genMs / 1000).toFixed(1)} s`,
       `${service.ms.toFixed(0)} ms (open+profile ${service.openMs!.toFixed(0)}, cube ${service.cubeMs!.toFixed(0)})`,
+      `${service.cpuMs.toFixed(0)} ms`,
       `${service.maxRssMb.toFixed(0)} MB`,
       `${plain.ms.toFixed(0)} ms`,
+      `${plain.cpuMs.toFixed(0)} ms`,
       `${plain.maxRssMb.toFixed(0)} MB`,
+      `${service.load.toFixed(1)}`,
       `< ${size.targetMs} ms${Number.isFinite(size.targetRssMb) ? `, < ${size.targetRssMb} MB` : ''}: ${ok ? 'OK' : 'MISSED'}`,
     ]);
     if (service.rows !== truth.events || service.cubeRows !== plain.cubeRows) {
@@ -147,16 +163,23 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
     'events',
     'files',
     'generate',
-    'service profile + cube',
+    'service profile + cube (wall)',
+    'service CPU',
     'service RSS',
     'plain DuckDB cube',
+    'plain CPU',
     'plain RSS',
+    'load',
     'target',
   ];
   const w = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   console.log(`\nIngestion (${os.cpus().length} CPUs) — daily ${CUBE_DIMS.join('×')} cube`);
   console.log(header.map((h, i) => h.padEnd(w[i])).join(' | '));
   for (const l of lines) console.log(l.map((c, i) => c.padEnd(w[i])).join(' | '));
+  console.log(
+    `CPU = user + system time of all threads; with ${os.cpus().length} CPUs and no other load, wall ≈ CPU / ${os.cpus().length}. ` +
+      `'load' is the 1-minute load average during the service run: above ${os.cpus().length}, other processes share the CPUs and wall times grow.`,
+  );
   return out;
 }
 
