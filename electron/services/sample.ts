@@ -233,7 +233,9 @@ function cumulative(weights: number[]): Float64Array {
 
 const EV_VIEW = 0,
   EV_CART = 1,
-  EV_TXN = 2;
+  EV_TXN = 2,
+  /** a failed checkout: written as addtocart without transaction id; `txn` holds −(failed transaction no.) */
+  EV_FAILED = 3;
 
 class Events {
   n = 0;
@@ -410,6 +412,8 @@ export async function generateSample(outDir: string, opts: SampleOptions = {}): 
     const visFirstDayIndex: number[] = []; // visitors count at the start of each day
     const buf = new Events();
     let txnCounter = 0;
+    let failedCounter = 0;
+    const failedSeen = new Set<number>();
     let nextFile = 0;
     const counts = { views: 0, carts: 0, purchases: 0 };
     let events = 0;
@@ -452,31 +456,18 @@ export async function generateSample(outDir: string, opts: SampleOptions = {}): 
           const k = Math.floor(N_ITEMS * Math.pow(rng(), 2.6));
           const item = ((k * 48_271) % 466_867) + 1;
           buf.push(t, vis + 1, EV_VIEW, item, 0, combo);
-          counts.views++;
-          if (inSegment[combo] && t >= incStart && t < incEnd) segViewsInc++;
           if (rng() < pCart) {
             t += 3_000 + Math.floor(rng() * 40_000);
             buf.push(t, vis + 1, EV_CART, item, 0, combo);
-            counts.carts++;
             if (rng() < pBuy) boughtItems.push(item);
           }
         }
         if (boughtItems.length) {
           t += 60_000 + Math.floor(rng() * 540_000);
           const fails = inSegment[combo] === 1 && t >= incStart && t < incEnd && rng() < share;
-          const txn = fails ? 0 : ++txnCounter;
+          const txn = fails ? -++failedCounter : ++txnCounter;
           for (let j = 0; j < boughtItems.length; j++) {
-            buf.push(t + j, vis + 1, fails ? EV_CART : EV_TXN, boughtItems[j], txn, combo);
-            if (fails) counts.carts++;
-            else counts.purchases++;
-            if (inSegment[combo]) {
-              if (t < incStart) segBuyBefore++;
-              else if (t < incEnd && !fails) segBuyDuring++;
-            }
-          }
-          if (fails && incident) {
-            incident.purchasesConverted += boughtItems.length;
-            incident.transactionsConverted++;
+            buf.push(t + j, vis + 1, fails ? EV_FAILED : EV_TXN, boughtItems[j], txn, combo);
           }
         }
       }
@@ -484,6 +475,26 @@ export async function generateSample(outDir: string, opts: SampleOptions = {}): 
       const dayEnd = Math.min(dayStart + DAY_MS, endMs);
       const done = buf.takeBefore(d === days - 1 ? endMs : dayEnd);
       events += done.n;
+      // the truth counts what is written (events after the last day are dropped)
+      for (let i = 0; i < done.n; i++) {
+        const ev = done.ev[i];
+        const ts = done.ts[i];
+        const seg = inSegment[done.combo[i]] === 1;
+        const during = ts >= incStart && ts < incEnd;
+        if (ev === EV_VIEW) {
+          counts.views++;
+          if (seg && during) segViewsInc++;
+        } else if (ev === EV_CART) counts.carts++;
+        else if (ev === EV_TXN) {
+          counts.purchases++;
+          if (seg && ts < incStart) segBuyBefore++;
+          else if (seg && during) segBuyDuring++;
+        } else {
+          counts.carts++;
+          incident!.purchasesConverted++;
+          failedSeen.add(done.txn[i]);
+        }
+      }
       await appendColumns(appender, types, done);
       appender.flushSync();
       while (nextFile < nFiles && startMs + (nextFile + 1) * sliceMs <= dayEnd + 0.5) {
@@ -492,8 +503,8 @@ export async function generateSample(outDir: string, opts: SampleOptions = {}): 
         const file = path.join(outDir, fileName(nextFile));
         await db.exec(
           `COPY (SELECT CAST(ts AS BIGINT) AS "timestamp", CAST(v AS BIGINT) AS visitorid, ` +
-            `['view', 'addtocart', 'transaction'][e + 1] AS event, CAST(i AS BIGINT) AS itemid, ` +
-            `CAST(nullif(x, 0) AS BIGINT) AS transactionid, ${devices}[k + 1] AS device, ${browsers}[k + 1] AS browser, ` +
+            `['view', 'addtocart', 'transaction', 'addtocart'][e + 1] AS event, CAST(i AS BIGINT) AS itemid, ` +
+            `CAST(CASE WHEN x > 0 THEN x END AS BIGINT) AS transactionid, ${devices}[k + 1] AS device, ${browsers}[k + 1] AS browser, ` +
             `${oses}[k + 1] AS os FROM ev WHERE ts >= ${a} AND ts < ${b}) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd)`,
         );
         await db.exec(`DELETE FROM ev WHERE ts < ${b}`);
@@ -507,6 +518,7 @@ export async function generateSample(outDir: string, opts: SampleOptions = {}): 
         1,
         Math.round((Math.min(incEnd, endMs) - Math.max(incStart, startMs)) / DAY_MS),
       );
+      incident.transactionsConverted = failedSeen.size;
       incident.segmentViewsPerDay = Math.round(segViewsInc / incDaysIn);
       incident.segmentPurchasesPerDayBefore = Math.round((segBuyBefore / Math.max(1, daysBefore)) * 10) / 10;
       incident.segmentPurchasesPerDayDuring = Math.round((segBuyDuring / incDaysIn) * 10) / 10;

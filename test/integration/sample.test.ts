@@ -161,6 +161,14 @@ describe('default sample (ensureSample)', () => {
     expect((await readdir(userData)).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('the truth counts exactly what was written', () => {
+    const sum = (k: 'views' | 'carts' | 'purchases') => cube.rows.reduce((a, r) => a + r[k], 0);
+    expect({ views: sum('views'), carts: sum('carts'), purchases: sum('purchases') }).toEqual(truth.counts);
+    expect(truth.counts.views + truth.counts.carts + truth.counts.purchases).toBe(truth.events);
+    expect(truth.incident!.transactionsConverted).toBeGreaterThan(0);
+    expect(truth.incident!.transactionsConverted).toBeLessThanOrEqual(truth.incident!.purchasesConverted);
+  });
+
   it('has the documented size: ~2.7 M events, ~270 files, ~4.5 months', async () => {
     expect(Math.abs(truth.events - 2_700_000)).toBeLessThan(2_700);
     expect(truth.files).toBeGreaterThanOrEqual(260);
