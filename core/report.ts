@@ -5,14 +5,7 @@
  * below, so the PDF says exactly what `funnelscope explain/detect/scan` say. See ARCHITECTURE.md § Incident
  * report.
  */
-import type {
-  Cube,
-  DetectionStatus,
-  DetectorSettings,
-  Period,
-  Segment,
-  StepStats,
-} from './types.js';
+import type { Cube, DetectionStatus, DetectorSettings, Period, Segment, StepStats } from './types.js';
 import type { DataProfile } from './schema.js';
 import { DEFAULT_SETTINGS, detectSeries } from './detector.js';
 import { explain, suggestIncident, EXPLAIN_PARAMS, type ExplainResult } from './explain.js';
@@ -424,12 +417,16 @@ function funnelSide(
     label,
     steps: rows,
     cartRate: { baseline: r(c.baselineMean, v.baselineMean), incident: r(c.incidentMean, v.incidentMean) },
-    checkoutRate: { baseline: r(p.baselineMean, c.baselineMean), incident: r(p.incidentMean, c.incidentMean) },
+    checkoutRate: {
+      baseline: r(p.baselineMean, c.baselineMean),
+      incident: r(p.incidentMean, c.incidentMean),
+    },
     conversion: { baseline: r(p.baselineMean, v.baselineMean), incident: r(p.incidentMean, v.incidentMean) },
   };
 }
 
-const relChange = (a: number | null, b: number | null) => (a !== null && b !== null && a > 0 ? b / a - 1 : null);
+const relChange = (a: number | null, b: number | null) =>
+  a !== null && b !== null && a > 0 ? b / a - 1 : null;
 
 /** Which step of the culprit's funnel broke: the largest relative drop among traffic, add-to-cart, checkout. */
 function brokenStepOf(f: FunnelSide): ReportModel['brokenStep'] {
@@ -443,7 +440,13 @@ function brokenStepOf(f: FunnelSide): ReportModel['brokenStep'] {
   return 'traffic';
 }
 
-const RELATION_ORDER: Record<Relation, number> = { unrelated: 0, overlap: 1, inside: 2, contains: 3, incident: 4 };
+const RELATION_ORDER: Record<Relation, number> = {
+  unrelated: 0,
+  overlap: 1,
+  inside: 2,
+  contains: 3,
+  incident: 4,
+};
 
 /**
  * Builds the report model. Throws an Error with a user-facing message when the periods do not fit the data
@@ -466,7 +469,8 @@ export function buildReportModel(input: ReportInput): ReportModel {
   if (!incident) {
     incidentChosenBy = 'detector';
     if (baseline) {
-      if (baseline.to >= data.to) throw new Error(`the baseline ends ${baseline.to}: no data after it to report on`);
+      if (baseline.to >= data.to)
+        throw new Error(`the baseline ends ${baseline.to}: no data after it to report on`);
       incident = { from: addDays(baseline.to, 1), to: data.to };
     } else {
       const own = input.segment ? latestCriticalPeriod(cube, input.segment, settings) : null;
@@ -512,7 +516,9 @@ export function buildReportModel(input: ReportInput): ReportModel {
   const revenueLost = revenueAvailable ? (cand ? cand.revenueLost : ownTotal.netRevenueLost) : null;
   const explainsShare =
     cand?.explains ??
-    (ex.total.purchasesLost > 0 && purchasesLost > 0 ? Math.min(1, purchasesLost / ex.total.purchasesLost) : 0);
+    (ex.total.purchasesLost > 0 && purchasesLost > 0
+      ? Math.min(1, purchasesLost / ex.total.purchasesLost)
+      : 0);
   const steps = cand ? cand.steps : ownTotal.steps;
   const deviationSigma = cand ? cand.deviationSigma : steps.purchases.deviationSigma;
   const convBefore = cand ? cand.baselineConversion : ownTotal.baselineConversion;
@@ -676,7 +682,8 @@ export function buildReportModel(input: ReportInput): ReportModel {
 
   // ---- words
   const dataDays = daysBetween(incident.from, data.to < incident.to ? data.to : incident.to) + 1;
-  const revenueText = revenueLost !== null && revenueLost > 0 ? ` (about ${F.money(revenueLost)} in revenue)` : '';
+  const revenueText =
+    revenueLost !== null && revenueLost > 0 ? ` (about ${F.money(revenueLost)} in revenue)` : '';
   const title = hasIncident ? `Conversion incident: ${label}` : `No conversion incident found: ${label}`;
   const headline = hasIncident
     ? `${label} has lost ${F.int(purchasesLost)} purchases since ${F.date(incident.from)}.`
@@ -743,7 +750,10 @@ export function buildReportModel(input: ReportInput): ReportModel {
     { name: 'Deepest combination', value: String(maxDepth) },
     { name: 'Baseline period', value: `${baseline.from}..${baseline.to}` },
     { name: 'Incident period', value: `${incident.from}..${incident.to}` },
-    { name: 'Culprit', value: `${formatSegment(culpritSeg, dims).replace(/,/g, ', ') || 'all traffic'} (${chosenBy === 'given' ? 'given' : 'top candidate'})` },
+    {
+      name: 'Culprit',
+      value: `${formatSegment(culpritSeg, dims).replace(/,/g, ', ') || 'all traffic'} (${chosenBy === 'given' ? 'given' : 'top candidate'})`,
+    },
   ];
 
   // ---- data quality
@@ -762,17 +772,23 @@ export function buildReportModel(input: ReportInput): ReportModel {
   ] as const) {
     if (col) columns.push({ role, column: col });
   }
-  for (const [d, col] of Object.entries(m.dimensions ?? {})) columns.push({ role: `dimension ${d}`, column: col });
+  for (const [d, col] of Object.entries(m.dimensions ?? {}))
+    columns.push({ role: `dimension ${d}`, column: col });
   const rejected = Object.entries(profile.rows.rejected).map(([reason, count]) => ({ reason, count }));
   const rejectedTotal = rejected.reduce((a, r) => a + r.count, 0);
   const notes: string[] = [];
   if (profile.files.skipped.length)
-    notes.push(`${F.plural(profile.files.skipped.length, 'file')} could not be used and were left out (reasons below).`);
+    notes.push(
+      `${F.plural(profile.files.skipped.length, 'file')} could not be used and were left out (reasons below).`,
+    );
   if (rejectedTotal) notes.push(`${F.plural(rejectedTotal, 'row')} were rejected and not counted.`);
   if (profile.rows.duplicates)
     notes.push(`${F.plural(profile.rows.duplicates, 'exact duplicate event')} were counted once.`);
   const gaps = countMissingDays(cube, data);
-  if (gaps > 0) notes.push(`${F.plural(gaps, 'calendar day')} between ${F.date(data.from)} and ${F.date(data.to)} have no data.`);
+  if (gaps > 0)
+    notes.push(
+      `${F.plural(gaps, 'calendar day')} between ${F.date(data.from)} and ${F.date(data.to)} have no data.`,
+    );
   if (notes.length === 0) notes.push('No file was skipped, no row rejected, no duplicate found.');
 
   return {

@@ -22,7 +22,17 @@ function sigmaClass(x: number | null): string {
   return '';
 }
 
-function Kpi({ label, value, note, tone }: { label: string; value: string; note?: string; tone?: 'bad' | 'warn' }) {
+function Kpi({
+  label,
+  value,
+  note,
+  tone,
+}: {
+  label: string;
+  value: string;
+  note?: string;
+  tone?: 'bad' | 'warn';
+}) {
   return (
     <div className={`kpi ${tone ?? ''}`}>
       <div className="kpi-label">{label}</div>
@@ -32,7 +42,17 @@ function Kpi({ label, value, note, tone }: { label: string; value: string; note?
   );
 }
 
-function Section({ n, title, children, className }: { n?: string; title: string; children: React.ReactNode; className?: string }) {
+function Section({
+  n,
+  title,
+  children,
+  className,
+}: {
+  n?: string;
+  title: string;
+  children: React.ReactNode;
+  className?: string;
+}) {
   return (
     <section className={className}>
       <h2>
@@ -94,8 +114,16 @@ function KeyFigures({ model }: { model: ReportModel }) {
         value={`${F.pct(k.conversionBefore)} → ${F.pct(k.conversionDuring)}`}
         note={`${F.change(k.conversionChange)} vs baseline`}
       />
-      <Kpi label="Share of loss" value={F.share(k.explains)} note={`purchases/day ${F.sigma(k.deviationSigma)}`} />
-      <Kpi label="Started" value={F.date(k.incidentStart)} note={`${F.plural(k.incidentDays, 'day')} so far`} />
+      <Kpi
+        label="Share of loss"
+        value={F.share(k.explains)}
+        note={`purchases/day ${F.sigma(k.deviationSigma)}`}
+      />
+      <Kpi
+        label="Started"
+        value={F.date(k.incidentStart)}
+        note={`${F.plural(k.incidentDays, 'day')} so far`}
+      />
       <Kpi label="Detected" value={detected.value} note={detected.note} />
       <Kpi
         label={`Status on ${F.date(k.latestDate, false)}`}
@@ -141,7 +169,9 @@ function FunnelTable({ model }: { model: ReportModel }) {
               <td>{s.step[0].toUpperCase() + s.step.slice(1)}</td>
               <td className="r">{F.mean(s.baselineMean)}</td>
               <td className="r">{F.mean(s.incidentMean)}</td>
-              <td className={`r ${s.change !== null && s.change <= -0.2 ? 'bad' : ''}`}>{F.change(s.change)}</td>
+              <td className={`r ${s.change !== null && s.change <= -0.2 ? 'bad' : ''}`}>
+                {F.change(s.change)}
+              </td>
               <td className={`r ${sigmaClass(s.deviationSigma)}`}>{F.sigma(s.deviationSigma)}</td>
             </tr>
           ))}
@@ -180,7 +210,8 @@ function FunnelTable({ model }: { model: ReportModel }) {
 function RootCauseTable({ model }: { model: ReportModel }) {
   const rc = model.rootCause;
   const revenue = model.revenueAvailable;
-  if (rc.candidates.length === 0) return <p className="note">No segment lost purchases between the two periods.</p>;
+  if (rc.candidates.length === 0)
+    return <p className="note">No segment lost purchases between the two periods.</p>;
   return (
     <table className="data rootcause">
       <colgroup>
@@ -283,7 +314,8 @@ function ScanTable({ model }: { model: ReportModel }) {
             <td>
               {a.periods.map((p) => (
                 <div key={p.start}>
-                  {F.period({ from: p.start, to: p.end })} <span className="muted">({F.plural(p.days, 'day')})</span>
+                  {F.period({ from: p.start, to: p.end })}{' '}
+                  <span className="muted">({F.plural(p.days, 'day')})</span>
                 </div>
               ))}
             </td>
@@ -422,7 +454,9 @@ export function Report({ model }: { model: ReportModel }) {
       <Header model={model} />
       <div className="title-block">
         <div className={`badge ${model.hasIncident ? 'bad' : 'ok'}`}>
-          {model.hasIncident ? `${STATUS_LABELS[k.latestStatus]} · ${F.int(k.purchasesLost)} purchases lost` : 'No loss found'}
+          {model.hasIncident
+            ? `${STATUS_LABELS[k.latestStatus]} · ${F.int(k.purchasesLost)} purchases lost`
+            : 'No loss found'}
         </div>
         <h1>{model.title}</h1>
         <p className="headline">{model.headline}</p>
@@ -433,17 +467,17 @@ export function Report({ model }: { model: ReportModel }) {
 
       <Section n="1" title="Conversion over time" className="keep">
         <p className="caption">
-          Daily conversion (purchases ÷ views) of <strong>{model.culprit.label}</strong> against what the detector
-          expected from its own history; the shaded area is the incident ({F.period(p.incident)}), dots mark days the
-          detector flagged. All traffic in grey for comparison.
+          Daily conversion (purchases ÷ views) of <strong>{model.culprit.label}</strong> against what the
+          detector expected from its own history; the shaded area is the incident ({F.period(p.incident)}),
+          dots mark days the detector flagged. All traffic in grey for comparison.
         </p>
         <ConversionChart model={model} />
       </Section>
 
       <Section n="2" title="Where the funnel broke" className="keep">
         <p className="caption">
-          Average per day in the incident ({F.period(p.incident)}) against the baseline ({F.period(p.baseline)}). σ =
-          change in baseline standard deviations of the daily counts.
+          Average per day in the incident ({F.period(p.incident)}) against the baseline (
+          {F.period(p.baseline)}). σ = change in baseline standard deviations of the daily counts.
         </p>
         <FunnelChangeChart model={model} />
         <FunnelTable model={model} />
@@ -451,19 +485,25 @@ export function Report({ model }: { model: ReportModel }) {
 
       <Section n="3" title="Root cause: which segment explains the loss">
         <p className="caption">
-          All segments of {model.rootCause.dimensions.join(', ')} and their combinations (up to {model.rootCause.maxDepth})
-          ranked by share of the {F.int(model.rootCause.totalPurchasesLost)} purchases lost
-          {model.rootCause.totalRevenueLost !== null ? ` (${F.money(model.rootCause.totalRevenueLost)} revenue)` : ''} and by
-          how unusual their drop is. The path shows how to drill down to each segment, one dimension at a time.
-          {model.rootCause.moreCandidates > 0 ? ` ${F.plural(model.rootCause.moreCandidates, 'more candidate')} not shown.` : ''}
+          All segments of {model.rootCause.dimensions.join(', ')} and their combinations (up to{' '}
+          {model.rootCause.maxDepth}) ranked by share of the {F.int(model.rootCause.totalPurchasesLost)}{' '}
+          purchases lost
+          {model.rootCause.totalRevenueLost !== null
+            ? ` (${F.money(model.rootCause.totalRevenueLost)} revenue)`
+            : ''}{' '}
+          and by how unusual their drop is. The path shows how to drill down to each segment, one dimension at
+          a time.
+          {model.rootCause.moreCandidates > 0
+            ? ` ${F.plural(model.rootCause.moreCandidates, 'more candidate')} not shown.`
+            : ''}
         </p>
         <RootCauseTable model={model} />
       </Section>
 
       <Section n="4" title={`Anomaly calendar: ${model.culprit.label}`} className="keep">
         <p className="caption">
-          The detector's verdict for every day from {F.date(model.calendar.from)} to {F.date(model.calendar.to)} (weeks
-          start on Monday).
+          The detector's verdict for every day from {F.date(model.calendar.from)} to{' '}
+          {F.date(model.calendar.to)} (weeks start on Monday).
         </p>
         <CalendarChart model={model} />
         <CalendarLegend counts={model.calendar.counts} />

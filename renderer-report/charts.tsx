@@ -77,9 +77,27 @@ function renderSvg(option: echarts.EChartsCoreOption, width: number, height: num
   }
 }
 
-function Svg({ option, width = CONTENT_WIDTH, height, label }: { option: echarts.EChartsCoreOption; width?: number; height: number; label: string }) {
+function Svg({
+  option,
+  width = CONTENT_WIDTH,
+  height,
+  label,
+}: {
+  option: echarts.EChartsCoreOption;
+  width?: number;
+  height: number;
+  label: string;
+}) {
   const svg = useMemo(() => renderSvg(option, width, height), [option, width, height]);
-  return <div className="chart" role="img" aria-label={label} style={{ height }} dangerouslySetInnerHTML={{ __html: svg }} />;
+  return (
+    <div
+      className="chart"
+      role="img"
+      aria-label={label}
+      style={{ height }}
+      dangerouslySetInnerHTML={{ __html: svg }}
+    />
+  );
 }
 
 const axisLabel = { color: COLORS.muted, fontSize: 10, fontFamily: FONT };
@@ -98,7 +116,11 @@ export function ConversionChart({ model }: { model: ReportModel }) {
             value: pct(p.rate),
             symbol: 'circle',
             symbolSize: 7,
-            itemStyle: { color: p.status === 'CRITICAL' ? '#7f1d1d' : STATUS_COLORS[p.status], borderColor: '#fff', borderWidth: 1.5 },
+            itemStyle: {
+              color: p.status === 'CRITICAL' ? '#7f1d1d' : STATUS_COLORS[p.status],
+              borderColor: '#fff',
+              borderWidth: 1.5,
+            },
           }
         : { value: pct(p.rate), symbolSize: 0 },
     );
@@ -130,7 +152,15 @@ export function ConversionChart({ model }: { model: ReportModel }) {
         axisLabel: { ...axisLabel, formatter: (v: number) => `${v.toFixed(v < 1 ? 2 : 1)} %` },
       },
       series: [
-        { name: 'band-lower', type: 'line', data: lower, stack: 'band', symbol: 'none', lineStyle: { opacity: 0 }, silent: true },
+        {
+          name: 'band-lower',
+          type: 'line',
+          data: lower,
+          stack: 'band',
+          symbol: 'none',
+          lineStyle: { opacity: 0 },
+          silent: true,
+        },
         {
           name: `Normal range (±${model.series.bandSigma}σ)`,
           type: 'line',
@@ -167,7 +197,14 @@ export function ConversionChart({ model }: { model: ReportModel }) {
           markArea: {
             silent: true,
             itemStyle: { color: COLORS.incident },
-            label: { show: true, position: 'insideTop', color: COLORS.culprit, fontSize: 10, fontFamily: FONT, formatter: 'Incident' },
+            label: {
+              show: true,
+              position: 'insideTop',
+              color: COLORS.culprit,
+              fontSize: 10,
+              fontFamily: FONT,
+              formatter: 'Incident',
+            },
             data: [[{ xAxis: incFrom }, { xAxis: incTo }]],
           },
         },
@@ -181,7 +218,8 @@ export function ConversionChart({ model }: { model: ReportModel }) {
 export function FunnelChangeChart({ model }: { model: ReportModel }) {
   const option = useMemo(() => {
     const steps = ['Views', 'Carts', 'Purchases'];
-    const val = (side: typeof model.funnel.allTraffic) => side.steps.map((s) => (s.change === null ? null : s.change * 100));
+    const val = (side: typeof model.funnel.allTraffic) =>
+      side.steps.map((s) => (s.change === null ? null : s.change * 100));
     const label = {
       show: true,
       fontSize: 10,
@@ -191,16 +229,47 @@ export function FunnelChangeChart({ model }: { model: ReportModel }) {
     };
     return {
       grid: { left: 70, right: 40, top: 26, bottom: 20 },
-      legend: { top: 0, left: 0, itemWidth: 12, itemHeight: 8, textStyle: { fontSize: 10, fontFamily: FONT, color: COLORS.ink } },
-      yAxis: { type: 'category', data: steps, inverse: true, axisTick: { show: false }, axisLine: { lineStyle: { color: COLORS.grid } }, axisLabel: { ...axisLabel, color: COLORS.ink, fontSize: 11 } },
+      legend: {
+        top: 0,
+        left: 0,
+        itemWidth: 12,
+        itemHeight: 8,
+        textStyle: { fontSize: 10, fontFamily: FONT, color: COLORS.ink },
+      },
+      yAxis: {
+        type: 'category',
+        data: steps,
+        inverse: true,
+        axisTick: { show: false },
+        axisLine: { lineStyle: { color: COLORS.grid } },
+        axisLabel: { ...axisLabel, color: COLORS.ink, fontSize: 11 },
+      },
       xAxis: {
         type: 'value',
         splitLine: { lineStyle: { color: COLORS.grid } },
-        axisLabel: { ...axisLabel, formatter: (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v)} %` },
+        axisLabel: {
+          ...axisLabel,
+          formatter: (v: number) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v)} %`,
+        },
       },
       series: [
-        { name: 'All traffic', type: 'bar', data: val(model.funnel.allTraffic), itemStyle: { color: COLORS.all }, barGap: '15%', barMaxWidth: 16, label: { ...label, position: 'right' } },
-        { name: model.culprit.label, type: 'bar', data: val(model.funnel.culprit), itemStyle: { color: COLORS.culprit }, barMaxWidth: 16, label: { ...label, position: 'right' } },
+        {
+          name: 'All traffic',
+          type: 'bar',
+          data: val(model.funnel.allTraffic),
+          itemStyle: { color: COLORS.all },
+          barGap: '15%',
+          barMaxWidth: 16,
+          label: { ...label, position: 'right' },
+        },
+        {
+          name: model.culprit.label,
+          type: 'bar',
+          data: val(model.funnel.culprit),
+          itemStyle: { color: COLORS.culprit },
+          barMaxWidth: 16,
+          label: { ...label, position: 'right' },
+        },
       ],
     };
   }, [model]);
@@ -211,7 +280,8 @@ export function FunnelChangeChart({ model }: { model: ReportModel }) {
 export function CalendarChart({ model }: { model: ReportModel }) {
   const { option, height } = useMemo(() => {
     const { from, to, days } = model.calendar;
-    const weeks = Math.ceil((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / (7 * 86_400_000)) + 2;
+    const weeks =
+      Math.ceil((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / (7 * 86_400_000)) + 2;
     const cell = Math.max(12, Math.min(22, Math.floor((CONTENT_WIDTH - 60) / weeks)));
     return {
       height: cell * 7 + 44,
@@ -225,14 +295,23 @@ export function CalendarChart({ model }: { model: ReportModel }) {
           splitLine: { show: true, lineStyle: { color: '#9ca3af', width: 1 } },
           itemStyle: { borderColor: '#fff', borderWidth: 2, color: STATUS_COLORS.NO_DATA },
           yearLabel: { show: false },
-          dayLabel: { firstDay: 1, nameMap: ['S', 'M', 'T', 'W', 'T', 'F', 'S'], fontSize: 9, color: COLORS.muted, fontFamily: FONT },
+          dayLabel: {
+            firstDay: 1,
+            nameMap: ['S', 'M', 'T', 'W', 'T', 'F', 'S'],
+            fontSize: 9,
+            color: COLORS.muted,
+            fontFamily: FONT,
+          },
           monthLabel: { fontSize: 10, color: COLORS.ink, fontFamily: FONT },
         },
         visualMap: {
           show: false,
           type: 'piecewise',
           dimension: 1,
-          pieces: (Object.keys(STATUS_CODE) as DetectionStatus[]).map((s) => ({ value: STATUS_CODE[s], color: STATUS_COLORS[s] })),
+          pieces: (Object.keys(STATUS_CODE) as DetectionStatus[]).map((s) => ({
+            value: STATUS_CODE[s],
+            color: STATUS_COLORS[s],
+          })),
         },
         series: [
           {

@@ -63,7 +63,9 @@ function Ready({ children }: { children: React.ReactNode }) {
 loadModel()
   .then((model) => {
     if (!model || model.version !== REPORT_MODEL_VERSION) {
-      throw new Error(`unsupported report model version ${String(model?.version)} (want ${REPORT_MODEL_VERSION})`);
+      throw new Error(
+        `unsupported report model version ${String(model?.version)} (want ${REPORT_MODEL_VERSION})`,
+      );
     }
     document.title = `${model.title} — Funnelscope`;
     createRoot(document.getElementById('root')!, {

@@ -44,11 +44,17 @@ export function register(program: Command): void {
         .command('report')
         .description('PDF incident report: what broke, since when, how sure, what it cost, and the evidence')
         .argument('[folder]', 'folder of Parquet files (default: the embedded sample)')
-        .option('--segment <segment>', 'the segment to report on, e.g. device=mobile,os=ios,browser=safari (default: the top root cause)')
+        .option(
+          '--segment <segment>',
+          'the segment to report on, e.g. device=mobile,os=ios,browser=safari (default: the top root cause)',
+        )
         .option('--baseline <from..to>', 'baseline period (default: 8 whole weeks before the incident)')
         .option('--incident <from..to>', "incident period (default: the detector's latest critical period)")
         .option('--dims <list>', 'dimensions to analyse (default device,os,browser)')
-        .option('--chromium <path>', 'Chromium executable (default $FUNNELSCOPE_CHROMIUM or /usr/bin/chromium)')
+        .option(
+          '--chromium <path>',
+          'Chromium executable (default $FUNNELSCOPE_CHROMIUM or /usr/bin/chromium)',
+        )
         .option('-o, --out <file>', 'the PDF to write')
         .option('--model-out <file>', 'also write the report model as JSON')
         .option('--json', 'print the report model as JSON (with --out, also write the PDF)'),
@@ -60,7 +66,9 @@ export function register(program: Command): void {
     const baseline: Period | undefined = o.baseline ? parsePeriod('baseline', o.baseline) : undefined;
     const incident: Period | undefined = o.incident ? parsePeriod('incident', o.incident) : undefined;
     if (baseline && incident && baseline.to >= incident.from)
-      throw new UsageError(`the baseline (${baseline.from}..${baseline.to}) must end before the incident starts (${incident.from})`);
+      throw new UsageError(
+        `the baseline (${baseline.from}..${baseline.to}) must end before the incident starts (${incident.from})`,
+      );
     let segment: Segment | undefined;
     try {
       segment = o.segment ? parseSegment(o.segment) : undefined;

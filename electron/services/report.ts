@@ -63,7 +63,10 @@ function defaultDimensions(ds: Dataset): string[] {
  * DatasetError for unusable data or unknown dimensions, Error with a user-facing message when the periods
  * do not fit the data or the detector finds nothing to report.
  */
-export async function buildReport(folderOrDataset: string | Dataset, opts: BuildReportOptions = {}): Promise<ReportModel> {
+export async function buildReport(
+  folderOrDataset: string | Dataset,
+  opts: BuildReportOptions = {},
+): Promise<ReportModel> {
   const own = typeof folderOrDataset === 'string';
   const ds = own ? await openDataset(folderOrDataset, opts.open) : folderOrDataset;
   try {
@@ -77,7 +80,10 @@ export async function buildReport(folderOrDataset: string | Dataset, opts: Build
         `unknown dimension${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (this dataset has: ${known.join(', ') || 'none'})`,
       );
     }
-    const [profile, cube] = [await ds.profile(), await ds.cube({ dimensions: dims, grain: 'day', visitors: false })];
+    const [profile, cube] = [
+      await ds.profile(),
+      await ds.cube({ dimensions: dims, grain: 'day', visitors: false }),
+    ];
     const settings = opts.settings ?? settingsFor(opts.profile ?? 'robust');
     const folder = ds.folder;
     const source: ReportSource = opts.source ?? {
@@ -154,7 +160,10 @@ export function reportInjectionScript(model: ReportModel): string {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /**
@@ -163,7 +172,9 @@ function escapeHtml(s: string): string {
  * templates do not see the page's CSS, and their default font size is tiny.
  */
 export function reportFooterTemplate(model: ReportModel): string {
-  const left = escapeHtml(`Funnelscope incident report · ${model.culprit.label} · generated ${model.generatedAtText}`);
+  const left = escapeHtml(
+    `Funnelscope incident report · ${model.culprit.label} · generated ${model.generatedAtText}`,
+  );
   return (
     `<div style="box-sizing:border-box;width:100%;padding:0 ${REPORT_PAGE_MARGINS_MM.right}mm 0 ${REPORT_PAGE_MARGINS_MM.left}mm;` +
     `font-family:'Liberation Sans','Helvetica Neue',Arial,sans-serif;font-size:7.5px;color:#6b7280;` +
@@ -275,7 +286,12 @@ export async function renderReportPdf(
   const { chromium } = await import('playwright-core');
   let browser;
   try {
-    browser = await chromium.launch({ executablePath: exe, args: [...CHROMIUM_ARGS], headless: true, timeout });
+    browser = await chromium.launch({
+      executablePath: exe,
+      args: [...CHROMIUM_ARGS],
+      headless: true,
+      timeout,
+    });
   } catch (err) {
     throw new ReportError(
       'NO_CHROMIUM',
@@ -283,7 +299,8 @@ export async function renderReportPdf(
     );
   }
   try {
-    const context = await browser.newContext({ viewport: { width: 794, height: 1123 } });
+    // bypassCSP: the page's CSP forbids eval, which playwright's string evaluation would need
+    const context = await browser.newContext({ viewport: { width: 794, height: 1123 }, bypassCSP: true });
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -293,29 +310,48 @@ export async function renderReportPdf(
       const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
       const file = path.resolve(dir, rel);
       if (!file.startsWith(path.resolve(dir) + path.sep)) return route.fulfill({ status: 403 });
-      if (rel === 'report.json') return route.fulfill({ status: 200, contentType: MIME['.json'], body: JSON.stringify(model) });
+      if (rel === 'report.json')
+        return route.fulfill({ status: 200, contentType: MIME['.json'], body: JSON.stringify(model) });
       try {
         const body = await readFile(file);
-        return route.fulfill({ status: 200, body, contentType: MIME[path.extname(file)] ?? 'application/octet-stream' });
+        return route.fulfill({
+          status: 200,
+          body,
+          contentType: MIME[path.extname(file)] ?? 'application/octet-stream',
+        });
       } catch {
         return route.fulfill({ status: 404, body: 'not found' });
       }
     });
     await page.addInitScript((json: string) => {
-      (globalThis as unknown as { __FUNNELSCOPE_REPORT__: unknown }).__FUNNELSCOPE_REPORT__ = JSON.parse(json);
+      (globalThis as unknown as { __FUNNELSCOPE_REPORT__: unknown }).__FUNNELSCOPE_REPORT__ =
+        JSON.parse(json);
     }, JSON.stringify(model));
     await page.goto(`${PAGE_ORIGIN}/index.html`, { timeout });
     try {
-      await page.waitForFunction(`(${REPORT_READY_EXPRESSION}) || !!(${REPORT_ERROR_EXPRESSION})`, undefined, {
-        timeout,
-      });
-    } catch {
+      await page.waitForFunction(
+        () => {
+          const body = (globalThis as unknown as { document: { body?: { dataset: Record<string, string> } } })
+            .document.body;
+          return !!body && (body.dataset.ready === 'true' || !!body.dataset.error);
+        },
+        undefined,
+        { timeout },
+      );
+    } catch (err) {
+      const why = pageErrors.length ? pageErrors[0] : firstLine((err as Error).message);
       throw new ReportError(
         'RENDER_FAILED',
-        `the report page did not finish rendering within ${Math.round(timeout / 1000)} s${pageErrors.length ? `: ${pageErrors[0]}` : ''}`,
+        /timeout/i.test(why) && !pageErrors.length
+          ? `the report page did not finish rendering within ${Math.round(timeout / 1000)} s`
+          : `the report page failed to render: ${why}`,
       );
     }
-    const pageError = (await page.evaluate(REPORT_ERROR_EXPRESSION)) as string | null;
+    const pageError = await page.evaluate(
+      () =>
+        (globalThis as unknown as { document: { body?: { dataset: Record<string, string> } } }).document.body
+          ?.dataset.error ?? null,
+    );
     if (pageError) throw new ReportError('RENDER_FAILED', `the report page failed: ${pageError}`);
     await page.emulateMedia({ media: 'print' });
     const pdf = await page.pdf(playwrightPdfOptions(model));
