@@ -40,6 +40,11 @@ export const ROBUST_PARAMS = {
    */
   criticalMargin: 1,
   /**
+   * the onset test may also combine the last streak + onsetExtraDays days of the run (same bar, same per-day
+   * ≥ runDaySigma condition): a drop too mild for 3 days of evidence is CRITICAL on its 4th consecutive day
+   */
+  onsetExtraDays: 1,
+  /**
    * |z| of one day counts at most this much inside a run's sum, so one or two extreme days (a natural one-day dip)
    * cannot carry a "sustained" drop; raised to 1.25·bar/√streak when a high sigma would make the bar unreachable
    */
@@ -519,7 +524,8 @@ function dispersionFromMoments(s1: number, s2: number, mz: number): number {
 
 /**
  * CRITICAL test for a run of ≥ streak re-tested days in one direction (all of them on the same side of their
- * baselines): the last `streak` days' Stouffer sum Σ|z|/√streak (each |z| capped at zCap) reaches C (onset), or —
+ * baselines): the last `streak` days' Stouffer sum Σ|z|/√streak (each |z| capped at zCap) reaches C (onset; also
+ * tried over the last streak + 1 … streak + onsetExtraDays days of the run), or —
  * once CRITICAL — the whole run's still does (continuation, so one milder day inside a long incident does not
  * end it).
  */
@@ -537,7 +543,14 @@ function sustained(
   // (with streak 1 cap is Infinity: nothing to combine, the single day's |z| itself must reach the bar)
   for (let t = i - streak + 1; t <= i; t++) sum += Math.min(Math.abs(z[t]), cap);
   if (sum / Math.sqrt(streak) >= C) return true;
-  return wasCritical && Math.abs(runSum) / Math.sqrt(runLen) >= C;
+  if (wasCritical) return Math.abs(runSum) / Math.sqrt(runLen) >= C;
+  // onset over a slightly longer window: the last streak + 1 … streak + onsetExtraDays days of the run
+  const W = Math.min(runLen, streak + ROBUST_PARAMS.onsetExtraDays);
+  for (let len = streak + 1; len <= W; len++) {
+    sum += Math.min(Math.abs(z[i - len + 1]), cap);
+    if (sum / Math.sqrt(len) >= C) return true;
+  }
+  return false;
 }
 
 // ------------------------------------------------------------------ public API
