@@ -249,6 +249,8 @@ export interface LayoutDetection {
   closest: LayoutName;
   /** required columns of `closest` that are missing (empty on a match) */
   missing: string[];
+  /** how many columns of `closest` the input has (0: nothing in common with any known layout) */
+  matched: number;
 }
 
 /**
@@ -274,9 +276,10 @@ export function detectLayout(columns: readonly string[]): LayoutDetection {
       mapping: fitLayout(LAYOUTS[bestMatch.name], columns),
       closest: bestMatch.name,
       missing: [],
+      matched: bestMatch.matched,
     };
   }
-  return { layout: null, mapping: null, closest: best!.name, missing: best!.missing };
+  return { layout: null, mapping: null, closest: best!.name, missing: best!.missing, matched: best!.matched };
 }
 
 // ---------------------------------------------------------------- mapping JSON (--mapping FILE)
@@ -354,6 +357,13 @@ export function resolveMapping(
   if (!override) {
     const d = detectLayout(columns);
     if (d.layout && d.mapping) return { layout: d.layout, mapping: d.mapping };
+    if (d.matched === 0) {
+      const req = LAYOUT_NAMES.map((n) => `${n}: ${LAYOUTS[n].required.join(', ')}`).join('; ');
+      throw new Error(
+        `no known layout: no column of a known clickstream layout was found (required — ${req})` +
+          ` — pass a mapping JSON (--mapping) for other layouts`,
+      );
+    }
     throw new Error(
       `no known layout: closest is ${d.closest} (${LAYOUTS[d.closest].label}), missing column(s) ${d.missing.join(', ')}` +
         ` — pass a mapping JSON (--mapping) for other layouts`,

@@ -404,7 +404,10 @@ describe('bad files in a folder', () => {
       Buffer.from('PAR1 this is not really parquet at all, just bytes PAR1'),
     );
     await writeFile(path.join(dir, 'empty.parquet'), '');
-    await writeParquet(path.join(dir, 'foreign.parquet'), `SELECT 1 AS sku, 'x' AS colour`);
+    await writeParquet(
+      path.join(dir, 'foreign.parquet'),
+      `SELECT 1441324800000 AS "timestamp", 5 AS visitorid, 'click' AS action`,
+    );
     await writeParquet(
       path.join(dir, 'stringprice.parquet'),
       `SELECT '2019-10-01 00:00:00 UTC' AS event_time, 'purchase' AS event_type, 1 AS user_id, '12.50' AS price`,
@@ -425,7 +428,7 @@ describe('bad files in a folder', () => {
       expect(reasons['corrupt.parquet']).toMatch(/^corrupt or unreadable Parquet: /);
       expect(reasons['empty.parquet']).toMatch(/^corrupt or unreadable Parquet: .*too small/);
       expect(reasons['foreign.parquet']).toMatch(
-        /^incompatible schema: no known layout: closest is \w+ .* missing column\(s\) .* \(columns: sku, colour\)/,
+        /^incompatible schema: no known layout: closest is retailrocket \(.*\), missing column\(s\) event — .* \(columns: timestamp, visitorid, action\)$/,
       );
       expect(reasons['stringprice.parquet']).toBe(
         'incompatible schema: column "price" (price) is VARCHAR; a number is expected',

@@ -125,7 +125,10 @@ describe('mapping file and overrides', () => {
       /incomplete mapping: visitor_id, event_type, eventValues/,
     );
     expect(() => resolveMapping(null, ['a', 'b'])).toThrow(
-      /no known layout: closest is \w+ .*missing column/,
+      /no known layout: no column of a known clickstream layout was found \(required — retailrocket: timestamp, visitorid, event; cosmetics: .*\)/,
+    );
+    expect(() => resolveMapping(null, ['user_id', 'event_type', 'ts'])).toThrow(
+      /no known layout: closest is (cosmetics|pipeline) .*missing column\(s\) event_(time|timestamp)/,
     );
   });
 });
