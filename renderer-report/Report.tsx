@@ -5,7 +5,14 @@
  */
 import { reportFormat as F, type FunnelSide, type ReportModel } from '../core/report.js';
 import type { DetectionStatus } from '../core/types.js';
-import { CalendarChart, ConversionChart, FunnelChangeChart, STATUS_COLORS, STATUS_LABELS } from './charts.js';
+import {
+  CalendarChart,
+  ConversionChart,
+  FunnelChangeChart,
+  PurchasesChart,
+  STATUS_COLORS,
+  STATUS_LABELS,
+} from './charts.js';
 
 const RELATION_LABEL: Record<string, string> = {
   contains: 'contains the culprit',
@@ -114,11 +121,7 @@ function KeyFigures({ model }: { model: ReportModel }) {
         value={`${F.pct(k.conversionBefore)} → ${F.pct(k.conversionDuring)}`}
         note={`${F.change(k.conversionChange)} vs baseline`}
       />
-      <Kpi
-        label="Share of loss"
-        value={F.share(k.explains)}
-        note={`purchases/day ${F.sigma(k.deviationSigma)}`}
-      />
+      <Kpi label="Share of loss" value={F.share(k.explains)} note={`drop ${F.sigma(k.deviationSigma)}`} />
       <Kpi
         label="Started"
         value={F.date(k.incidentStart)}
@@ -233,7 +236,7 @@ function RootCauseTable({ model }: { model: ReportModel }) {
           {revenue ? <th className="r">Revenue lost</th> : null}
           <th className="r">σ</th>
           <th className="r">Conversion</th>
-          <th className="r">Views / purch.</th>
+          <th className="r">Views / purchases</th>
         </tr>
       </thead>
       <tbody>
@@ -472,6 +475,11 @@ export function Report({ model }: { model: ReportModel }) {
           dots mark days the detector flagged. All traffic in grey for comparison.
         </p>
         <ConversionChart model={model} />
+        <p className="caption chart-title">
+          Purchases per day, against what the segment's views would have bought at the expected conversion
+          (the gap in the incident is the loss):
+        </p>
+        <PurchasesChart model={model} />
       </Section>
 
       <Section n="2" title="Where the funnel broke" className="keep">

@@ -192,6 +192,7 @@ export function ConversionChart({ model }: { model: ReportModel }) {
           type: 'line',
           data: marks,
           symbol: 'circle',
+          showAllSymbol: true,
           lineStyle: { color: COLORS.culprit, width: 2 },
           itemStyle: { color: COLORS.culprit },
           markArea: {
@@ -211,7 +212,61 @@ export function ConversionChart({ model }: { model: ReportModel }) {
       ],
     };
   }, [model]);
-  return <Svg option={option} height={300} label={`Daily conversion of ${model.culprit.label}`} />;
+  return <Svg option={option} height={270} label={`Daily conversion of ${model.culprit.label}`} />;
+}
+
+/** The culprit's purchases per day against what its views would have bought at the expected conversion. */
+export function PurchasesChart({ model }: { model: ReportModel }) {
+  const option = useMemo(() => {
+    const pts = model.series.points;
+    const dates = pts.map((p) => p.date);
+    const expected = pts.map((p) => (p.expected !== null && p.views > 0 ? p.expected * p.views : null));
+    const inc = model.periods.incident;
+    return {
+      grid: { left: 46, right: 12, top: 26, bottom: 24 },
+      legend: {
+        top: 0,
+        left: 0,
+        itemWidth: 16,
+        itemHeight: 8,
+        textStyle: { color: COLORS.ink, fontSize: 10, fontFamily: FONT },
+      },
+      xAxis: {
+        type: 'category',
+        data: dates,
+        axisLine: { lineStyle: { color: COLORS.grid } },
+        axisTick: { show: false },
+        axisLabel: { ...axisLabel, formatter: (d: string) => F.date(d, false), hideOverlap: true },
+      },
+      yAxis: {
+        type: 'value',
+        min: 0,
+        splitLine: { lineStyle: { color: COLORS.grid } },
+        axisLabel: { ...axisLabel, formatter: (v: number) => F.int(v) },
+      },
+      series: [
+        {
+          name: 'Purchases',
+          type: 'bar',
+          barCategoryGap: '25%',
+          data: pts.map((p, i) => ({
+            value: p.views > 0 ? p.purchases : null,
+            itemStyle: { color: dates[i] >= inc.from && dates[i] <= inc.to ? COLORS.culprit : '#d1a3a3' },
+          })),
+          itemStyle: { color: COLORS.culprit },
+        },
+        {
+          name: 'Expected at normal conversion',
+          type: 'line',
+          data: expected,
+          symbol: 'none',
+          lineStyle: { color: COLORS.expected, width: 1.2, type: 'dashed' },
+          itemStyle: { color: COLORS.expected },
+        },
+      ],
+    };
+  }, [model]);
+  return <Svg option={option} height={170} label={`Daily purchases of ${model.culprit.label}`} />;
 }
 
 /** Change of views, carts and purchases per day (incident vs baseline), all traffic and the culprit. */

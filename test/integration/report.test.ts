@@ -20,7 +20,12 @@ import { openDataset } from '../../electron/services/dataset.js';
 import { generateSample, type SampleTruth } from '../../electron/services/sample.js';
 import {
   buildReport,
+  CHROMIUM_ARGS,
   chromiumExecutable,
+  electronPrintOptions,
+  REPORT_PAGE_MARGINS_MM,
+  reportHtmlPath,
+  reportInjectionScript,
   renderReportPdf,
   ReportError,
 } from '../../electron/services/report.js';
@@ -116,6 +121,7 @@ function expectReportText(text: string, m: ReportModel, lost: number): void {
 
 describe.skipIf(missing.length > 0 && !CI)('PDF incident report (Chromium + poppler)', () => {
   let tmp: string;
+  let rrModel: ReportModel | null = null;
   beforeAll(async () => {
     if (missing.length)
       throw new Error(`CI=true and the report tests cannot run: missing ${missing.join(', ')}`);
@@ -164,6 +170,7 @@ describe.skipIf(missing.length > 0 && !CI)('PDF incident report (Chromium + popp
 
   it('Retail Rocket: mobile × iOS × Safari from early September 2015, lost purchases as core computes', async () => {
     const model = await buildReport(RR, { generatedAt: '2015-09-19T06:00:00.000Z' });
+    rrModel = model;
     expect(model.culprit.segment).toEqual({ device: 'mobile', os: 'ios', browser: 'safari' });
     expect(model.periods.incident.from >= '2015-09-01' && model.periods.incident.from <= '2015-09-05').toBe(
       true,
@@ -179,6 +186,48 @@ describe.skipIf(missing.length > 0 && !CI)('PDF incident report (Chromium + popp
     expect(text).toContain('Mobile × iOS × Safari');
     expect(text).toContain(`${F.int(model.dataQuality.duplicates)} exact duplicate events`);
     expect(await toPngs(out, 'retailrocket')).toHaveLength(pages);
+  });
+
+  it('the Electron path: a model injected after load renders; print options match the page CSS', async () => {
+    const m = rrModel ?? (await buildReport(RR));
+    const dir = path.dirname(reportHtmlPath());
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: chromiumExecutable(), args: [...CHROMIUM_ARGS] });
+    try {
+      // bypassCSP only for playwright's string evaluation; Electron's executeJavaScript is not subject to it
+      const page = await (await browser.newContext({ bypassCSP: true })).newPage();
+      await page.route('**/*', async (route) => {
+        const url = new URL(route.request().url());
+        const file = path.join(dir, url.pathname.replace(/^\/+/, '') || 'index.html');
+        if (url.hostname !== 'report.test' || !existsSync(file))
+          return route.fulfill({ status: 404, body: '' });
+        const type = file.endsWith('.js')
+          ? 'text/javascript'
+          : file.endsWith('.css')
+            ? 'text/css'
+            : 'text/html';
+        return route.fulfill({ status: 200, body: await readFile(file), contentType: type });
+      });
+      await page.goto('http://report.test/index.html');
+      // nothing injected and no report.json: the page waits, not ready
+      await page.waitForTimeout(300);
+      expect(await page.evaluate('document.body.dataset.ready ?? null')).toBeNull();
+      await page.evaluate(reportInjectionScript(m));
+      await page.waitForFunction("document.body.dataset.ready === 'true'", undefined, { timeout: 30_000 });
+      expect(await page.textContent('h1')).toBe(m.title);
+      expect(await page.locator('.chart svg').count()).toBe(4);
+    } finally {
+      await browser.close();
+    }
+    const css = await readFile(path.join(ROOT, 'renderer-report/report.css'), 'utf8');
+    const mm = REPORT_PAGE_MARGINS_MM;
+    expect(css).toContain(`margin: ${mm.top}mm ${mm.right}mm ${mm.bottom}mm ${mm.left}mm;`);
+    const e = electronPrintOptions(m);
+    expect(e.pageSize).toBe('A4');
+    expect(e.margins.bottom).toBeCloseTo(mm.bottom / 25.4, 6);
+    expect(e.footerTemplate).toContain('class="pageNumber"');
+    expect(e.footerTemplate).toContain('class="totalPages"');
+    expect(e.footerTemplate).toContain(m.generatedAtText);
   });
 
   it('funnelscope report: writes the PDF for a given segment and periods; a bad --chromium is one clear message', async () => {
