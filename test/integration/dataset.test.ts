@@ -518,6 +518,20 @@ describe('bad files in a folder', () => {
     await expect(openDataset(RR_FILE, { signal: ac.signal })).rejects.toBeInstanceOf(AbortError);
   });
 
+  it('interrupts the running scan when the signal is aborted', async () => {
+    const ac = new AbortController();
+    const started = Date.now();
+    const p = openDataset(RR_FILE, {
+      signal: ac.signal,
+      // the footer check is done; abort 30 ms into the profile scan (which takes several hundred ms)
+      onProgress: (e) => {
+        if (e.phase === 'files') setTimeout(() => ac.abort(), 30);
+      },
+    });
+    await expect(p).rejects.toBeInstanceOf(AbortError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('reports progress while loading', async () => {
     const phases = new Set<string>();
     const ds = await openDataset(RR_FILE, { onProgress: (p) => phases.add(p.phase) });
