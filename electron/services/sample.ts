@@ -22,7 +22,7 @@ import path from 'node:path';
 import { DOUBLE, DuckDBDataChunk, INTEGER, UTINYINT, type DuckDBAppender } from '@duckdb/node-api';
 import type { Segment } from '../../core/types.js';
 import { listLiteral, literal } from '../../core/sql.js';
-import { openDuckDB } from './duckdb.js';
+import { AbortError, openDuckDB } from './duckdb.js';
 
 /** The incident to inject. */
 export interface SampleIncident {
@@ -52,6 +52,8 @@ export interface SampleOptions {
   days?: number;
   /** called after each day with the days done */
   onProgress?: (p: { daysDone: number; days: number; events: number }) => void;
+  /** aborting stops generation after the current day (rejects with an AbortError; partial files remain) */
+  signal?: AbortSignal;
 }
 
 /** What was generated and injected; written as truth.json next to the data. */
@@ -424,6 +426,7 @@ export async function generateSample(outDir: string, opts: SampleOptions = {}): 
     const boughtItems: number[] = [];
 
     for (let d = 0; d < days; d++) {
+      if (opts.signal?.aborted) throw new AbortError('sample generation cancelled');
       const dayStart = startMs + d * DAY_MS;
       const dow = new Date(dayStart).getUTCDay();
       visFirstDayIndex.push(visCombo.length);
@@ -572,7 +575,7 @@ export function defaultSampleDir(userDataDir: string): string {
  */
 export async function ensureSample(
   userDataDir: string,
-  opts: Pick<SampleOptions, 'onProgress'> = {},
+  opts: Pick<SampleOptions, 'onProgress' | 'signal'> = {},
 ): Promise<{ dir: string; truth: SampleTruth; generated: boolean }> {
   const dir = defaultSampleDir(userDataDir);
   const existing = await readTruth(dir);
@@ -580,7 +583,7 @@ export async function ensureSample(
   await mkdir(userDataDir, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   try {
-    const truth = await generateSample(tmp, { onProgress: opts.onProgress });
+    const truth = await generateSample(tmp, { onProgress: opts.onProgress, signal: opts.signal });
     await rm(dir, { recursive: true, force: true }); // an incomplete leftover (no truth.json)
     try {
       await rename(tmp, dir);

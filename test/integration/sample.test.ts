@@ -105,6 +105,19 @@ describe('generateSample (small)', () => {
     }
   });
 
+  it('can be cancelled', async () => {
+    const ac = new AbortController();
+    const p = generateSample(path.join(tmp, 'cancelled'), {
+      ...SMALL,
+      onProgress: (e) => {
+        if (e.daysDone === 3) ac.abort();
+      },
+      signal: ac.signal,
+    });
+    await expect(p).rejects.toThrow(/cancelled/);
+    await expect(readFile(path.join(tmp, 'cancelled', 'truth.json'))).rejects.toThrow();
+  });
+
   it('no incident / a custom incident', async () => {
     const none = await generateSample(path.join(tmp, 'none'), { ...SMALL, seed: 7, incident: null });
     expect(none.incident).toBeNull();
