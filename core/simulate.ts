@@ -3,7 +3,8 @@
  *
  * Model of one leaf segment (e.g. mobile/ios/safari) on day d:
  *   views_d      = round(V · viewsWeekday[wd] · exp(N(0, viewsNoise)))
- *   rate_d       = p · convWeekday[wd] · exp(drift_d) · exp(N(0, φ) − φ²/2) · (dip ? dipFactor : 1)
+ *   rate_d       = p · convWeekday[wd] · exp(drift_d) · exp(N(0, φ) − φ²/2) · exp(s_d) · (dip ? dipFactor : 1)
+ *   s_d          = N(0, sharedPhi) − sharedPhi²/2, the same for every leaf on day d (site-wide variation)
  *   buyers_d     ~ Poisson(views_d · rate_d / basketMean)        (Poisson ≈ binomial at these rates)
  *   purchases_d  = Σ basket sizes, basket = 1 + Poisson(basketExtra)   (purchase events cluster in baskets)
  *   incident     : each purchase event of the segment is lost with probability `loss` (binomial thinning)
@@ -119,8 +120,14 @@ export interface SimOptions {
   leaves: SimLeaf[];
   dimensions: string[];
   incidents?: SimIncident[];
-  /** between-day relative sd of the conversion rate (log scale) */
+  /** between-day relative sd of the conversion rate (log scale), drawn independently per leaf */
   phi?: number;
+  /**
+   * between-day relative sd (log scale) of a factor shared by all leaves on a day (site-wide causes: campaigns,
+   * weather, payday), on top of `phi`; default 0. Real shops have it: on Retail Rocket the all-traffic series
+   * carries nearly as much between-day variation as its big segments (ARCHITECTURE.md § Detector).
+   */
+  sharedPhi?: number;
   /** daily sd of the AR(1) log-level innovation, and its persistence */
   driftSd?: number;
   driftPersistence?: number;
@@ -170,6 +177,13 @@ export function simulate(o: SimOptions): SimWorld {
   // incidents draw from their own stream, so a world with an incident is the same world without it elsewhere
   const incRng = makeRng((o.seed ^ 0x9e3779b9) >>> 0);
   const phi = o.phi ?? 0.08;
+  const sharedPhi = o.sharedPhi ?? 0;
+  // the shared day factor has its own stream too (and is not drawn at all when 0, keeping older worlds)
+  const shared = new Float64Array(o.days);
+  if (sharedPhi > 0) {
+    const dayRng = makeRng((o.seed ^ 0x85ebca6b) >>> 0);
+    for (let t = 0; t < o.days; t++) shared[t] = sharedPhi * dayRng.normal() - (sharedPhi * sharedPhi) / 2;
+  }
   const driftSd = o.driftSd ?? 0.015;
   const rho = o.driftPersistence ?? 0.95;
   const extra = o.basketExtra ?? 0.3;
@@ -184,7 +198,8 @@ export function simulate(o: SimOptions): SimWorld {
   const incDays = incidents.map((inc) => ({ ...inc, from: dayNumber(inc.start) - day0 }));
   const dispersionIndex = (extra + (1 + extra) ** 2) / (1 + extra);
   const dipMean = 1 - dipP * (1 - dipF);
-  const rateRelVar = (Math.exp(phi * phi) * (1 - dipP + dipP * dipF * dipF)) / (dipMean * dipMean) - 1; // Var/mean² of φ-noise × dips
+  const rateRelVar =
+    (Math.exp(phi * phi + sharedPhi * sharedPhi) * (1 - dipP + dipP * dipF * dipF)) / (dipMean * dipMean) - 1; // Var/mean² of φ-noise × dips
   const leaves: SimSeries[] = o.leaves.map((leaf) => {
     const series: DayCounts[] = [];
     const expectedRate: number[] = [];
@@ -194,7 +209,8 @@ export function simulate(o: SimOptions): SimWorld {
       drift = rho * drift + driftSd * rng.normal();
       const wd = weekdayMon0(day0 + t);
       const views = Math.max(0, Math.round(leaf.views * vW[wd] * Math.exp(vNoise * rng.normal())));
-      let rate = leaf.conversion * cW[wd] * Math.exp(drift + phi * rng.normal() - (phi * phi) / 2);
+      let rate =
+        leaf.conversion * cW[wd] * Math.exp(drift + phi * rng.normal() - (phi * phi) / 2 + shared[t]);
       if (rng.uniform() < dipP) rate *= dipF;
       const buyers = rng.poisson((views * rate) / (1 + extra));
       let purchases = 0;

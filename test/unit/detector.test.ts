@@ -331,6 +331,27 @@ describe('robust profile specifics', () => {
     expect(r).toMatchObject({ status: 'CRITICAL', streak: { start: '2015-09-01', length: 2 } });
   });
 
+  it('a drop too mild for 3 days of evidence becomes CRITICAL on its 4th consecutive day, not before', () => {
+    // 25 of ~40 purchases: each day about −2.1 σ — three days combine to 3.65 σ (< 4), four to 4.2 σ
+    const series = [...normal('2015-06-01', '2015-08-31')];
+    for (let d = 1; d <= 5; d++) series.push(day(`2015-09-0${d}`, 5000, 25));
+    const res = detectSeries(series, robust, {}, { from: '2015-09-01' });
+    for (const r of res) expect(r.deviationSigma!).toBeLessThan(-1.9);
+    expect(res.slice(0, 3).map((r) => r.status)).toEqual(['OK', 'OK', 'OK']);
+    expect(res[3]).toMatchObject({
+      status: 'CRITICAL',
+      alertLevel: 'HIGH',
+      streak: { start: '2015-09-01', length: 4 },
+    });
+    expect(res[4]).toMatchObject({ status: 'CRITICAL', streak: { start: '2015-09-01', length: 5 } });
+    // one day less low and the fourth day does not get there either
+    const milder = [...normal('2015-06-01', '2015-08-31')];
+    for (let d = 1; d <= 5; d++) milder.push(day(`2015-09-0${d}`, 5000, 26));
+    expect(detectSeries(milder, robust, {}, { from: '2015-09-01' }).map((r) => r.status)).not.toContain(
+      'CRITICAL',
+    );
+  });
+
   it('a long incident stays CRITICAL: anomalous days are kept out of the baseline', () => {
     const series = [...normal('2015-06-01', '2015-08-31')];
     for (let d = dayNumber('2015-09-01'); d <= dayNumber('2015-09-30'); d++)
@@ -556,6 +577,32 @@ describe('simulate (the bench and test generator)', () => {
     expect(ratio).toBeLessThan(0.5);
     expect(sum(b, 'mobile/ios/safari', false)).toBe(sum(a, 'mobile/ios/safari', false));
     expect(sum(b, 'desktop/windows/chrome', true)).toBe(sum(a, 'desktop/windows/chrome', true));
+  });
+
+  it('sharedPhi adds a day factor common to all leaves; 0 (the default) leaves the world unchanged', () => {
+    expect(simulate({ ...base, sharedPhi: 0 })).toEqual(simulate(base));
+    // correlation between two big leaves of log(purchases / expected purchases), day by day
+    const corr = (sharedPhi: number) => {
+      const w = simulate({ ...base, days: 120, phi: 0.02, sharedPhi });
+      const [a, b] = [0, 1].map((i) =>
+        w.leaves[i].series.map((d, t) =>
+          Math.log((d.purchases + 0.5) / (d.views * w.leaves[i].truth!.expectedRate[t])),
+        ),
+      );
+      const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
+      const [ma, mb] = [mean(a), mean(b)];
+      let sab = 0;
+      let saa = 0;
+      let sbb = 0;
+      for (let t = 0; t < a.length; t++) {
+        sab += (a[t] - ma) * (b[t] - mb);
+        saa += (a[t] - ma) ** 2;
+        sbb += (b[t] - mb) ** 2;
+      }
+      return sab / Math.sqrt(saa * sbb);
+    };
+    expect(corr(0.25)).toBeGreaterThan(0.6);
+    expect(Math.abs(corr(0))).toBeLessThan(0.3);
   });
 
   it('aggregates every level and keeps totals; gaps remove whole days', () => {
