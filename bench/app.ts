@@ -97,7 +97,12 @@ async function openAndWait(page: Page): Promise<number> {
 export async function runAppBench(): Promise<Record<string, unknown>> {
   if (!existsSync(CHROMIUM))
     throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  // a private build: a concurrent `npm run build` empties dist/renderer
+  const staticDir = path.join(ROOT, '.cache', 'bench-renderer');
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', staticDir, '--emptyOutDir'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   const userDataDir = path.join(ROOT, '.cache', 'bench-userdata');
   mkdirSync(userDataDir, { recursive: true });
   const tGen = Date.now();

@@ -294,13 +294,21 @@ function HeatmapCard({ data, loading }: { data: CalendarResult | null; loading: 
 function FirstCritical({ data }: { data: CalendarResult }) {
   const summary = useApp((s) => s.dataset.summary)!;
   const selectDay = useApp((s) => s.selectDay);
-  const periods: { start: string; end: string; seg: string }[] = [];
+  // a critical period runs from the start of the anomalous streak that turned CRITICAL to its last critical day
+  // (the reference's definition); firstCritical is the day the detector first said CRITICAL
+  const periods: { start: string; end: string; firstCritical: string; seg: string }[] = [];
   for (const d of data.days) {
     const last = periods[periods.length - 1];
     if (d.status === 'CRITICAL') {
       const seg = segmentLabel(d.segment, summary.dimensions);
       if (last && last.seg === seg && daysApart(last.end, d.date) === 1) last.end = d.date;
-      else periods.push({ start: d.date, end: d.date, seg });
+      else
+        periods.push({
+          start: d.streak.start && d.streak.start < d.date ? d.streak.start : d.date,
+          end: d.date,
+          firstCritical: d.date,
+          seg,
+        });
     }
   }
   if (!periods.length)
@@ -318,8 +326,10 @@ function FirstCritical({ data }: { data: CalendarResult }) {
           className="chip"
           type="button"
           style={{ cursor: 'pointer' }}
-          onClick={() => selectDay(p.start)}
+          onClick={() => selectDay(p.firstCritical)}
+          title={`First CRITICAL verdict on ${fmtDateLong(p.firstCritical)}; anomalous since ${fmtDateLong(p.start)}`}
           data-start={p.start}
+          data-first-critical={p.firstCritical}
           data-end={p.end}
           data-segment={p.seg}
         >

@@ -14,6 +14,8 @@ import { startWebHost, type WebHost } from '../../electron/host/web.js';
 import { defaultSampleDir, generateSample, type SampleTruth } from '../../electron/services/sample.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** the reference Retail Rocket data with the injected Safari-iOS checkout bug (never copied into the repo) */
+export const REFERENCE_DATA = path.resolve(ROOT, '..', 'shared', 'data');
 export const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
 export const CHROMIUM = process.env.FUNNELSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = [
@@ -62,8 +64,8 @@ export interface AppFixture {
  * deterministic; the generator writes truth.json next to it), with `tmp` allowed for extra test folders.
  */
 export async function startApp(opts: { events?: number; days?: number } = {}): Promise<AppFixture> {
-  const staticDir = buildRenderer();
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'fs-app-e2e-'));
+  const staticDir = buildRenderer(path.join(tmp, 'renderer'));
   const userData = path.join(tmp, 'userdata');
   mkdirSync(userData, { recursive: true });
   const truth = await generateSample(defaultSampleDir(userData), {
@@ -82,7 +84,7 @@ export async function startApp(opts: { events?: number; days?: number } = {}): P
   const fileCounts = Object.fromEntries(counted.getRowObjects().map((r) => [String(r.event), Number(r.n)]));
   con.closeSync();
   db.closeSync();
-  const web = await startWebHost({ staticDir, userDataDir: userData, allowedRoots: [tmp] });
+  const web = await startWebHost({ staticDir, userDataDir: userData, allowedRoots: [tmp, REFERENCE_DATA] });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
   return {
     web,

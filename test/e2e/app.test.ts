@@ -4,12 +4,14 @@
  * mobile × ios × safari first; the calendar shows CRITICAL within 3 days of the injected start (truth.json);
  * a corrupt file is reported by name while the rest loads; screenshots of every view in light and dark.
  */
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSampleDir } from '../../electron/services/sample.js';
 import {
+  REFERENCE_DATA,
   addDays,
   chartPixel,
   chromiumMissing,
@@ -71,7 +73,7 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
 
   it('brushes the last 14 days on the daily chart; every view follows', async () => {
     await page.keyboard.press('2');
-    await page.getByTestId('daily-chart').waitFor();
+    await page.locator('[data-chart=overview-daily] canvas').waitFor();
     const range = await state(
       page,
       (s) => (s.dataset as { summary: { range: { from: string; to: string } } }).summary.range,
@@ -143,7 +145,10 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     const chips = page.getByTestId('critical-periods').locator('button');
     await chips.first().waitFor({ timeout: 30_000 });
     const periods = await chips.evaluateAll((els) =>
-      els.map((e) => ({ start: e.getAttribute('data-start')!, seg: e.getAttribute('data-segment')! })),
+      els.map((e) => ({
+        start: e.getAttribute('data-first-critical')!,
+        seg: e.getAttribute('data-segment')!,
+      })),
     );
     const hit = periods.find((p) => p.seg === 'Mobile × iOS × Safari');
     expect(hit, JSON.stringify(periods)).toBeDefined();
@@ -195,6 +200,55 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     expect(
       parseNumber(await page.getByTestId('kpi-views').locator('.kpi-value').innerText()),
     ).toBeGreaterThan(0);
+  });
+
+  it('on the reference Retail Rocket data: the detector’s incident, mobile × ios × safari first, the reference critical periods', async () => {
+    expect(
+      existsSync(path.join(REFERENCE_DATA, 'retailrocket_contaminated_events.parquet')),
+      `reference data missing in ${REFERENCE_DATA}`,
+    ).toBe(true);
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('folder-input').fill(REFERENCE_DATA);
+    await page.getByTestId('open-folder').click();
+    await page.getByTestId('kpis').waitFor({ timeout: 120_000 });
+    await expect
+      .poll(() => state(page, (s) => (s.dataset as { summary: { range: unknown } | null }).summary?.range))
+      .toEqual({ from: '2015-05-03', to: '2015-09-18' });
+
+    // root cause on the incident the detector suggests
+    await page.keyboard.press('4');
+    await page.getByTestId('use-suggestion').click();
+    const cmp = await state(
+      page,
+      (s) => s.comparison as { incident: { from: string; to: string }; source: string },
+    );
+    expect(cmp.source).toBe('suggested');
+    expect(cmp.incident.from >= '2015-09-01' && cmp.incident.from <= '2015-09-07').toBe(true);
+    const first = page.getByTestId('candidate').first();
+    await expect
+      .poll(async () => JSON.parse((await first.getAttribute('data-segment')) ?? '{}'))
+      .toEqual({ device: 'mobile', os: 'ios', browser: 'safari' });
+    expect(await page.getByTestId('finding').innerText()).toMatch(/^Mobile × iOS × Safari: purchases −\d+ %/);
+    await shot(page, 'reference-rootcause');
+
+    // the seed profile on mobile × ios × safari reproduces the reference notebook's critical periods
+    // (expected_static_analysis_5_combos.csv: 2015-09-01 → 09-12 and 09-16 → 09-18)
+    await page.keyboard.press('5');
+    await page.getByText('Seed (same-weekday median)').click();
+    await page.getByTestId('calendar-segment-mode').selectOption('segment');
+    const seg = page.getByTestId('calendar-segment');
+    await seg.locator('select[data-dimension=device]').selectOption('mobile');
+    await seg.locator('select[data-dimension=os]').selectOption('ios');
+    await seg.locator('select[data-dimension=browser]').selectOption('safari');
+    const chips = page.getByTestId('critical-periods').locator('button');
+    const periods = () =>
+      chips.evaluateAll((els) =>
+        els.map((e) => `${e.getAttribute('data-start')}→${e.getAttribute('data-end')}`),
+      );
+    await expect
+      .poll(periods, { timeout: 30_000 })
+      .toEqual(['2015-09-01→2015-09-12', '2015-09-16→2015-09-18']);
+    await shot(page, 'reference-calendar-seed');
   });
 
   it('shows the host’s specific message when a folder cannot be opened', async () => {
