@@ -109,7 +109,7 @@ export async function runAppBench(): Promise<Record<string, unknown>> {
   const sample = await ensureSample(userDataDir);
   const genMs = Date.now() - tGen;
   const web = await startWebHost({
-    staticDir: path.join(ROOT, 'dist', 'renderer'),
+    staticDir,
     userDataDir,
     useSettings: false,
   });

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,17 +35,19 @@ export function chromiumMissing(): string | null {
   return msg;
 }
 
-/** `npx vite build` → dist/renderer (the exact bundle Electron and the web host serve). */
-export function buildRenderer(): string {
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], {
+/**
+ * `npx vite build` of the renderer (the bundle Electron and the web host serve) into `outDir` — a private
+ * directory, so a concurrent `npm run build` (which empties dist/renderer) cannot pull files from under the page.
+ */
+export function buildRenderer(outDir: string): string {
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
     cwd: ROOT,
     stdio: 'inherit',
     timeout: 240_000,
   });
-  const dir = path.join(ROOT, 'dist', 'renderer');
-  if (!existsSync(path.join(dir, 'index.html')))
-    throw new Error('vite build did not produce dist/renderer/index.html');
-  return dir;
+  if (!existsSync(path.join(outDir, 'index.html')))
+    throw new Error(`vite build did not produce ${outDir}/index.html`);
+  return outDir;
 }
 
 export interface AppFixture {
@@ -96,6 +98,7 @@ export async function startApp(opts: { events?: number; days?: number } = {}): P
     async close() {
       await browser.close().catch(() => undefined);
       await web.close().catch(() => undefined);
+      await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     },
   };
 }
