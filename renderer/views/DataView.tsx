@@ -391,8 +391,15 @@ function MappingCard() {
   const [form, setForm] = useState<MappingForm>(initial);
   const [editing, setEditing] = useState(false);
   useEffect(() => setForm(initial), [initial]);
-  const columns = dataset.preview?.columns.map((c) => c.name) ?? [];
-  const options = (value: string) => (value && !columns.includes(value) ? [value, ...columns] : columns);
+  // source column names: the preview shows canonical columns after mapping, so the editor takes free text with
+  // the columns the current mapping uses as suggestions; the dataset service names any column the files lack
+  const known = [
+    ...new Set(
+      [...FIELDS.map((f) => initial[f.key] as string), ...initial.dimensions.map(([, c]) => c)].filter(
+        Boolean,
+      ),
+    ),
+  ];
   const busy = dataset.status !== 'ready' && dataset.status !== 'error';
   const set = (patch: Partial<MappingForm>) => setForm((f) => ({ ...f, ...patch }));
 
@@ -443,23 +450,25 @@ function MappingCard() {
           {opened.profile.layout}
         </span>
       </div>
+      <datalist id="fs-source-columns">
+        {known.map((c) => (
+          <option key={c} value={c} />
+        ))}
+      </datalist>
       <div className="mapping-grid">
         {FIELDS.map((f) => (
           <FieldRow key={f.key} label={f.label}>
             {editing ? (
-              <select
-                className="select"
+              <input
+                className="input"
+                style={{ width: '100%', fontFamily: 'var(--mono)', fontSize: 12 }}
+                list="fs-source-columns"
                 value={form[f.key] as string}
-                onChange={(e) => set({ [f.key]: e.target.value } as Partial<MappingForm>)}
+                placeholder={f.optional ? 'not mapped' : 'source column'}
+                onChange={(e) => set({ [f.key]: e.target.value.trim() } as Partial<MappingForm>)}
                 aria-label={f.label}
-              >
-                {f.optional && <option value="">(not mapped)</option>}
-                {options(form[f.key] as string).map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
-              </select>
+                spellCheck={false}
+              />
             ) : (
               <span
                 className={form[f.key] ? '' : 'muted'}
@@ -493,7 +502,7 @@ function MappingCard() {
                 <span key={i} className="chip">
                   <input
                     className="input"
-                    style={{ height: 22, width: 90 }}
+                    style={{ height: 22, width: 100 }}
                     value={raw}
                     aria-label="raw event value"
                     onChange={(e) =>
@@ -505,7 +514,7 @@ function MappingCard() {
                   →
                   <select
                     className="select"
-                    style={{ height: 22 }}
+                    style={{ height: 22, width: 130 }}
                     value={canon}
                     aria-label="canonical event"
                     onChange={(e) =>
@@ -553,21 +562,21 @@ function MappingCard() {
                     }
                   />
                   ←
-                  <select
-                    className="select"
-                    style={{ height: 22 }}
+                  <input
+                    className="input"
+                    style={{ height: 22, width: 110, fontFamily: 'var(--mono)', fontSize: 12 }}
+                    list="fs-source-columns"
                     value={col}
                     aria-label="dimension column"
+                    spellCheck={false}
                     onChange={(e) =>
                       set({
-                        dimensions: form.dimensions.map((x, j) => (j === i ? [x[0], e.target.value] : x)),
+                        dimensions: form.dimensions.map((x, j) =>
+                          j === i ? [x[0], e.target.value.trim()] : x,
+                        ),
                       })
                     }
-                  >
-                    {options(col).map((c) => (
-                      <option key={c}>{c}</option>
-                    ))}
-                  </select>
+                  />
                   <button
                     type="button"
                     aria-label={`Remove ${name}`}
@@ -586,7 +595,7 @@ function MappingCard() {
               <button
                 className="btn ghost small"
                 type="button"
-                onClick={() => set({ dimensions: [...form.dimensions, ['', columns[0] ?? '']] })}
+                onClick={() => set({ dimensions: [...form.dimensions, ['', '']] })}
               >
                 + dimension
               </button>
@@ -611,7 +620,7 @@ function PreviewCard() {
   const preview = useApp((s) => s.dataset.preview);
   const error = useApp((s) => s.dataset.previewError);
   return (
-    <Card title="Preview" hint="First 20 rows as read from the files">
+    <Card title="Preview" hint="First 20 events after mapping, in canonical columns">
       {error ? (
         <ErrorBox title="Preview unavailable" message={error} testId="preview-error" />
       ) : !preview ? (

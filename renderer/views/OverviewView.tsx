@@ -51,7 +51,6 @@ function SegmentBar({ previous }: { previous: Period | null }) {
   const setSegment = useApp((s) => s.setSegment);
   const period = useApp((s) => s.period);
   const summary = useApp((s) => s.dataset.summary)!;
-  if (!Object.keys(segment).length && !period) return null;
   return (
     <div className="row">
       <span className="chip">
@@ -66,7 +65,11 @@ function SegmentBar({ previous }: { previous: Period | null }) {
         Period <strong>{fmtPeriod(period ?? summary.range)}</strong>
       </span>
       <span className="small muted">
-        {previous ? `Changes: daily average vs ${fmtPeriod(previous)}` : 'No earlier period to compare with'}
+        {previous
+          ? `Changes: daily average vs ${fmtPeriod(previous)}`
+          : period
+            ? 'No earlier period to compare with'
+            : 'Brush the chart or pick “Last 14 days” to compare a period with the one before'}
       </span>
     </div>
   );

@@ -202,6 +202,37 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     ).toBeGreaterThan(0);
   });
 
+  it('edits the column mapping: dropping a dimension re-opens the folder with the new cube', async () => {
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('edit-mapping').click();
+    await page.getByRole('button', { name: 'Remove browser' }).click();
+    await shot(page, 'data-mapping-editor');
+    await page.getByTestId('apply-mapping').click();
+    await expect
+      .poll(
+        () =>
+          state(
+            page,
+            (s) =>
+              (s.dataset as { status: string; summary: { dimensions: string[] } | null }).summary?.dimensions,
+          ),
+        { timeout: 60_000 },
+      )
+      .toEqual(['device', 'os']);
+    expect(await state(page, (s) => (s.dataset as { status: string }).status)).toBe('ready');
+    expect(
+      await state(
+        page,
+        (s) =>
+          (s.dataset as { opened: { profile: { mapping: { dimensions: object } } } }).opened.profile.mapping
+            .dimensions,
+      ),
+    ).toEqual({
+      device: 'device',
+      os: 'os',
+    });
+  });
+
   it('on the reference Retail Rocket data: the detector’s incident, mobile × ios × safari first, the reference critical periods', async () => {
     expect(
       existsSync(path.join(REFERENCE_DATA, 'retailrocket_contaminated_events.parquet')),
