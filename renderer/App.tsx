@@ -1,5 +1,5 @@
 /** The shell: left navigation (views + shortcuts 1–5 / Ctrl+1–5), top bar with the active period, status bar. */
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useApp, useServices } from './app/context.js';
 import { VIEWS, type ViewId } from './state/store.js';
 import { displayDimension, fmtDuration, fmtPeriod } from './lib/format.js';
@@ -44,6 +44,10 @@ export function App() {
   const setPeriod = useApp((s) => s.setPeriod);
   const comparison = useApp((s) => s.comparison);
   const { worker } = useServices();
+  const [engine, setEngine] = useState(worker.info);
+  useEffect(() => {
+    void worker.ready().then(setEngine, () => undefined);
+  }, [worker]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -159,11 +163,7 @@ export function App() {
               last query {last.type} {fmtDuration(last.ms)}
             </span>
           )}
-          <span>
-            {worker.info
-              ? `DuckDB-WASM ${worker.info.version} (${worker.info.bundle})`
-              : 'starting DuckDB-WASM…'}
-          </span>
+          <span>{engine ? `DuckDB-WASM ${engine.version} (${engine.bundle})` : 'starting DuckDB-WASM…'}</span>
         </footer>
       </div>
     </div>

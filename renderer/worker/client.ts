@@ -50,7 +50,10 @@ export class WorkerClient {
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private byKey = new Map<string, number>();
-  private readyWaiters: ((info: { bundle: string; version: string }) => void)[] = [];
+  private readyWaiters: {
+    resolve: (info: { bundle: string; version: string }) => void;
+    reject: (e: Error) => void;
+  }[] = [];
   private fatal: Error | null = null;
   info: { bundle: string; version: string } | null = null;
   /** the last few timings, newest last (shown in the status bar, used by the bench) */
@@ -63,7 +66,7 @@ export class WorkerClient {
   ready(): Promise<{ bundle: string; version: string }> {
     if (this.info) return Promise.resolve(this.info);
     if (this.fatal) return Promise.reject(this.fatal);
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
   request<K extends RequestType>(
@@ -127,7 +130,7 @@ export class WorkerClient {
     switch (m.kind) {
       case 'ready':
         this.info = { bundle: m.bundle, version: m.version };
-        for (const w of this.readyWaiters.splice(0)) w(this.info);
+        for (const w of this.readyWaiters.splice(0)) w.resolve(this.info);
         return;
       case 'progress':
         this.pending.get(m.id)?.onProgress?.(m.progress);
@@ -144,6 +147,7 @@ export class WorkerClient {
         if (m.id === 0) {
           // the worker could not start at all: fail everything, now and later
           this.fatal = new Error(m.message);
+          for (const w of this.readyWaiters.splice(0)) w.reject(this.fatal);
           for (const id of [...this.pending.keys()]) this.settle(id)?.reject(this.fatal);
           return;
         }

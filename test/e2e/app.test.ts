@@ -52,6 +52,8 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
   it('opens the sample from the Data view and shows the KPIs', async () => {
     await page.getByTestId('nav-data').click();
     await page.getByTestId('open-sample').click();
+    await page.getByTestId('progress').waitFor(); // progress card with Cancel while the host scans
+    await shot(page, 'data-progress');
     await page.getByTestId('kpis').waitFor({ timeout: 120_000 });
     expect(await state(page, (s) => s.view)).toBe('overview');
     const views = parseNumber(await page.getByTestId('kpi-views').locator('.kpi-value').innerText());
@@ -231,6 +233,17 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
       device: 'device',
       os: 'os',
     });
+  });
+
+  it('cancels an open in progress and keeps the loaded data', async () => {
+    await page.getByTestId('nav-data').click();
+    const before = await state(page, (s) => (s.dataset as { summary: { rows: number } }).summary.rows);
+    await page.getByTestId('open-sample').click();
+    await page.getByTestId('cancel-open').click();
+    await expect.poll(() => state(page, (s) => (s.dataset as { status: string }).status)).toBe('ready');
+    expect(await state(page, (s) => (s.dataset as { error: string | null }).error)).toBeNull();
+    expect(await state(page, (s) => (s.dataset as { summary: { rows: number } }).summary.rows)).toBe(before);
+    await expect.poll(() => page.getByTestId('progress').count()).toBe(0);
   });
 
   it('on the reference Retail Rocket data: the detector’s incident, mobile × ios × safari first, the reference critical periods', async () => {

@@ -8,7 +8,8 @@ import { explain } from '../../core/explain.js';
 import { settingsFor } from '../../core/detector.js';
 import type { SqlDb } from '../../renderer/worker/engine.js';
 import { AnalysisEngine } from '../../renderer/worker/engine.js';
-import { isCancelled } from '../../renderer/worker/protocol.js';
+import { isCancelled, type FromWorker } from '../../renderer/worker/protocol.js';
+import { WorkerClient } from '../../renderer/worker/client.js';
 import { addDays } from '../../renderer/lib/dates.js';
 import { inProcessWorker, openNodeDb, syntheticCube, type SyntheticCube } from './renderer-support.js';
 
@@ -248,5 +249,16 @@ describe('protocol', () => {
     } finally {
       db2.close();
     }
+  });
+
+  it('fails every request with the startup message when DuckDB-WASM cannot start', async () => {
+    let deliver: ((m: FromWorker) => void) | null = null;
+    const client = new WorkerClient({ post() {}, listen: (h) => (deliver = h) });
+    const pending = client.request('overview', { period: null, segment: {}, dimension: 'device' });
+    const ready = client.ready();
+    deliver!({ kind: 'error', id: 0, message: 'DuckDB-WASM failed to start: out of memory' });
+    await expect(pending).rejects.toThrow('DuckDB-WASM failed to start: out of memory');
+    await expect(ready).rejects.toThrow(/out of memory/);
+    await expect(client.request('suggest', { settings: settingsFor('robust') })).rejects.toThrow(/out of memory/);
   });
 });
