@@ -45,6 +45,8 @@ export function useAnalysis<K extends RequestType>(
   key: string = type,
 ): Analysis<Responses[K]> {
   const { worker } = useServices();
+  // a new dataset (a new summary object) re-runs the same payload against the new cube
+  const dataset = useApp((s) => s.dataset.summary);
   const [state, setState] = useState<Analysis<Responses[K]>>({
     data: null,
     loading: payload !== null,
@@ -75,7 +77,7 @@ export function useAnalysis<K extends RequestType>(
         setState((s) => ({ ...s, loading: false, error: e instanceof Error ? e.message : String(e) }));
       },
     );
-  }, [worker, type, json, key]);
+  }, [worker, type, json, key, dataset]);
   useEffect(() => () => worker.cancelKey(key), [worker, key]);
   return state;
 }

@@ -437,7 +437,10 @@ function conversionOption(series: DetectionResult[], pal: Palette, k: number): E
   const dates = series.map((d) => d.date);
   const pct = (x: number | null) => (x === null ? null : +(x * 100).toFixed(4));
   const lower = series.map((d) =>
-    d.baseline !== null && d.sigma !== null ? pct(d.threshold ?? d.baseline - k * d.sigma) : null,
+    // a rate cannot go below 0: the band is clipped there
+    d.baseline !== null && d.sigma !== null
+      ? pct(Math.max(0, d.threshold ?? d.baseline - k * d.sigma))
+      : null,
   );
   const upper = series.map((d) =>
     d.baseline !== null && d.sigma !== null ? pct(d.baseline + k * d.sigma) : null,
@@ -486,7 +489,7 @@ function conversionOption(series: DetectionResult[], pal: Palette, k: number): E
     },
     yAxis: {
       type: 'value',
-      scale: true,
+      min: 0,
       axisLabel: { color: pal.text3, fontSize: 11, formatter: (v: number) => `${v.toFixed(1)} %` },
       splitLine: { lineStyle: { color: pal.border, type: 'dashed' } },
     },

@@ -244,15 +244,20 @@ function ProfileSection() {
           label="Rows read"
           value={fmtInt(profile.rows.read)}
           delta={
-            <span className="muted">
-              {fmtInt(rejectedTotal)} rejected · {fmtInt(profile.rows.duplicates)} duplicates
+            <span
+              className="muted"
+              title={`${fmtInt(rejectedTotal)} rejected · ${fmtInt(profile.rows.duplicates)} duplicates`}
+            >
+              {fmtInt(rejectedTotal + profile.rows.duplicates)} dropped
             </span>
           }
         />
         <Kpi
           label="Date range"
           value={
-            <span style={{ fontSize: 15 }}>
+            <span
+              style={{ fontSize: 14, display: 'block', whiteSpace: 'normal', lineHeight: 1.3, minHeight: 30 }}
+            >
               {profile.range.from
                 ? fmtPeriod({ from: profile.range.from, to: profile.range.to ?? profile.range.from })
                 : '—'}
