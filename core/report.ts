@@ -113,8 +113,9 @@ export const reportFormat = {
     const mm = String(d.getUTCMinutes()).padStart(2, '0');
     return `${reportFormat.date(d.toISOString().slice(0, 10))}, ${hh}:${mm} UTC`;
   },
-  /** 'ios' → "iOS", 'mobile' → "Mobile"; other casings kept */
-  value(v: string): string {
+  /** 'ios' → "iOS", 'mobile' → "Mobile", country 'de' → "DE"; other casings kept */
+  value(v: string, dimension?: string): string {
+    if (dimension && /country/i.test(dimension) && /^[a-z]{2,3}$/.test(v)) return v.toUpperCase();
     const s = SPECIAL_VALUES[v.toLowerCase()];
     if (s) return s;
     if (v === v.toLowerCase() && /^[a-z]/.test(v)) return v[0].toUpperCase() + v.slice(1);
@@ -129,7 +130,7 @@ export const reportFormat = {
   segment(seg: Segment, order?: readonly string[]): string {
     const dims = segmentDims(seg, order);
     if (dims.length === 0) return 'All traffic';
-    return dims.map((d) => reportFormat.value(seg[d])).join(' × ');
+    return dims.map((d) => reportFormat.value(seg[d], d)).join(' × ');
   },
   /** {device:'mobile',os:'ios'} → "device=mobile, os=ios"; {} → "all traffic" */
   segmentExact(seg: Segment, order?: readonly string[]): string {
@@ -440,11 +441,12 @@ function brokenStepOf(f: FunnelSide): ReportModel['brokenStep'] {
   return 'traffic';
 }
 
+/** unrelated alerts first (a second problem or a false alarm), then the incident seen from wider / narrower segments */
 const RELATION_ORDER: Record<Relation, number> = {
   unrelated: 0,
-  overlap: 1,
+  contains: 1,
   inside: 2,
-  contains: 3,
+  overlap: 3,
   incident: 4,
 };
 
@@ -523,7 +525,6 @@ export function buildReportModel(input: ReportInput): ReportModel {
   const deviationSigma = cand ? cand.deviationSigma : steps.purchases.deviationSigma;
   const convBefore = cand ? cand.baselineConversion : ownTotal.baselineConversion;
   const convDuring = cand ? cand.incidentConversion : ownTotal.incidentConversion;
-  const hasIncident = purchasesLost > 0;
 
   // ---- detector on the culprit and all traffic
   const culpritSeries = aggregateSeries(cube, culpritSeg);
@@ -536,6 +537,9 @@ export function buildReportModel(input: ReportInput): ReportModel {
     det.find((r) => r.status === 'CRITICAL' && r.date >= incident.from)?.date ??
     null;
   const detectionDelayDays = firstCritical ? daysBetween(incident.from, firstCritical) : null;
+  // an incident to report: purchases were lost and either the detector went CRITICAL or the drop is ≥ 2σ
+  const hasIncident =
+    purchasesLost > 0 && (firstCritical !== null || (deviationSigma !== null && deviationSigma <= -2));
   const latest = det[det.length - 1];
   let worstDaySigma: number | null = null;
   for (const r of det) {
@@ -575,7 +579,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     let prev: Segment = {};
     for (const seg of c.path) {
       for (const d of segmentDims(seg, dims)) {
-        if (!(d in prev)) path.push({ dimension: d, value: seg[d], label: F.value(seg[d]) });
+        if (!(d in prev)) path.push({ dimension: d, value: seg[d], label: F.value(seg[d], d) });
       }
       prev = seg;
     }
@@ -684,10 +688,10 @@ export function buildReportModel(input: ReportInput): ReportModel {
   const dataDays = daysBetween(incident.from, data.to < incident.to ? data.to : incident.to) + 1;
   const revenueText =
     revenueLost !== null && revenueLost > 0 ? ` (about ${F.money(revenueLost)} in revenue)` : '';
-  const title = hasIncident ? `Conversion incident: ${label}` : `No conversion incident found: ${label}`;
+  const title = hasIncident ? `Conversion incident: ${label}` : `No significant conversion drop: ${label}`;
   const headline = hasIncident
     ? `${label} has lost ${F.int(purchasesLost)} purchases since ${F.date(incident.from)}.`
-    : `${label} did not lose purchases between ${F.date(incident.from)} and ${F.date(incident.to)}.`;
+    : `${label} shows no significant loss of purchases between ${F.date(incident.from)} and ${F.date(incident.to)}.`;
   const stepWords: Record<ReportModel['brokenStep'], string> = {
     checkout: `Its visitors still view products and add them to the cart (views ${F.change(funnelCulprit.steps[0].change)}, carts ${F.change(funnelCulprit.steps[1].change)}), but far fewer complete the purchase (purchases ${F.change(funnelCulprit.steps[2].change)}): the funnel breaks at checkout.`,
     cart: `Visitors keep viewing products (views ${F.change(funnelCulprit.steps[0].change)}) but add far fewer to the cart (carts ${F.change(funnelCulprit.steps[1].change)}): the funnel breaks at add-to-cart.`,
@@ -709,12 +713,18 @@ export function buildReportModel(input: ReportInput): ReportModel {
         `Since ${F.dateLong(incident.from)}, conversion of ${label} (${exact}) fell from ${F.pct(convBefore)} to ${F.pct(convDuring)} (${F.change(relChange(convBefore, convDuring))}).`,
         stepWords[brokenStep],
         `Over ${F.plural(dataDays, 'day')} this cost an estimated ${F.int(purchasesLost)} purchases${revenueText}.`,
-        `The evidence is strong: ${sure.join(', and ')}.`,
+        `The evidence is ${firstCritical !== null && (deviationSigma ?? 0) <= -3 ? 'strong' : 'moderate'}: ${sure.join(', and ')}.`,
         detectorWords,
       ]
         .filter(Boolean)
         .join(' ')
-    : `Between ${F.date(incident.from)} and ${F.date(incident.to)}, conversion of ${label} went from ${F.pct(convBefore)} to ${F.pct(convDuring)} compared with ${F.period(baseline)}; no purchases were lost. ${detectorWords}`;
+    : [
+        `Between ${F.date(incident.from)} and ${F.date(incident.to)}, conversion of ${label} (${exact}) was ${F.pct(convDuring)}, against ${F.pct(convBefore)} in the baseline (${F.period(baseline)}).`,
+        purchasesLost > 0
+          ? `The estimated ${F.int(purchasesLost)} purchases lost are within normal day-to-day variation (purchases per day ${F.sigma(deviationSigma)} against the baseline).`
+          : 'No purchases were lost.',
+        detectorWords,
+      ].join(' ');
 
   // ---- methodology
   const dirWords = settings.directions.includes('spike')

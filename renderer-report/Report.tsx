@@ -114,7 +114,7 @@ function KeyFigures({ model }: { model: ReportModel }) {
         label="Purchases lost"
         value={F.int(k.purchasesLost)}
         note={k.revenueLost !== null ? `≈ ${F.money(k.revenueLost)} revenue` : 'estimated, so far'}
-        tone="bad"
+        tone={model.hasIncident ? 'bad' : undefined}
       />
       <Kpi
         label="Conversion"
@@ -219,13 +219,13 @@ function RootCauseTable({ model }: { model: ReportModel }) {
     <table className="data rootcause">
       <colgroup>
         <col style={{ width: '4%' }} />
-        <col style={{ width: revenue ? '30%' : '36%' }} />
+        <col style={{ width: revenue ? '27%' : '35%' }} />
+        <col style={{ width: '9%' }} />
         <col style={{ width: '10%' }} />
-        <col style={{ width: '11%' }} />
         {revenue ? <col style={{ width: '10%' }} /> : null}
         <col style={{ width: '8%' }} />
-        <col style={{ width: '18%' }} />
-        <col style={{ width: '13%' }} />
+        <col style={{ width: '17%' }} />
+        <col style={{ width: '15%' }} />
       </colgroup>
       <thead>
         <tr>
@@ -459,7 +459,7 @@ export function Report({ model }: { model: ReportModel }) {
         <div className={`badge ${model.hasIncident ? 'bad' : 'ok'}`}>
           {model.hasIncident
             ? `${STATUS_LABELS[k.latestStatus]} · ${F.int(k.purchasesLost)} purchases lost`
-            : 'No loss found'}
+            : 'No significant loss'}
         </div>
         <h1>{model.title}</h1>
         <p className="headline">{model.headline}</p>

@@ -337,7 +337,7 @@ export function CalendarChart({ model }: { model: ReportModel }) {
     const { from, to, days } = model.calendar;
     const weeks =
       Math.ceil((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / (7 * 86_400_000)) + 2;
-    const cell = Math.max(12, Math.min(22, Math.floor((CONTENT_WIDTH - 60) / weeks)));
+    const cell = Math.max(12, Math.min(26, Math.floor((CONTENT_WIDTH - 60) / weeks)));
     return {
       height: cell * 7 + 44,
       option: {
