@@ -18,7 +18,17 @@ import { chromium, type Page } from 'playwright-core';
 import { startWebHost } from '../electron/host/web.js';
 import { ensureSample } from '../electron/services/sample.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** the repository root: bench/ when run with tsx, dist/bench/ when compiled for `npm run bench` */
+function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'vite.config.ts'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('bench/app: repository root (vite.config.ts) not found');
+    dir = up;
+  }
+  return dir;
+}
+const ROOT = repoRoot();
 const CHROMIUM = process.env.FUNNELSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = [
   '--no-sandbox',
