@@ -470,3 +470,19 @@ export function cubeSql(spec: CubeSpec, withDuplicates: boolean): string {
 
 /** Re-export for callers that only import the SQL module. */
 export { derivedDimensions };
+
+/**
+ * Statement creating the view `events_dedup`: the valid events of `events` with every extra copy of an exact
+ * duplicate removed (the first copy kept) — the same rule as the cube's weighting by `dups`, but row-level,
+ * for queries that need individual events (visitor, session and product tables in core/business-sql.ts).
+ * Only rows whose (ts, visitor_id) hash is a duplicate candidate (temp table `dup_hashes`) go through a
+ * DISTINCT; without duplicates the view is `events` itself.
+ */
+export function dedupEventsViewSql(withDuplicates: boolean): string {
+  if (!withDuplicates) return `CREATE OR REPLACE TEMP VIEW events_dedup AS SELECT * FROM events`;
+  return (
+    `CREATE OR REPLACE TEMP VIEW events_dedup AS ` +
+    `SELECT * FROM events WHERE hash(ts, visitor_id) NOT IN (SELECT h FROM dup_hashes) ` +
+    `UNION ALL SELECT DISTINCT * FROM events WHERE hash(ts, visitor_id) IN (SELECT h FROM dup_hashes)`
+  );
+}

@@ -16,7 +16,7 @@
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import { Bool, Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import {
   REJECT_REASONS,
   mappedColumns,
@@ -31,6 +31,7 @@ import {
 import {
   checkColumnTypes,
   cubeSql,
+  dedupEventsViewSql,
   duplicateBatches,
   duplicateCandidatesSql,
   duplicatesTableSql,
@@ -139,6 +140,27 @@ export interface Dataset {
   cubeArrow(spec: CubeSpec, opts?: { signal?: AbortSignal }): Promise<Uint8Array>;
   /** The first `n` valid normalized events (default 20), with derived dimensions. */
   preview(n?: number): Promise<PreviewRow[]>;
+  /**
+   * Canonical columns (`ts`, `visitor_id`, `session_id`, `event_type`, `item_id`, `transaction_id`, `price`,
+   * `quantity`) that at least one file maps; the others are all-NULL in the views. Lets callers decide what
+   * a query can compute (e.g. no `price` → no revenue) before running it.
+   */
+  readonly mappedColumns: readonly string[];
+  /**
+   * Run a read-only SQL query (serialized with every other query of this dataset) over the temp views
+   * `events` (valid events with derived dimensions, exact duplicates still in) and `events_dedup` (the same
+   * with every extra copy of an exact duplicate removed — use this one for row-level work). Rows come back
+   * as plain JS objects as @duckdb/node-api converts them: BIGINT/HUGEINT as bigint (cast counts to
+   * INTEGER or DOUBLE in the SQL), DATE/TIMESTAMP as objects (format them with strftime in the SQL).
+   * Errors are DuckDB's own; `signal` interrupts (AbortError).
+   */
+  query<T = Record<string, unknown>>(sql: string, opts?: { signal?: AbortSignal }): Promise<T[]>;
+  /**
+   * {@link query} as Arrow IPC stream bytes for the renderer worker. Column types: TINYINT–INTEGER → Int32,
+   * BIGINT/HUGEINT/DOUBLE/FLOAT/DECIMAL → Float64, BOOLEAN → Bool, everything else → Utf8 (strings; format
+   * dates in the SQL). NULLs stay NULL.
+   */
+  arrow(sql: string, opts?: { signal?: AbortSignal }): Promise<Uint8Array>;
   /** Release the DuckDB instance. Idempotent. */
   close(): void;
 }
@@ -499,6 +521,7 @@ async function buildDataset(
         // no (ts, visitor) pair repeats, so no exact duplicate exists: an empty table with the right columns
         await db.exec(`CREATE OR REPLACE TEMP TABLE dups AS SELECT *, 0 AS c FROM events LIMIT 0`);
       }
+      await db.exec(dedupEventsViewSql(Number(candidates) > 0));
       break;
     } catch (err) {
       if (err instanceof AbortError) throw err;
@@ -582,9 +605,48 @@ async function buildDataset(
       return r;
     });
 
+  const mappedColumns = (
+    ['ts', 'visitor_id', 'session_id', 'event_type', 'item_id', 'transaction_id', 'price', 'quantity'] as const
+  ).filter((c) => groups.some((g) => g.mapping[c]));
+  const runQuery = (sql: string, signal?: AbortSignal) =>
+    serial(async () => {
+      assertOpen();
+      return db.withProgress(() => db.columns(sql), undefined, signal);
+    });
+
   return {
     folder: root,
     files: good.map((f) => f.file),
+    mappedColumns,
+    async query<T>(sql: string, o?: { signal?: AbortSignal }) {
+      const r = await runQuery(sql, o?.signal);
+      const n = r.columns[0]?.length ?? 0;
+      const rows = new Array<T>(n);
+      for (let i = 0; i < n; i++) {
+        const obj: Record<string, unknown> = {};
+        r.names.forEach((name, j) => (obj[name] = r.columns[j][i]));
+        rows[i] = obj as T;
+      }
+      return rows;
+    },
+    async arrow(sql, o) {
+      const r = await runQuery(sql, o?.signal);
+      const vectors: Record<string, Vector> = {};
+      r.names.forEach((name, j) => {
+        const t = r.types[j].toUpperCase();
+        const values = r.columns[j];
+        if (/^(TINYINT|SMALLINT|INTEGER|UTINYINT|USMALLINT)$/.test(t))
+          vectors[name] = vectorFromArray(values as (number | null)[], new Int32());
+        else if (/^(BIGINT|HUGEINT|UBIGINT|UINTEGER|DOUBLE|FLOAT|REAL)$/.test(t) || t.startsWith('DECIMAL'))
+          vectors[name] = vectorFromArray(
+            values.map((v) => (v == null ? null : Number(v))),
+            new Float64(),
+          );
+        else if (t === 'BOOLEAN') vectors[name] = vectorFromArray(values as (boolean | null)[], new Bool());
+        else vectors[name] = vectorFromArray(values.map((v) => (v == null ? null : String(v))), new Utf8());
+      });
+      return tableToIPC(new Table(vectors), 'stream');
+    },
     dimensions: dims.data,
     derivedDimensions: dims.derived,
     async profile() {
