@@ -492,6 +492,11 @@ export function buildReportModel(input: ReportInput): ReportModel {
       }
     }
   }
+  if (incident.to < data.from || incident.from > data.to) {
+    throw new Error(
+      `the incident period ${incident.from}..${incident.to} lies outside the data (${data.from}..${data.to})`,
+    );
+  }
   baseline ??= defaultBaseline(incident, data, input.baselineWeeks ?? 8);
   if (baseline.to >= incident.from) {
     throw new Error(

@@ -246,6 +246,9 @@ describe('buildReportModel', () => {
       ),
     ).toThrow(/must end before the incident starts/);
     expect(() => buildReportModel(input({ segment: { country: 'de' } }))).toThrow(/country/);
+    expect(() => buildReportModel(input({ incident: { from: '2024-01-01', to: '2024-01-10' } }))).toThrow(
+      /lies outside the data \(2025-01-06\.\.2025-03-30\)/,
+    );
   });
 });
 
