@@ -362,6 +362,9 @@ export async function sourceChecksum(file: string): Promise<Checksum> {
 /** Checksum of a tap output folder (FOLDER/live), same columns and hash as sourceChecksum. */
 export async function liveChecksum(out: string): Promise<Checksum> {
   const glob = join(out, 'live', '**', '*.parquet');
+  const any = (dir: string): boolean =>
+    existsSync(dir) && readdirSync(dir, { withFileTypes: true }).some((d) => (d.isDirectory() ? any(join(dir, d.name)) : d.name.endsWith('.parquet')));
+  if (!any(join(out, 'live'))) return { rows: 0, hash: '0', distinctOffsets: 0 };
   return duck(async (run) => {
     const [r] = await run(`SELECT count(*)::BIGINT AS n, count(DISTINCT (_partition, _offset))::BIGINT AS d,
         coalesce(sum(hash(epoch_ms(timestamp), visitorid, event, itemid, transactionid, device, os, browser)::HUGEINT), 0)::VARCHAR AS h

@@ -1,0 +1,106 @@
+/**
+ * `funnelscope tap --brokers HOST:PORT[,…] --topic T [--group G] --out FOLDER [--mapping F] [--batch-rows N]
+ *  [--batch-seconds S] [--json]` — Kafka topic → exactly-once Parquet batches in FOLDER/live (see
+ * electron/services/live/tap.ts). Runs until SIGINT/SIGTERM, then flushes the partial batches and exits 0.
+ * A status line goes to stderr every second (NDJSON status objects on stdout with --json).
+ */
+import type { Command } from 'commander';
+import { InputError, UsageError, progress, progressDone } from '../common.js';
+import { KafkaTap, TapConfigError, type TapStatus } from '../../electron/services/live/tap.js';
+import { loadMapping, type LiveMapping } from '../../electron/services/live/message.js';
+
+interface Opts {
+  brokers: string;
+  topic: string;
+  group?: string;
+  out: string;
+  mapping?: string;
+  batchRows?: string;
+  batchSeconds?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function parseBrokers(s: string): string[] {
+  const list = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (!list.length) throw new UsageError('--brokers needs at least one HOST:PORT');
+  for (const b of list) if (!/^[^\s:,]+:\d{1,5}$/.test(b)) throw new UsageError(`--brokers: "${b}" is not HOST:PORT`);
+  return list;
+}
+
+export function statusLine(s: TapStatus): string {
+  const lag = s.lag === null ? '?' : s.lag.toLocaleString('en-US');
+  const err = s.lastError && s.state !== 'connected' ? ` · last error: ${s.lastError}` : '';
+  return (
+    `tap ${s.topic} [${s.state}] ${s.eventsPerSecond.toLocaleString('en-US')} ev/s · lag ${lag} · ` +
+    `${s.totals.events.toLocaleString('en-US')} events · ${s.totals.quarantined.toLocaleString('en-US')} quarantined · ` +
+    `${s.totals.batches} files${err}`
+  );
+}
+
+export function register(program: Command): void {
+  program
+    .command('tap')
+    .description('read a Kafka topic of JSON events into exactly-once Parquet batches (FOLDER/live), until Ctrl-C')
+    .requiredOption('--brokers <list>', 'Kafka bootstrap brokers HOST:PORT[,HOST:PORT…]')
+    .requiredOption('--topic <topic>', 'topic to read')
+    .requiredOption('--out <folder>', 'output folder (live/ and _quarantine/ are created inside)')
+    .option('--group <group>', 'consumer group to share the topic with other taps (default: read all partitions)')
+    .option('--mapping <file>', 'mapping JSON for a custom message layout')
+    .option('--batch-rows <n>', 'write a batch after this many messages (default 50000)')
+    .option('--batch-seconds <s>', 'write a batch when its oldest message is this old (default 0.5)')
+    .option('--json', 'NDJSON on stdout: a status object every second and one per written batch')
+    .option('-q, --quiet', 'no status line on stderr')
+    .action(async (o: Opts) => {
+      const brokers = parseBrokers(o.brokers);
+      const batchRows = o.batchRows === undefined ? undefined : Number(o.batchRows);
+      if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows >= 1))
+        throw new UsageError(`--batch-rows must be a whole number ≥ 1 (got "${o.batchRows}")`);
+      const batchSeconds = o.batchSeconds === undefined ? undefined : Number(o.batchSeconds);
+      if (batchSeconds !== undefined && !(batchSeconds > 0)) throw new UsageError(`--batch-seconds must be > 0 (got "${o.batchSeconds}")`);
+      let mapping: LiveMapping | undefined;
+      if (o.mapping) {
+        try {
+          mapping = loadMapping(o.mapping);
+        } catch (e) {
+          throw new InputError((e as Error).message);
+        }
+      }
+      const tap = new KafkaTap({ brokers, topic: o.topic, out: o.out, group: o.group, mapping, batchRows, batchSeconds });
+      const emit = (obj: unknown) => process.stdout.write(JSON.stringify(obj) + '\n');
+      tap.on('status', (s: TapStatus) => {
+        if (o.json) emit({ type: 'status', ...s });
+        if (!o.quiet) progress(statusLine(s));
+      });
+      if (o.json) tap.on('batch', (b) => emit({ type: 'batch', ...b }));
+      tap.on('error', () => undefined); // fatal errors are reported by the stop below
+      try {
+        await tap.start();
+      } catch (e) {
+        if (e instanceof TapConfigError) throw new InputError(e.message);
+        throw e;
+      }
+      if (!o.quiet) process.stderr.write(`tapping ${o.topic} on ${brokers.join(',')} into ${o.out} (Ctrl-C to stop)\n`);
+      await new Promise<void>((resolve) => {
+        const done = () => resolve();
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+        const check = setInterval(() => {
+          if (tap.fatalError) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 200);
+        check.unref();
+      });
+      await tap.stop();
+      if (!o.quiet) {
+        progressDone();
+        process.stderr.write(statusLine(tap.status()) + '\n');
+      }
+      if (tap.fatalError) throw new InputError(tap.fatalError.message);
+    });
+}
