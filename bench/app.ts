@@ -205,6 +205,7 @@ export async function runAppBench(): Promise<Record<string, unknown>> {
         interactionsP95Under150ms: quantile(brush, 0.95) < 150 && quantile(calendar, 0.95) < 150,
       },
     };
+    print(result);
     return result;
   } finally {
     await browser.close().catch(() => undefined);
@@ -239,10 +240,7 @@ function print(r: Record<string, unknown>): void {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   runAppBench().then(
-    (r) => {
-      print(r);
-      console.log(JSON.stringify(r));
-    },
+    (r) => console.log(JSON.stringify(r)),
     (e: unknown) => {
       console.error(e);
       process.exit(1);
