@@ -57,6 +57,7 @@ npm run build
 say "typecheck"
 npx tsc -p tsconfig.json
 npx tsc -p tsconfig.renderer.json
+npx tsc -p tsconfig.report.json --noEmit
 say "lint"
 npx eslint .
 

@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { register as detect } from './detect.js';
 import { register as explain } from './explain.js';
 import { register as profile } from './profile.js';
+import { register as report } from './report.js';
 import { register as sample } from './sample.js';
 import { register as scan } from './scan.js';
 import { register as serve } from './serve.js';
 
 /** Every sub-command registers itself here (one line per command file). */
-export const commands: Array<(program: Command) => void> = [sample, profile, detect, scan, explain, serve];
+export const commands: Array<(program: Command) => void> = [sample, profile, detect, scan, explain, report, serve];
