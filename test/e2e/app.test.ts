@@ -51,6 +51,10 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
   });
 
   it('opens the sample from the Data view and shows the KPIs', async () => {
+    // before any data: every analysis view has an empty state pointing to the Data view
+    await page.getByTestId('nav-overview').click();
+    await page.getByText('No dataset open yet').waitFor();
+    await shot(page, 'overview-empty');
     await page.getByTestId('nav-data').click();
     await page.getByTestId('open-sample').click();
     await page.getByTestId('progress').waitFor(); // progress card with Cancel while the host scans
