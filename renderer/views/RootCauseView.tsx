@@ -173,6 +173,17 @@ function DrillTable({ data, loading }: { data: RootCauseResult | null; loading: 
                     key={value}
                     className={canDrill ? 'clickable' : ''}
                     onClick={canDrill ? () => drillInto(dim, value) : undefined}
+                    tabIndex={canDrill ? 0 : undefined}
+                    onKeyDown={
+                      canDrill
+                        ? (e) => {
+                            if (e.key === 'Enter' || e.key === ' ') {
+                              e.preventDefault();
+                              drillInto(dim, value);
+                            }
+                          }
+                        : undefined
+                    }
                     data-value={value}
                   >
                     <td>
