@@ -16,6 +16,7 @@ export function FunnelView() {
   const comparison = useApp((s) => s.comparison);
   const segment = useApp((s) => s.segment);
   const setSegment = useApp((s) => s.setSegment);
+  const suggestion = useApp((s) => s.suggestion);
   const res = useAnalysis(
     'funnel',
     summary && comparison ? { baseline: comparison.baseline, incident: comparison.incident, segment } : null,
@@ -32,6 +33,16 @@ export function FunnelView() {
           onChange={(s) => setSegment(s === 'worst' ? {} : s)}
           testId="funnel-segment"
         />
+        {Object.keys(segment).length === 0 && suggestion?.segment && (
+          <button
+            className="btn small"
+            type="button"
+            onClick={() => setSegment(suggestion.segment!)}
+            data-testid="funnel-suggested-segment"
+          >
+            Compare with {segmentLabel(suggestion.segment, summary.dimensions)} (flagged by the detector)
+          </button>
+        )}
       </div>
       {res.error && <ErrorBox title="The comparison could not be computed" message={res.error} />}
       <div className={data?.segment ? 'grid-2' : ''}>
