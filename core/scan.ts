@@ -16,6 +16,7 @@ import type {
   Segment,
 } from './types.js';
 import { detectSeries } from './detector.js';
+import { hourlyVerdicts, slotDate, type HourVerdicts } from './hourly.js';
 import {
   aggregateSeries,
   buildSegmentIndex,
@@ -52,7 +53,15 @@ export interface ScanOptions {
   includeAllTraffic?: boolean;
   /** include the compact per-day status codes for the heatmap (default true) */
   daily?: boolean;
-  /** a SegmentIndex of this cube built with (at least) these dimensions and levels, to skip aggregation */
+  /**
+   * 'day' (default; hours of an hour-grain cube are summed to days) or 'hour': hour-grain cubes only, one
+   * verdict per hour with the hour-of-day-aware detector of core/hourly.ts; streak = consecutive hours
+   */
+  grain?: 'day' | 'hour';
+  /** hour grain: minimum views in an hour for a verdict (default: see core/hourly.ts hourMinViews) */
+  minViewsPerHour?: number;
+  /** a SegmentIndex of this cube built with (at least) these dimensions and levels, to skip aggregation
+   *  (for grain 'hour' built with grain 'hour') */
   index?: SegmentIndex;
   /** progress is reported and the signal checked every this many segments (default 25) */
   checkEvery?: number;
@@ -76,7 +85,10 @@ export interface ScanRow extends SegmentSummary {
  */
 export interface ScanDaily {
   dates: string[];
+  /** one character per date; for hour-grain scans 24 characters per date (hours 0–23) */
   codes: string[];
+  /** present ('hour') for hour-grain scans */
+  grain?: 'hour';
 }
 
 /** Characters of ScanDaily.codes. */
@@ -99,6 +111,8 @@ export interface ScanResult {
   /** segments left out by the volume filters */
   skipped: number;
   daily?: ScanDaily;
+  /** present ('hour') for hour-grain scans */
+  grain?: 'hour';
 }
 
 export class ScanCancelledError extends Error {
@@ -248,6 +262,9 @@ export async function scanAsync(cube: Cube, opts: ScanOptions): Promise<ScanResu
 
 /** The scan as a generator that yields after every `checkEvery` segments (after progress and the signal check). */
 function* scanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, void> {
+  if (opts.grain === 'hour') return yield* hourScanSteps(cube, opts);
+  if (opts.grain !== undefined && opts.grain !== 'day') throw new Error(`scan grain must be 'day' or 'hour' (got '${String(opts.grain)}')`);
+  if (opts.index?.grain === 'hour') throw new Error('scan: an hour-grain index was passed to a day-grain scan');
   const dims = [...opts.dimensions];
   const minLevel = Math.max(1, opts.minLevel ?? 1);
   const maxLevel = Math.min(dims.length, opts.maxLevel ?? dims.length);
@@ -344,6 +361,236 @@ function* scanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, 
   return out;
 }
 
+// ---------------------------------------------------------------- hour grain
+
+const HOUR_CODES = ['n', 'i', 'o', 'a', 'C'];
+
+function hourCode(v: HourVerdicts, i: number): string {
+  const st = v.status[i];
+  if (st === 3) return v.dir[i] > 0 ? 's' : 'a';
+  if (st === 4) return v.dir[i] > 0 ? 'S' : 'C';
+  return HOUR_CODES[st];
+}
+
+/**
+ * Summarises one segment's hourly verdicts over the slots [rs, re] (absolute; positions outside the verdicts
+ * are NO_DATA). Critical periods are runs of CRITICAL hours from the streak start of their first CRITICAL hour
+ * to their last CRITICAL hour, merged when they touch; days = calendar days spanned, hours = length in hours.
+ */
+export function summariseHours(
+  segment: Segment,
+  v: HourVerdicts,
+  rs: number,
+  re: number,
+  directions: Direction[],
+  aov: number,
+): SegmentSummary {
+  const spikeOnly = !directions.includes('drop') && directions.includes('spike');
+  let hoursChecked = 0;
+  let anomalousHours = 0;
+  const checkedDays = new Set<number>();
+  const anomDays = new Set<number>();
+  let worst: number | null = null;
+  let lost = 0;
+  const periods: { s: number; e: number }[] = [];
+  const hourLost = new Map<number, number>();
+  let first: number | null = null;
+  const a = Math.max(rs, v.start);
+  const b = Math.min(re, v.start + v.len - 1);
+  for (let t = a; t <= b; t++) {
+    const i = t - v.start;
+    const st = v.status[i];
+    if (st < 2) continue;
+    hoursChecked++;
+    const day = Math.floor(t / 24);
+    checkedDays.add(day);
+    const dev = v.dev[i];
+    if (Number.isFinite(dev) && (worst === null || (spikeOnly ? dev > worst : dev < worst))) worst = dev;
+    if (st >= 3) {
+      anomalousHours++;
+      anomDays.add(day);
+      const base = v.baseline[i];
+      const n = v.views[i];
+      const rate = v.purchases[i] / n;
+      if (v.dir[i] < 0 && base > rate) {
+        const l = (base - rate) * n;
+        lost += l;
+        hourLost.set(t, l);
+      }
+    }
+    if (st === 4) {
+      first ??= t;
+      const start = Math.max(t - v.runLen[i] + 1, v.start);
+      const last = periods[periods.length - 1];
+      if (last && start <= last.e + 1) last.e = t;
+      else periods.push({ s: start, e: t });
+    }
+  }
+  let critLost = 0;
+  for (const p of periods) for (let t = p.s; t <= p.e; t++) critLost += hourLost.get(t) ?? 0;
+  const fc = first === null ? null : slotDate(first);
+  return {
+    segment,
+    daysChecked: checkedDays.size,
+    anomalousDays: anomDays.size,
+    hoursChecked,
+    anomalousHours,
+    criticalPeriods: periods.map((p) => {
+      const s0 = slotDate(p.s);
+      const e0 = slotDate(p.e);
+      return {
+        start: s0.date,
+        end: e0.date,
+        days: Math.floor(p.e / 24) - Math.floor(p.s / 24) + 1,
+        startHour: s0.hour,
+        endHour: e0.hour,
+        hours: p.e - p.s + 1,
+      };
+    }),
+    firstCritical: fc ? fc.date : null,
+    firstCriticalHour: fc ? fc.hour : null,
+    worstSigma: worst,
+    purchasesLost: lost,
+    revenueLost: lost * aov,
+    criticalPurchasesLost: critLost,
+  };
+}
+
+/** Builds the hour-grain segment index a scan would build (pass it as `index` to rerun with other settings). */
+export function buildHourIndex(
+  cube: Cube,
+  opts: { dimensions: string[]; minLevel?: number; maxLevel?: number },
+): SegmentIndex {
+  const dims = [...opts.dimensions];
+  return buildSegmentIndex(cube, {
+    dimensions: dims,
+    minLevel: Math.max(1, opts.minLevel ?? 1),
+    maxLevel: Math.min(dims.length, opts.maxLevel ?? dims.length),
+    includeAllTraffic: true,
+    grain: 'hour',
+  });
+}
+
+function* hourScanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, void> {
+  if (cube.grain !== 'hour') {
+    throw new Error(`an hour-grain scan needs an hour-grain cube (this cube has grain '${cube.grain}')`);
+  }
+  const dims = [...opts.dimensions];
+  const minLevel = Math.max(1, opts.minLevel ?? 1);
+  const maxLevel = Math.min(dims.length, opts.maxLevel ?? dims.length);
+  if (minLevel > maxLevel && dims.length > 0) {
+    throw new Error(`scan levels ${minLevel}..${maxLevel} are empty for ${dims.length} dimension(s)`);
+  }
+  const includeAll = opts.includeAllTraffic ?? true;
+  const index =
+    opts.index ??
+    buildSegmentIndex(cube, { dimensions: dims, minLevel, maxLevel, includeAllTraffic: includeAll, grain: 'hour' });
+  if (index.grain !== 'hour') throw new Error('scan: a day-grain index was passed to an hour-grain scan');
+  const first = index.dates[0];
+  const lastDate = index.dates[index.dates.length - 1];
+  const from = opts.range?.from ?? first;
+  const to = opts.range?.to ?? lastDate;
+  if (from === undefined || to === undefined) throw new Error('the cube has no rows: nothing to scan');
+  if (toDayNumber(to) < toDayNumber(from)) throw new Error(`scan range ${from}..${to} ends before it starts`);
+  const range: Period = { from, to };
+  const settings: DetectorSettings = opts.directions
+    ? { ...opts.settings, directions: [...opts.directions] }
+    : { ...opts.settings, directions: [...opts.settings.directions] };
+  const rs = toDayNumber(from) * 24;
+  const re = toDayNumber(to) * 24 + 23;
+  const a = Math.max(0, rs - index.startDay);
+  const b = Math.min(index.dates.length - 1, re - index.startDay);
+  const obsDays = new Set<string>();
+  for (let i = a; i <= b; i++) if (index.observed[i]) obsDays.add(index.dates[i]);
+  const observedDays = obsDays.size;
+
+  const dimSet = new Set(dims);
+  const inScope = (s: SegmentSeries): boolean => {
+    const keys = Object.keys(s.segment);
+    if (keys.length === 0) return includeAll;
+    if (keys.length < minLevel || keys.length > maxLevel) return false;
+    return keys.every((k) => dimSet.has(k));
+  };
+  const minPerDay = opts.minViewsPerDay ?? 0;
+  const minTotal = opts.minTotalViews ?? 0;
+  const todo: { s: SegmentSeries; total: number; perDay: number }[] = [];
+  let skipped = 0;
+  for (const s of index.segments) {
+    if (!inScope(s)) continue;
+    const total = s.sumViews(a, b);
+    const perDay = observedDays > 0 ? total / observedDays : 0;
+    if (s.level > 0 && (perDay < minPerDay || total < minTotal)) {
+      skipped++;
+      continue;
+    }
+    todo.push({ s, total, perDay });
+  }
+  const every = Math.max(1, opts.checkEvery ?? 25);
+  const withDaily = opts.daily ?? true;
+  const upto = Math.max(0, Math.min(index.dates.length, re - index.startDay + 1));
+  const rows: { row: ScanRow; code: string }[] = [];
+  for (let t = 0; t < todo.length; t++) {
+    if (t % every === 0) {
+      if (t > 0) {
+        opts.onProgress?.(t, todo.length);
+        yield;
+      }
+      if (opts.signal?.aborted) throw new ScanCancelledError();
+    }
+    const { s, total, perDay } = todo[t];
+    const v = hourlyVerdicts(index.startDay, s.views, s.purchases, upto, settings, {
+      baselineDays: false,
+      minViewsPerHour: opts.minViewsPerHour,
+    });
+    let p = 0;
+    let r = 0;
+    const pv = s.purchases;
+    const rv = s.revenue;
+    for (let i = 0; i < pv.length; i++) {
+      p += pv[i];
+      r += rv[i];
+    }
+    const summary = summariseHours(s.segment, v, rs, re, settings.directions, p > 0 ? r / p : 0);
+    const row: ScanRow = {
+      ...summary,
+      key: s.key,
+      label: segmentLabel(s.segment, cube.dimensions),
+      level: s.level,
+      totalViews: total,
+      avgViewsPerDay: perDay,
+    };
+    let code = '';
+    if (withDaily) {
+      const chars: string[] = new Array(re - rs + 1);
+      for (let slot = rs; slot <= re; slot++) {
+        const i = slot - index.startDay;
+        chars[slot - rs] = i >= 0 && i < upto ? hourCode(v, i) : 'n';
+      }
+      code = chars.join('');
+    }
+    rows.push({ row, code });
+  }
+  if (opts.signal?.aborted) throw new ScanCancelledError();
+  opts.onProgress?.(todo.length, todo.length);
+  rows.sort((x, y) => compareScanRows(x.row, y.row));
+  const out: ScanResult = {
+    settings,
+    dimensions: dims,
+    range,
+    segments: rows.map((x) => x.row),
+    skipped,
+    grain: 'hour',
+  };
+  if (withDaily) {
+    const n = toDayNumber(to) - toDayNumber(from) + 1;
+    const start = toDayNumber(from);
+    const dates: string[] = new Array(n);
+    for (let i = 0; i < n; i++) dates[i] = fromDayNumber(start + i);
+    out.daily = { dates, codes: rows.map((x) => x.code), grain: 'hour' };
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- what-if
 
 /** One CRITICAL period of one segment. */
@@ -354,6 +601,10 @@ export interface ScanAlert {
   start: string;
   end: string;
   days: number;
+  /** hour-grain scans: hours (0–23) of start and end, and the length in hours */
+  startHour?: number;
+  endHour?: number;
+  hours?: number;
 }
 
 export interface ScanComparison {
@@ -377,8 +628,13 @@ export function scanAlerts(res: ScanResult): ScanAlert[] {
   return out;
 }
 
-const overlaps = (x: { start: string; end: string }, y: { start: string; end: string }) =>
-  x.start <= y.end && y.start <= x.end;
+type Span = { start: string; end: string; startHour?: number; endHour?: number };
+const at = (d: string, h: number | undefined, dflt: number) => `${d}T${String(h ?? dflt).padStart(2, '0')}`;
+/** Periods overlap by at least one day (by at least one hour when both carry hours). */
+const overlaps = (x: Span, y: Span) =>
+  x.startHour !== undefined && y.startHour !== undefined
+    ? at(x.start, x.startHour, 0) <= at(y.end, y.endHour, 23) && at(y.start, y.startHour, 0) <= at(x.end, x.endHour, 23)
+    : x.start <= y.end && y.start <= x.end;
 
 /**
  * What-if comparison: the alerts (critical periods) each scan raises that the other does not. Two alerts
@@ -434,6 +690,9 @@ export interface ReplayOutcome {
   firstCritical: string | null;
   /** firstCritical − start in days; null when the incident was not caught */
   delayDays: number | null;
+  /** hour grain: the hour of firstCritical and the delay in hours from the incident's start hour */
+  firstCriticalHour?: number | null;
+  delayHours?: number | null;
   /** number of false CRITICAL periods: in unrelated segments, or in related ones ending before the start */
   falseCritical: number;
   falseAlerts: ReplayAlert[];
@@ -446,6 +705,9 @@ export interface ReplayOutcome {
 export interface ReplayOptions {
   /** default: all cube dimensions (the incident segment's dimensions are always added) */
   dimensions?: string[];
+  /** 'day' (default) or 'hour' (hour-grain cubes; the incident may carry startHour) */
+  grain?: 'day' | 'hour';
+  minViewsPerHour?: number;
   minLevel?: number;
   maxLevel?: number;
   range?: Partial<Period>;
@@ -490,11 +752,12 @@ export function segmentRelation(
  */
 export function incidentReplay(
   cube: Cube,
-  incident: { segment: Segment; start: string },
+  incident: { segment: Segment; start: string; startHour?: number },
   settingsList: DetectorSettings[],
   opts: ReplayOptions = {},
 ): ReplayOutcome[] {
   toDayNumber(incident.start);
+  if (opts.grain === 'hour') return hourReplay(cube, incident, settingsList, opts);
   const dims = [...(opts.dimensions ?? cube.dimensions)];
   for (const d of Object.keys(incident.segment)) if (!dims.includes(d)) dims.push(d);
   const minLevel = Math.max(1, opts.minLevel ?? 1);
@@ -576,6 +839,97 @@ export function incidentReplay(
       settings: res.settings,
       firstCritical: first,
       delayDays: first ? daysBetween(incident.start, first) : null,
+      falseCritical: falseAlerts.length,
+      falseAlerts,
+      relatedCritical: relatedAlerts.length,
+      relatedAlerts,
+      segmentsScanned: res.segments.length,
+    };
+  });
+}
+
+/** incidentReplay at hour grain: the same classification, delays in hours and calendar days. */
+function hourReplay(
+  cube: Cube,
+  incident: { segment: Segment; start: string; startHour?: number },
+  settingsList: DetectorSettings[],
+  opts: ReplayOptions,
+): ReplayOutcome[] {
+  const dims = [...(opts.dimensions ?? cube.dimensions)];
+  for (const d of Object.keys(incident.segment)) if (!dims.includes(d)) dims.push(d);
+  const minLevel = Math.max(1, opts.minLevel ?? 1);
+  const maxLevel = Math.min(dims.length, opts.maxLevel ?? dims.length);
+  const index = buildHourIndex(cube, { dimensions: dims, minLevel, maxLevel });
+  const inc = index.byKey.get(segmentKey(incident.segment));
+  const overlapShare = opts.overlapShare ?? 0.05;
+  const startSlot = toDayNumber(incident.start) * 24 + (incident.startHour ?? 0);
+  const lastDate = opts.range?.to ?? index.dates[index.dates.length - 1];
+  const endPos = Math.min(index.dates.length - 1, toDayNumber(lastDate) * 24 + 23 - index.startDay);
+  const fromPos = Math.max(0, toDayNumber(incident.start) * 24 - index.startDay);
+  const viewsFrom = (seg: Segment): number => {
+    const s = index.byKey.get(segmentKey(seg));
+    return s ? s.sumViews(fromPos, endPos) : 0;
+  };
+  const shareCache = new Map<string, number>();
+  const shareOf = (seg: Segment): number => {
+    const key = segmentKey(seg);
+    let v = shareCache.get(key);
+    if (v === undefined) {
+      const inter = intersectSegments(seg, incident.segment);
+      const total = viewsFrom(seg);
+      v = inter && total > 0 ? viewsFrom(inter) / total : 0;
+      shareCache.set(key, v);
+    }
+    return v;
+  };
+  return settingsList.map((settings, n) => {
+    const res = scan(cube, {
+      dimensions: dims,
+      minLevel,
+      maxLevel,
+      range: opts.range,
+      settings,
+      minViewsPerDay: opts.minViewsPerDay,
+      minTotalViews: opts.minTotalViews,
+      minViewsPerHour: opts.minViewsPerHour,
+      daily: false,
+      grain: 'hour',
+      index,
+      signal: opts.signal,
+      onProgress: opts.onProgress
+        ? (done, total) => opts.onProgress!(n * total + done, settingsList.length * total)
+        : undefined,
+    });
+    let firstSlot: number | null = null;
+    if (inc) {
+      const v = hourlyVerdicts(index.startDay, inc.views, inc.purchases, endPos + 1, res.settings, {
+        baselineDays: false,
+        minViewsPerHour: opts.minViewsPerHour,
+      });
+      for (let i = Math.max(0, startSlot - index.startDay); i <= endPos; i++) {
+        if (v.status[i] === 4) {
+          firstSlot = index.startDay + i;
+          break;
+        }
+      }
+    }
+    const fc = firstSlot === null ? null : slotDate(firstSlot);
+    const falseAlerts: ReplayAlert[] = [];
+    const relatedAlerts: ReplayAlert[] = [];
+    for (const alert of scanAlerts(res)) {
+      const relation = segmentRelation(incident.segment, alert.segment, () => shareOf(alert.segment), overlapShare);
+      const a: ReplayAlert = { ...alert, relation, incidentShare: relation === 'incident' ? 1 : shareOf(alert.segment) };
+      const endSlot = toDayNumber(alert.end) * 24 + (alert.endHour ?? 23);
+      if (relation === 'unrelated') falseAlerts.push(a);
+      else if (endSlot < startSlot) falseAlerts.push({ ...a, reason: 'before incident' });
+      else relatedAlerts.push(a);
+    }
+    return {
+      settings: res.settings,
+      firstCritical: fc ? fc.date : null,
+      firstCriticalHour: fc ? fc.hour : null,
+      delayDays: fc ? daysBetween(incident.start, fc.date) : null,
+      delayHours: firstSlot === null ? null : firstSlot - startSlot,
       falseCritical: falseAlerts.length,
       falseAlerts,
       relatedCritical: relatedAlerts.length,

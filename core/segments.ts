@@ -284,10 +284,15 @@ export interface SegmentIndex {
   dimensions: string[];
   /** filter every segment lies inside (merged into each segment object); {} for none */
   filter: Segment;
-  /** day number of dates[0] */
+  /** day number of dates[0] (for grain 'hour': the slot day·24 + hour of position 0) */
   startDay: number;
-  /** every calendar day from the cube's first to its last date (gaps included) */
+  /** every calendar day from the cube's first to its last date (gaps included); for grain 'hour' one entry per
+   *  hour (the slot's date, repeated 24 times a day) */
   dates: string[];
+  /** 'hour' when the axis is hours (buildSegmentIndex with grain 'hour'); absent = days */
+  grain?: 'day' | 'hour';
+  /** grain 'hour': the hour (0–23) of each axis position */
+  hours?: Uint8Array;
   /** 1 where the cube (all rows, unfiltered) has any row that day: the data set observed the day */
   observed: Uint8Array;
   /** ordered by level, then dimension subset, then first appearance in the cube */
@@ -305,6 +310,8 @@ export interface SegmentIndexOptions {
   includeAllTraffic?: boolean;
   /** only rows of this segment are aggregated; its dimensions are merged into every segment */
   filter?: Segment;
+  /** axis: 'day' (default; hours of an hour-grain cube are summed) or 'hour' (hour-grain cubes only) */
+  grain?: 'day' | 'hour';
   /** accumulation strategy; 'auto' (default) picks dense when combinations × days ≤ 4 × rows (for tests) */
   layout?: 'auto' | 'dense' | 'sparse';
 }
@@ -328,7 +335,10 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
   const minLevel = Math.max(0, opts.minLevel ?? 1);
   const maxLevel = Math.min(k, opts.maxLevel ?? k);
 
-  // Day axis from all rows, so every index over the same cube shares it.
+  // Day axis (hour axis for grain 'hour': slot = day·24 + hour) from all rows, so every index over the same
+  // cube shares it.
+  const hourly = opts.grain === 'hour';
+  if (hourly && cube.grain !== 'hour') throw new Error(`an hour-grain index needs an hour-grain cube (got grain '${cube.grain}')`);
   let minDay = Infinity;
   let maxDay = -Infinity;
   const rowDay = new Int32Array(cube.rows.length);
@@ -340,6 +350,12 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
       day = toDayNumber(date);
       dayCache.set(date, day);
     }
+    if (hourly) {
+      const h = cube.rows[r].hour;
+      if (h === undefined || !Number.isInteger(h) || h < 0 || h > 23)
+        throw new Error(`cube row on ${date} has no valid hour (got ${String(h)}) in an hour-grain cube`);
+      day = day * 24 + h;
+    }
     rowDay[r] = day;
     if (day < minDay) minDay = day;
     if (day > maxDay) maxDay = day;
@@ -347,7 +363,16 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
   const nDays = cube.rows.length === 0 ? 0 : maxDay - minDay + 1;
   const startDay = cube.rows.length === 0 ? 0 : minDay;
   const dates: string[] = new Array(nDays);
-  for (let i = 0; i < nDays; i++) dates[i] = fromDayNumber(startDay + i);
+  let hours: Uint8Array | undefined;
+  if (hourly) {
+    hours = new Uint8Array(nDays);
+    for (let i = 0; i < nDays; i++) {
+      const slot = startDay + i;
+      const day = Math.floor(slot / 24);
+      dates[i] = fromDayNumber(day);
+      hours[i] = slot - day * 24;
+    }
+  } else for (let i = 0; i < nDays; i++) dates[i] = fromDayNumber(startDay + i);
   const observed = new Uint8Array(nDays);
   for (let r = 0; r < cube.rows.length; r++) observed[rowDay[r] - startDay] = 1;
 
@@ -595,7 +620,12 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
   const segments: SegmentSeries[] = segMeta.map((m, id) => new IndexedSeries(m, id * nDays, nDays, buffers));
   const byKey = new Map<string, SegmentSeries>();
   for (const s of segments) byKey.set(s.key, s);
-  return { dimensions: dims, filter: { ...filter }, startDay, dates, observed, segments, byKey };
+  const index: SegmentIndex = { dimensions: dims, filter: { ...filter }, startDay, dates, observed, segments, byKey };
+  if (hourly) {
+    index.grain = 'hour';
+    index.hours = hours;
+  }
+  return index;
 }
 
 /** A segment's arrays as lazily created views into the index's shared buffers (most segments of a large

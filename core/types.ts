@@ -70,6 +70,8 @@ export interface BaselineDay {
 
 export interface DetectionResult {
   date: string;
+  /** 0–23 for hour-grain verdicts (core/hourly.ts); absent for daily ones */
+  hour?: number;
   segment: Segment;
   status: DetectionStatus;
   alertLevel: AlertLevel;
@@ -88,7 +90,8 @@ export interface DetectionResult {
   baselineDays: BaselineDay[];
   views: number;
   purchases: number;
-  streak: { start: string | null; length: number };
+  /** start of the anomalous run and its length (days; hours for hour-grain verdicts, with startHour) */
+  streak: { start: string | null; length: number; startHour?: number };
 }
 
 // ---------------------------------------------------------------- explain / scan
@@ -131,8 +134,14 @@ export interface ScanSegmentResult {
   segment: Segment;
   daysChecked: number;
   anomalousDays: number;
-  criticalPeriods: { start: string; end: string; days: number }[];
+  /** hour-grain scans add startHour/endHour (0–23) and hours (the period's length in hours) */
+  criticalPeriods: { start: string; end: string; days: number; startHour?: number; endHour?: number; hours?: number }[];
   firstCritical: string | null;
+  /** hour-grain scans: the hour (0–23) of firstCritical */
+  firstCriticalHour?: number | null;
+  /** hour-grain scans: hours with a verdict and anomalous hours (daysChecked/anomalousDays then count days with any) */
+  hoursChecked?: number;
+  anomalousHours?: number;
   /** most negative deviation in σ over the range (most positive for spike-only scans) */
   worstSigma: number | null;
   purchasesLost: number;
