@@ -43,6 +43,16 @@ export const HOURLY_PARAMS = {
   /** pseudo-purchases shrinking the hour-of-day rate towards the overall rate, and the weekday factor towards 1 */
   hourPrior: 1,
   weekdayPrior: 10,
+  /**
+   * relative day-to-day variation of conversion shared by all hours of a day (Retail Rocket's segments show a
+   * daily φ of 0.09–0.28, ARCHITECTURE.md § Detector): in a window of hours it does not average out, so it enters
+   * the pooled variance as a shared term (Σe)²·φ_day², and each hour's own variance as φ_day²·p²
+   */
+  phiDay: 0.12,
+  /** weeks of history for the hour-of-day and weekday profile (the recent level uses settings.weeks) */
+  profileWeeks: 8,
+  /** pseudo-purchases shrinking the recent level ratio towards 1 */
+  levelPrior: 10,
   /** relative between-hour variation shape φ₀ */
   phiShape: 0.05,
   /** prior of the dispersion multiplier c and its weight in pseudo-hours */
@@ -55,7 +65,7 @@ export const HOURLY_PARAMS = {
   /** the last `streak` hours must be pooled at least this many σ in the run's direction for CRITICAL */
   recentSigma: 1,
   /** longest window (hours) of a run whose pooled deviation is tested (longer while a CRITICAL period continues) */
-  maxWindowHours: 24,
+  maxWindowHours: 48,
   /** CRITICAL when a window's pooled deviation reaches sigma + criticalMargin */
   criticalMargin: 1,
   /** hours of a run whose pooled deviation is at least this many σ are kept out of later baselines */
@@ -98,7 +108,12 @@ export interface HourVerdicts {
   bd?: Int32Array[];
 }
 
-function alloc(start: number, n: number, views: ArrayLike<number>, purchases: ArrayLike<number>): HourVerdicts {
+function alloc(
+  start: number,
+  n: number,
+  views: ArrayLike<number>,
+  purchases: ArrayLike<number>,
+): HourVerdicts {
   return {
     start,
     len: n,
@@ -148,10 +163,15 @@ function robustHourly(
   const wantBd = opts.baselineDays ?? true;
   if (wantBd) v.bd = new Array<Int32Array>(n);
   const minViews = hourMinViews(s, opts);
-  const W = s.weeks * 7 * 24; // window in hours
+  const W = Math.max(s.weeks, P.profileWeeks) * 7 * 24; // profile window in hours
+  const WL = s.weeks * 7 * 24; // level window in hours
+  let KL = 0; // Σ purchases and Σ profile-expected purchases of the level window
+  let EL = 0;
+  const e0 = new Float64Array(n).fill(NaN); // n·(hour rate × weekday factor) at the hour's verdict
   const wantDrop = s.directions.includes('drop');
   const wantSpike = s.directions.includes('spike');
   const phi02 = P.phiShape * P.phiShape;
+  const phiD2 = P.phiDay * P.phiDay;
   const bar = s.sigma + P.criticalMargin;
   // rolling window sums over the unmasked hours with data in [i − W, i − 1]
   let K = 0;
@@ -236,8 +256,17 @@ function robustHourly(
       add(i - 1, 1);
       added[i - 1] = 1;
     }
+    if (i > 0 && added[i - 1] && Number.isFinite(e0[i - 1])) {
+      KL += purchases[i - 1];
+      EL += e0[i - 1];
+    }
     const out = i - 1 - W;
     if (out >= 0 && added[out]) add(out, -1);
+    const outL = i - 1 - WL;
+    if (outL >= 0 && added[outL] && Number.isFinite(e0[outL])) {
+      KL -= purchases[outL];
+      EL -= e0[outL];
+    }
     if (wantBd) v.bd![i] = EMPTY;
     const nD = views[i];
     const h = hourOf(i);
@@ -255,13 +284,20 @@ function robustHourly(
     const pBar = K / N;
     const rH = pBar > 0 ? (kH[h] + P.hourPrior) / (nH[h] + P.hourPrior / pBar) : 0;
     const fW = pBar > 0 ? (kW[wd] + P.weekdayPrior) / (nW[wd] * pBar + P.weekdayPrior) : 1;
-    const pHat = rH * fW;
+    e0[i] = views[i] * rH * fW;
+    // recent level against the profile (the last `weeks` weeks; 1 when they are the whole profile window)
+    const lvl = WL < W ? (KL + P.levelPrior) / (EL + P.levelPrior) : 1;
+    const pHat = rH * fW * lvl;
     const c = Math.max(1, (Z2 + P.dispersionPriorHours * P.dispersionPrior) / (MZ + P.dispersionPriorHours));
     const q = Math.min(Math.max(pHat, 0.5 / N), 1);
     const kD = purchases[i];
     const varDay0 = (q * (1 - q)) / nD + phi02 * q * q;
-    const relBase = 1 / Math.max(kH[h], 1) + 1 / (kW[wd] + P.weekdayPrior);
-    const sd0 = Math.sqrt(varDay0 + q * q * relBase);
+    // baseline error: the hour-of-day rate's own part (independent between hours of the day) and the shared
+    // weekday / level part (the same for every hour of a window)
+    const relHour = 1 / Math.max(kH[h], 1);
+    const relShared = 1 / (kW[wd] + P.weekdayPrior) + (WL < W ? 1 / (KL + P.levelPrior) : 0);
+    const relBase = relHour + relShared;
+    const sd0 = Math.sqrt(varDay0 + q * q * (relBase + phiD2));
     const sd = Math.sqrt(c) * sd0;
     const rD = kD / nD;
     const zi = (rD - pHat) / sd;
@@ -282,8 +318,8 @@ function robustHourly(
     }
     // ---- runs
     const e = nD * pHat;
-    const dv = c * nD * nD * varDay0;
-    const db = Math.sqrt(c) * e * Math.sqrt(relBase);
+    const dv = c * (nD * nD * varDay0 + e * e * relHour);
+    const db = Math.sqrt(c) * e * Math.sqrt(relShared + phiD2);
     let critDrop = false;
     let critSpike = false;
     if (wantDrop) {
@@ -416,7 +452,8 @@ export function slotDate(slot: number): { date: string; hour: number } {
 
 /** Slot number of a date and hour. */
 export function toSlot(date: string, hour: number): number {
-  if (!Number.isInteger(hour) || hour < 0 || hour > 23) throw new Error(`bad hour ${String(hour)} (want 0–23)`);
+  if (!Number.isInteger(hour) || hour < 0 || hour > 23)
+    throw new Error(`bad hour ${String(hour)} (want 0–23)`);
   return dayNumber(date) * 24 + hour;
 }
 
@@ -459,7 +496,9 @@ export function hourResult(v: HourVerdicts, i: number, segment: Segment): Detect
 }
 
 /** Dense hourly arrays of a series over [first slot, last slot]; hours given twice are summed. */
-export function hourGrid(series: HourCounts[]): { start: number; views: Float64Array; purchases: Float64Array } | null {
+export function hourGrid(
+  series: HourCounts[],
+): { start: number; views: Float64Array; purchases: Float64Array } | null {
   if (series.length === 0) return null;
   let lo = Infinity;
   let hi = -Infinity;
@@ -476,7 +515,9 @@ export function hourGrid(series: HourCounts[]): { start: number; views: Float64A
     const vv = Number(r.views);
     const pp = Number(r.purchases);
     if (!Number.isFinite(vv) || vv < 0 || !Number.isFinite(pp) || pp < 0)
-      throw new Error(`bad counts on ${r.date} ${r.hour}:00: views=${String(r.views)} purchases=${String(r.purchases)}`);
+      throw new Error(
+        `bad counts on ${r.date} ${r.hour}:00: views=${String(r.views)} purchases=${String(r.purchases)}`,
+      );
     views[slots[t] - lo] += vv;
     purchases[slots[t] - lo] += pp;
   });
@@ -498,7 +539,8 @@ export function detectHourly(
   const s = settingsFor(settings.profile, settings);
   const g = hourGrid(series);
   const from = range?.from !== undefined ? dayNumber(range.from) * 24 : g ? g.start : undefined;
-  const to = range?.to !== undefined ? dayNumber(range.to) * 24 + 23 : g ? g.start + g.views.length - 1 : undefined;
+  const to =
+    range?.to !== undefined ? dayNumber(range.to) * 24 + 23 : g ? g.start + g.views.length - 1 : undefined;
   if (from === undefined || to === undefined || to < from) return [];
   const out: DetectionResult[] = new Array(to - from + 1);
   if (!g) {
@@ -511,7 +553,8 @@ export function detectHourly(
   const none = alloc(0, 0, [], []);
   for (let t = from; t <= to; t++) {
     const i = t - g.start;
-    out[t - from] = i >= 0 && i < upto ? hourResult(v, i, segment) : hourResult({ ...none, start: t }, 0, segment);
+    out[t - from] =
+      i >= 0 && i < upto ? hourResult(v, i, segment) : hourResult({ ...none, start: t }, 0, segment);
   }
   return out;
 }

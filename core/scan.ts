@@ -263,8 +263,10 @@ export async function scanAsync(cube: Cube, opts: ScanOptions): Promise<ScanResu
 /** The scan as a generator that yields after every `checkEvery` segments (after progress and the signal check). */
 function* scanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, void> {
   if (opts.grain === 'hour') return yield* hourScanSteps(cube, opts);
-  if (opts.grain !== undefined && opts.grain !== 'day') throw new Error(`scan grain must be 'day' or 'hour' (got '${String(opts.grain)}')`);
-  if (opts.index?.grain === 'hour') throw new Error('scan: an hour-grain index was passed to a day-grain scan');
+  if (opts.grain !== undefined && opts.grain !== 'day')
+    throw new Error(`scan grain must be 'day' or 'hour' (got '${String(opts.grain)}')`);
+  if (opts.index?.grain === 'hour')
+    throw new Error('scan: an hour-grain index was passed to a day-grain scan');
   const dims = [...opts.dimensions];
   const minLevel = Math.max(1, opts.minLevel ?? 1);
   const maxLevel = Math.min(dims.length, opts.maxLevel ?? dims.length);
@@ -484,7 +486,13 @@ function* hourScanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResu
   const includeAll = opts.includeAllTraffic ?? true;
   const index =
     opts.index ??
-    buildSegmentIndex(cube, { dimensions: dims, minLevel, maxLevel, includeAllTraffic: includeAll, grain: 'hour' });
+    buildSegmentIndex(cube, {
+      dimensions: dims,
+      minLevel,
+      maxLevel,
+      includeAllTraffic: includeAll,
+      grain: 'hour',
+    });
   if (index.grain !== 'hour') throw new Error('scan: a day-grain index was passed to an hour-grain scan');
   const first = index.dates[0];
   const lastDate = index.dates[index.dates.length - 1];
@@ -633,7 +641,8 @@ const at = (d: string, h: number | undefined, dflt: number) => `${d}T${String(h 
 /** Periods overlap by at least one day (by at least one hour when both carry hours). */
 const overlaps = (x: Span, y: Span) =>
   x.startHour !== undefined && y.startHour !== undefined
-    ? at(x.start, x.startHour, 0) <= at(y.end, y.endHour, 23) && at(y.start, y.startHour, 0) <= at(x.end, x.endHour, 23)
+    ? at(x.start, x.startHour, 0) <= at(y.end, y.endHour, 23) &&
+      at(y.start, y.startHour, 0) <= at(x.end, x.endHour, 23)
     : x.start <= y.end && y.start <= x.end;
 
 /**
@@ -917,8 +926,17 @@ function hourReplay(
     const falseAlerts: ReplayAlert[] = [];
     const relatedAlerts: ReplayAlert[] = [];
     for (const alert of scanAlerts(res)) {
-      const relation = segmentRelation(incident.segment, alert.segment, () => shareOf(alert.segment), overlapShare);
-      const a: ReplayAlert = { ...alert, relation, incidentShare: relation === 'incident' ? 1 : shareOf(alert.segment) };
+      const relation = segmentRelation(
+        incident.segment,
+        alert.segment,
+        () => shareOf(alert.segment),
+        overlapShare,
+      );
+      const a: ReplayAlert = {
+        ...alert,
+        relation,
+        incidentShare: relation === 'incident' ? 1 : shareOf(alert.segment),
+      };
       const endSlot = toDayNumber(alert.end) * 24 + (alert.endHour ?? 23);
       if (relation === 'unrelated') falseAlerts.push(a);
       else if (endSlot < startSlot) falseAlerts.push({ ...a, reason: 'before incident' });

@@ -338,7 +338,8 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
   // Day axis (hour axis for grain 'hour': slot = day·24 + hour) from all rows, so every index over the same
   // cube shares it.
   const hourly = opts.grain === 'hour';
-  if (hourly && cube.grain !== 'hour') throw new Error(`an hour-grain index needs an hour-grain cube (got grain '${cube.grain}')`);
+  if (hourly && cube.grain !== 'hour')
+    throw new Error(`an hour-grain index needs an hour-grain cube (got grain '${cube.grain}')`);
   let minDay = Infinity;
   let maxDay = -Infinity;
   const rowDay = new Int32Array(cube.rows.length);
@@ -620,7 +621,15 @@ export function buildSegmentIndex(cube: Cube, opts: SegmentIndexOptions): Segmen
   const segments: SegmentSeries[] = segMeta.map((m, id) => new IndexedSeries(m, id * nDays, nDays, buffers));
   const byKey = new Map<string, SegmentSeries>();
   for (const s of segments) byKey.set(s.key, s);
-  const index: SegmentIndex = { dimensions: dims, filter: { ...filter }, startDay, dates, observed, segments, byKey };
+  const index: SegmentIndex = {
+    dimensions: dims,
+    filter: { ...filter },
+    startDay,
+    dates,
+    observed,
+    segments,
+    byKey,
+  };
   if (hourly) {
     index.grain = 'hour';
     index.hours = hours;
