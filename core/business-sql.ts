@@ -125,7 +125,8 @@ export function buyersSql(p: PeriodSpec): string {
  * item_id carted) and past_orders (orders from `from` up to the window start).
  */
 export function leadCandidatesSql(p: PeriodSpec & { to: string }, windowDays: number): string {
-  if (!Number.isInteger(windowDays) || windowDays < 1) throw new Error('windowDays must be a positive integer');
+  if (!Number.isInteger(windowDays) || windowDays < 1)
+    throw new Error('windowDays must be a positive integer');
   const ws = `(TIMESTAMP ${literal(p.to)} + INTERVAL 1 DAY - INTERVAL ${windowDays} DAY)`;
   const inW = `ts >= ${ws}`;
   return (
@@ -149,7 +150,11 @@ export function leadCandidatesSql(p: PeriodSpec & { to: string }, windowDays: nu
  */
 export function productsSql(
   p: PeriodSpec,
-  opts: { dims?: readonly string[]; orderBy?: 'revenue' | 'units' | 'views' | 'purchases'; limit?: number } = {},
+  opts: {
+    dims?: readonly string[];
+    orderBy?: 'revenue' | 'units' | 'views' | 'purchases';
+    limit?: number;
+  } = {},
 ): string {
   const dims = opts.dims ?? [];
   const order = opts.orderBy ?? 'revenue';

@@ -33,7 +33,11 @@ export interface FunnelRates {
 }
 
 export function funnelRates(views: number, carts: number, purchases: number): FunnelRates {
-  return { cartRate: ratio(carts, views), checkoutRate: ratio(purchases, carts), conversion: ratio(purchases, views) };
+  return {
+    cartRate: ratio(carts, views),
+    checkoutRate: ratio(purchases, carts),
+    conversion: ratio(purchases, views),
+  };
 }
 
 /**
@@ -167,7 +171,10 @@ export function underperformers(
 ): { q1: number | null; eligible: number; rows: GroupFunnelRow[] } {
   const eligible = rows.filter((r) => r.views >= minViews && r.conversion !== null);
   if (!eligible.length) return { q1: null, eligible: 0, rows: [] };
-  const q1 = quantileSorted(eligible.map((r) => r.conversion!).sort((a, b) => a - b), 0.25);
+  const q1 = quantileSorted(
+    eligible.map((r) => r.conversion!).sort((a, b) => a - b),
+    0.25,
+  );
   return {
     q1,
     eligible: eligible.length,
@@ -320,7 +327,12 @@ export function productsChanged(
     });
   }
   return out
-    .sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || Math.abs(b.change) - Math.abs(a.change) || a.itemId.localeCompare(b.itemId))
+    .sort(
+      (a, b) =>
+        Math.abs(b.z) - Math.abs(a.z) ||
+        Math.abs(b.change) - Math.abs(a.change) ||
+        a.itemId.localeCompare(b.itemId),
+    )
     .slice(0, opts.limit ?? 50);
 }
 
@@ -386,7 +398,10 @@ export function dailyKpis(
   const s = new Map(sessions.map((r) => [r.date, r]));
   const t = new Map(totals.map((r) => [r.date, r]));
   const dates = [...new Set([...t.keys(), ...s.keys()])].sort();
-  const make = (tt: Omit<DailyTotals, 'date'>, ss: { sessions: number; with_cart: number; cart_and_purchase: number }) => ({
+  const make = (
+    tt: Omit<DailyTotals, 'date'>,
+    ss: { sessions: number; with_cart: number; cart_and_purchase: number },
+  ) => ({
     views: tt.views,
     carts: tt.carts,
     purchases: tt.purchases,
@@ -490,7 +505,13 @@ export interface RfmCustomer {
 export interface RfmSummary {
   customers: number;
   revenue: number;
-  tiers: { tier: RfmTier; customers: number; share: number | null; revenue: number; revenueShare: number | null }[];
+  tiers: {
+    tier: RfmTier;
+    customers: number;
+    share: number | null;
+    revenue: number;
+    revenueShare: number | null;
+  }[];
   /** 25 cells, r = 1…5 (outer) × f = 1…5 (inner) */
   heatmap: { r: number; f: number; customers: number; revenue: number }[];
 }
@@ -524,7 +545,13 @@ export function rfmSummary(customers: readonly RfmCustomer[]): RfmSummary {
   const tiers = RFM_TIERS.map((tier) => {
     const cs = customers.filter((c) => c.tier === tier);
     const rev = cs.reduce((a, c) => a + c.monetary, 0);
-    return { tier, customers: cs.length, share: ratio(cs.length, n), revenue: rev, revenueShare: ratio(rev, revenue) };
+    return {
+      tier,
+      customers: cs.length,
+      share: ratio(cs.length, n),
+      revenue: rev,
+      revenueShare: ratio(rev, revenue),
+    };
   });
   const heatmap: RfmSummary['heatmap'] = [];
   for (let r = 1; r <= 5; r++)
@@ -608,7 +635,9 @@ export function hotLeads(
     })
     .sort(
       (a, b) =>
-        b.score - a.score || (b.cartValue ?? 0) - (a.cartValue ?? 0) || a.visitorId.localeCompare(b.visitorId),
+        b.score - a.score ||
+        (b.cartValue ?? 0) - (a.cartValue ?? 0) ||
+        a.visitorId.localeCompare(b.visitorId),
     );
 }
 
@@ -618,7 +647,8 @@ export function hotLeadsCsv(leads: readonly HotLead[]): string {
     const s = v === null ? '' : String(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  const head = 'visitor_id,score,recency,cart_value_score,past_purchases_score,days_since_cart,last_cart,carts,cart_value,items,past_orders';
+  const head =
+    'visitor_id,score,recency,cart_value_score,past_purchases_score,days_since_cart,last_cart,carts,cart_value,items,past_orders';
   const lines = leads.map((l) =>
     [
       l.visitorId,
@@ -780,7 +810,15 @@ export function hourlyAnomalies(
           if (exp >= s.minViews && Math.abs(obs - exp) >= s.minRelativeChange * exp && sigma > 0) {
             const z = (obs - exp) / sigma;
             if (Math.abs(z) >= s.zThreshold)
-              vFlag = { value, metric: 'views', direction: z < 0 ? 'drop' : 'spike', time, observed: obs, expected: exp, z };
+              vFlag = {
+                value,
+                metric: 'views',
+                direction: z < 0 ? 'drop' : 'spike',
+                time,
+                observed: obs,
+                expected: exp,
+                z,
+              };
           }
         }
         if (Number.isFinite(p0) && views[i] >= s.minViews && p0 * views[i] >= s.minExpectedPurchases) {
@@ -789,7 +827,15 @@ export function hourlyAnomalies(
           if (sd > 0) {
             const z = (obs - p0) / sd;
             if (Math.abs(z) >= s.zThreshold)
-              cFlag = { value, metric: 'conversion', direction: z < 0 ? 'drop' : 'spike', time, observed: obs, expected: p0, z };
+              cFlag = {
+                value,
+                metric: 'conversion',
+                direction: z < 0 ? 'drop' : 'spike',
+                time,
+                observed: obs,
+                expected: p0,
+                z,
+              };
           }
         }
         flags[0][i] = vFlag;
@@ -841,8 +887,14 @@ export function hourlyAnomalies(
       flush();
     }
   }
-  incidents.sort((a, b) => a.start.localeCompare(b.start) || a.value.localeCompare(b.value) || a.metric.localeCompare(b.metric));
-  markers.sort((a, b) => a.time.localeCompare(b.time) || a.value.localeCompare(b.value) || a.metric.localeCompare(b.metric));
+  incidents.sort(
+    (a, b) =>
+      a.start.localeCompare(b.start) || a.value.localeCompare(b.value) || a.metric.localeCompare(b.metric),
+  );
+  markers.sort(
+    (a, b) =>
+      a.time.localeCompare(b.time) || a.value.localeCompare(b.value) || a.metric.localeCompare(b.metric),
+  );
   return { incidents, markers };
 }
 

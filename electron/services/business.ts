@@ -90,7 +90,8 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 function checkDay(name: string, d: string | undefined) {
   if (d === undefined) return;
-  if (!DATE_RE.test(d)) throw new DatasetError('BAD_REQUEST', `invalid ${name} date ${JSON.stringify(d)}; expected YYYY-MM-DD`);
+  if (!DATE_RE.test(d))
+    throw new DatasetError('BAD_REQUEST', `invalid ${name} date ${JSON.stringify(d)}; expected YYYY-MM-DD`);
   try {
     dayNumber(d);
   } catch {
@@ -120,17 +121,28 @@ const unavailable = (ds: Dataset, needs: string[]): Unavailable => ({
 });
 
 const hasPrice = (ds: Dataset) => ds.mappedColumns.includes('price');
-const sessionMode = (ds: Dataset): SessionMode => (ds.mappedColumns.includes('session_id') ? 'column' : 'derived');
+const sessionMode = (ds: Dataset): SessionMode =>
+  ds.mappedColumns.includes('session_id') ? 'column' : 'derived';
 /** Epoch ms of the end (exclusive) of a period: the start of the day after `to`. */
 const endMs = (p: ResolvedPeriod) => (dayNumber(p.to) + 1) * 86_400_000;
 
 /** Columns a view needs that this dataset lacks ([] = available). */
 export function missingColumns(
   ds: Dataset,
-  view: 'brands' | 'categories' | 'priceBands' | 'anomalies' | 'products' | 'sessions' | 'customers' | 'hotLeads' | 'summary',
+  view:
+    | 'brands'
+    | 'categories'
+    | 'priceBands'
+    | 'anomalies'
+    | 'products'
+    | 'sessions'
+    | 'customers'
+    | 'hotLeads'
+    | 'summary',
   dimension = 'brand',
 ): string[] {
-  const has = (c: string) => ds.mappedColumns.includes(c) || ds.dimensions.includes(c) || ds.derivedDimensions.includes(c);
+  const has = (c: string) =>
+    ds.mappedColumns.includes(c) || ds.dimensions.includes(c) || ds.derivedDimensions.includes(c);
   switch (view) {
     case 'brands':
     case 'anomalies':
@@ -148,13 +160,36 @@ export function missingColumns(
 
 /** What each view can show on this dataset: `{view: [] | missing columns}`, plus the session source. */
 export function businessAvailability(ds: Dataset): {
-  views: Record<'brands' | 'categories' | 'priceBands' | 'anomalies' | 'products' | 'sessions' | 'customers' | 'hotLeads' | 'summary', string[]>;
+  views: Record<
+    | 'brands'
+    | 'categories'
+    | 'priceBands'
+    | 'anomalies'
+    | 'products'
+    | 'sessions'
+    | 'customers'
+    | 'hotLeads'
+    | 'summary',
+    string[]
+  >;
   sessions: SessionMode;
   revenue: boolean;
 } {
-  const views = ['brands', 'categories', 'priceBands', 'anomalies', 'products', 'sessions', 'customers', 'hotLeads', 'summary'] as const;
+  const views = [
+    'brands',
+    'categories',
+    'priceBands',
+    'anomalies',
+    'products',
+    'sessions',
+    'customers',
+    'hotLeads',
+    'summary',
+  ] as const;
   return {
-    views: Object.fromEntries(views.map((v) => [v, missingColumns(ds, v)])) as ReturnType<typeof businessAvailability>['views'],
+    views: Object.fromEntries(views.map((v) => [v, missingColumns(ds, v)])) as ReturnType<
+      typeof businessAvailability
+    >['views'],
     sessions: sessionMode(ds),
     revenue: hasPrice(ds),
   };
@@ -173,13 +208,30 @@ export interface SummaryResult {
 }
 
 /** Daily KPIs of the period and their totals (core/business.ts `dailyKpis`). Always available. */
-export async function dailySummary(ds: Dataset, period: BusinessPeriod = {}, o: Opts = {}): Promise<Result<SummaryResult>> {
+export async function dailySummary(
+  ds: Dataset,
+  period: BusinessPeriod = {},
+  o: Opts = {},
+): Promise<Result<SummaryResult>> {
   const p = await resolvePeriod(ds, period);
   const mode = sessionMode(ds);
-  if (!p) return { available: true, period: { from: '', to: '' }, sessions: mode, revenue: hasPrice(ds), ...dailyKpis([], [], hasPrice(ds)) };
+  if (!p)
+    return {
+      available: true,
+      period: { from: '', to: '' },
+      sessions: mode,
+      revenue: hasPrice(ds),
+      ...dailyKpis([], [], hasPrice(ds)),
+    };
   const totals = await ds.query<DailyTotals>(dailyTotalsSql(p), o);
   const sess = await ds.query<SessionDaily>(sessionDailySql(p, mode), o);
-  return { available: true, period: p, sessions: mode, revenue: hasPrice(ds), ...dailyKpis(totals, sess, hasPrice(ds)) };
+  return {
+    available: true,
+    period: p,
+    sessions: mode,
+    revenue: hasPrice(ds),
+    ...dailyKpis(totals, sess, hasPrice(ds)),
+  };
 }
 
 // ---------------------------------------------------------------- brands / categories / price bands
@@ -207,7 +259,13 @@ export interface GroupFunnelsResult {
  */
 export async function groupFunnels(
   ds: Dataset,
-  opts: { dimension?: string; period?: BusinessPeriod; top?: number; minViews?: number; uplift?: number } & Opts = {},
+  opts: {
+    dimension?: string;
+    period?: BusinessPeriod;
+    top?: number;
+    minViews?: number;
+    uplift?: number;
+  } & Opts = {},
 ): Promise<Result<GroupFunnelsResult>> {
   const dimension = opts.dimension ?? 'brand';
   const missing =
@@ -223,7 +281,18 @@ export async function groupFunnels(
   const uplift = opts.uplift ?? 0.1;
   const revenue = hasPrice(ds);
   if (!p)
-    return { available: true, period: { from: '', to: '' }, dimension, revenue, aov: null, uplift, rows: [], top: [], underperformers: { minViews, q1: null, eligible: 0, rows: [] }, trends: [] };
+    return {
+      available: true,
+      period: { from: '', to: '' },
+      dimension,
+      revenue,
+      aov: null,
+      uplift,
+      rows: [],
+      top: [],
+      underperformers: { minViews, q1: null, eligible: 0, rows: [] },
+      trends: [],
+    };
   const o = { signal: opts.signal };
   const totals = await ds.query<DailyTotals>(dailyTotalsSql(p), o);
   const rev = totals.reduce((a, r) => a + r.revenue, 0);
@@ -233,12 +302,17 @@ export async function groupFunnels(
   const rows = groupFunnel(counts, { aov, uplift });
   const ranked = revenue ? rows : [...rows].sort((a, b) => b.views - a.views);
   const topRows = ranked.filter((r) => r.value !== 'unknown').slice(0, top);
-  const trendRows = await ds.query<{ value: string; date: string; views: number; purchases: number; revenue: number }>(
-    groupTimeSql(dimension, 'day', p, { top, rankBy: revenue ? 'revenue' : 'views' }),
-    o,
-  );
+  const trendRows = await ds.query<{
+    value: string;
+    date: string;
+    views: number;
+    purchases: number;
+    revenue: number;
+  }>(groupTimeSql(dimension, 'day', p, { top, rankBy: revenue ? 'revenue' : 'views' }), o);
   const order = new Map(topRows.map((r, i) => [r.value, i]));
-  const trends = groupSeries(trendRows, p).sort((a, b) => (order.get(a.value) ?? 1e9) - (order.get(b.value) ?? 1e9));
+  const trends = groupSeries(trendRows, p).sort(
+    (a, b) => (order.get(a.value) ?? 1e9) - (order.get(b.value) ?? 1e9),
+  );
   return {
     available: true,
     period: p,
@@ -274,17 +348,37 @@ export interface HourlyAnomaliesResult {
  */
 export async function hourlyGroupAnomalies(
   ds: Dataset,
-  opts: { dimension?: string; period?: BusinessPeriod; top?: number; settings?: Partial<HourlyAnomalySettings> } & Opts = {},
+  opts: {
+    dimension?: string;
+    period?: BusinessPeriod;
+    top?: number;
+    settings?: Partial<HourlyAnomalySettings>;
+  } & Opts = {},
 ): Promise<Result<HourlyAnomaliesResult>> {
   const dimension = opts.dimension ?? 'brand';
   const missing = missingColumns(ds, 'anomalies', dimension);
   if (missing.length) return unavailable(ds, missing);
   const settings = { ...DEFAULT_HOURLY_SETTINGS, ...opts.settings };
   const p = await resolvePeriod(ds, opts.period);
-  if (!p) return { available: true, period: { from: '', to: '' }, dimension, settings, values: [], incidents: [], markers: [], series: [] };
+  if (!p)
+    return {
+      available: true,
+      period: { from: '', to: '' },
+      dimension,
+      settings,
+      values: [],
+      incidents: [],
+      markers: [],
+      series: [],
+    };
   const histFrom = dayString(dayNumber(p.from) - settings.historyDays);
   const rows = await ds.query<HourlyRow & { carts: number; revenue: number }>(
-    groupTimeSql(dimension, 'hour', { from: histFrom, to: p.to }, { top: opts.top ?? 20, rank: p, rankBy: 'views' }),
+    groupTimeSql(
+      dimension,
+      'hour',
+      { from: histFrom, to: p.to },
+      { top: opts.top ?? 20, rank: p, rankBy: 'views' },
+    ),
     { signal: opts.signal },
   );
   const { incidents, markers } = hourlyAnomalies(rows, { ...settings, from: p.from });
@@ -313,10 +407,14 @@ export interface SessionsResult {
 }
 
 /** The session funnel of the period. Always available (sessions are derived when the data has none). */
-export async function sessionMetrics(ds: Dataset, opts: { period?: BusinessPeriod } & Opts = {}): Promise<Result<SessionsResult>> {
+export async function sessionMetrics(
+  ds: Dataset,
+  opts: { period?: BusinessPeriod } & Opts = {},
+): Promise<Result<SessionsResult>> {
   const mode = sessionMode(ds);
   const p = await resolvePeriod(ds, opts.period);
-  if (!p) return { available: true, period: { from: '', to: '' }, mode, funnel: sessionFunnel([]), daily: [] };
+  if (!p)
+    return { available: true, period: { from: '', to: '' }, mode, funnel: sessionFunnel([]), daily: [] };
   const daily = await ds.query<SessionDaily>(sessionDailySql(p, mode), { signal: opts.signal });
   return { available: true, period: p, mode, funnel: sessionFunnel(daily), daily };
 }
@@ -340,25 +438,47 @@ export interface ProductsResult {
  */
 export async function productMetrics(
   ds: Dataset,
-  opts: { period?: BusinessPeriod; compare?: BusinessPeriod; orderBy?: 'revenue' | 'units'; limit?: number; minViews?: number; changedLimit?: number } & Opts = {},
+  opts: {
+    period?: BusinessPeriod;
+    compare?: BusinessPeriod;
+    orderBy?: 'revenue' | 'units';
+    limit?: number;
+    minViews?: number;
+    changedLimit?: number;
+  } & Opts = {},
 ): Promise<Result<ProductsResult>> {
   const missing = missingColumns(ds, 'products');
   if (missing.length) return unavailable(ds, missing);
   const p = await resolvePeriod(ds, opts.period);
   const orderBy = opts.orderBy ?? 'revenue';
   const revenue = hasPrice(ds);
-  if (!p) return { available: true, period: { from: '', to: '' }, revenue, leaderboard: [], orderBy, changed: null };
+  if (!p)
+    return {
+      available: true,
+      period: { from: '', to: '' },
+      revenue,
+      leaderboard: [],
+      orderBy,
+      changed: null,
+    };
   const dims = ['brand', 'category'].filter((d) => ds.dimensions.includes(d));
   const o = { signal: opts.signal };
   const sqlOrder = revenue ? orderBy : orderBy === 'revenue' ? 'views' : 'units';
-  const rows = await ds.query<ProductCounts>(productsSql(p, { dims, orderBy: sqlOrder, limit: opts.limit ?? 100 }), o);
+  const rows = await ds.query<ProductCounts>(
+    productsSql(p, { dims, orderBy: sqlOrder, limit: opts.limit ?? 100 }),
+    o,
+  );
   let changed: ProductsResult['changed'] = null;
   if (opts.compare) {
     const c = await resolvePeriod(ds, opts.compare);
     if (c) {
       const minViews = opts.minViews ?? 100;
       const pairs = await ds.query<ProductChangeInput>(productChangeSql(c, p, minViews, dims), o);
-      changed = { compare: c, minViews, rows: productsChanged(pairs, { minViews, limit: opts.changedLimit ?? 50 }) };
+      changed = {
+        compare: c,
+        minViews,
+        rows: productsChanged(pairs, { minViews, limit: opts.changedLimit ?? 50 }),
+      };
     }
   }
   return { available: true, period: p, revenue, leaderboard: productLeaderboard(rows), orderBy, changed };
@@ -383,13 +503,33 @@ export async function customerMetrics(
 ): Promise<Result<CustomersResult>> {
   const p = await resolvePeriod(ds, opts.period);
   const hasRevenue = hasPrice(ds);
-  if (!p) return { available: true, period: { from: '', to: '' }, hasRevenue, asOf: '', topCustomers: [], ...rfmSummary([]) };
+  if (!p)
+    return {
+      available: true,
+      period: { from: '', to: '' },
+      hasRevenue,
+      asOf: '',
+      topCustomers: [],
+      ...rfmSummary([]),
+    };
   const buyers = await ds.query<Buyer>(buyersSql(p), { signal: opts.signal });
   const scored = rfmScores(buyers, endMs(p));
   const topCustomers = [...scored]
-    .sort((a, b) => b.r + b.f + b.m - (a.r + a.f + a.m) || b.monetary - a.monetary || a.visitorId.localeCompare(b.visitorId))
+    .sort(
+      (a, b) =>
+        b.r + b.f + b.m - (a.r + a.f + a.m) ||
+        b.monetary - a.monetary ||
+        a.visitorId.localeCompare(b.visitorId),
+    )
     .slice(0, opts.limit ?? 100);
-  return { available: true, period: p, hasRevenue, asOf: new Date(endMs(p)).toISOString(), topCustomers, ...rfmSummary(scored) };
+  return {
+    available: true,
+    period: p,
+    hasRevenue,
+    asOf: new Date(endMs(p)).toISOString(),
+    topCustomers,
+    ...rfmSummary(scored),
+  };
 }
 
 // ---------------------------------------------------------------- hot leads
@@ -419,7 +559,16 @@ export async function hotLeadMetrics(
     throw new DatasetError('BAD_REQUEST', `windowDays must be a positive whole number (got ${windowDays})`);
   const p = await resolvePeriod(ds, opts.period);
   const revenue = hasPrice(ds);
-  if (!p) return { available: true, period: { from: '', to: '' }, window: { from: '', to: '' }, windowDays, revenue, total: 0, leads: [] };
+  if (!p)
+    return {
+      available: true,
+      period: { from: '', to: '' },
+      window: { from: '', to: '' },
+      windowDays,
+      revenue,
+      total: 0,
+      leads: [],
+    };
   const cand = await ds.query<LeadCandidate>(leadCandidatesSql(p, windowDays), { signal: opts.signal });
   const leads = scoreLeads(cand, { asOfMs: endMs(p), windowDays, hasPrice: revenue });
   return {
@@ -444,22 +593,36 @@ export function rowsToArrow(rows: readonly object[]): Uint8Array {
   const flat = rows.map((r) => flatten(r as Record<string, unknown>));
   const names: string[] = [];
   const seen = new Set<string>();
-  for (const r of flat) for (const k of Object.keys(r)) if (!seen.has(k)) (seen.add(k), names.push(k));
+  for (const r of flat)
+    for (const k of Object.keys(r))
+      if (!seen.has(k)) {
+        seen.add(k);
+        names.push(k);
+      }
   const vectors: Record<string, Vector> = {};
   for (const n of names) {
     const vals = flat.map((r) => (r[n] === undefined ? null : r[n]));
     const kind = vals.find((v) => v !== null);
     if (typeof kind === 'number') vectors[n] = vectorFromArray(vals as (number | null)[], new Float64());
     else if (typeof kind === 'boolean') vectors[n] = vectorFromArray(vals as (boolean | null)[], new Bool());
-    else vectors[n] = vectorFromArray(vals.map((v) => (v === null ? null : String(v))), new Utf8());
+    else
+      vectors[n] = vectorFromArray(
+        vals.map((v) => (v === null ? null : String(v))),
+        new Utf8(),
+      );
   }
   return tableToIPC(new Table(vectors), 'stream');
 }
 
-function flatten(o: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+function flatten(
+  o: Record<string, unknown>,
+  prefix = '',
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
   for (const [k, v] of Object.entries(o)) {
     const key = prefix ? `${prefix}_${k}` : k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v))
+      flatten(v as Record<string, unknown>, key, out);
     else out[key] = Array.isArray(v) ? JSON.stringify(v) : v;
   }
   return out;
@@ -485,7 +648,8 @@ export function businessArrow(result: Result<object>): Record<string, Uint8Array
             (v as GroupSeries[]).flatMap((s) => s.points.map((pt) => ({ value: s.value, ...pt }))),
           );
         } else out[name] = rowsToArrow(v as object[]);
-      } else if (v !== null && typeof v === 'object' && Object.values(v).some(Array.isArray)) walk(v as Record<string, unknown>, name);
+      } else if (v !== null && typeof v === 'object' && Object.values(v).some(Array.isArray))
+        walk(v as Record<string, unknown>, name);
       else if (v !== null && typeof v === 'object') flatten(v as Record<string, unknown>, name, meta);
       else meta[name] = v;
     }

@@ -82,7 +82,9 @@ describe('cosmetics layout (brand, price, category, sessions)', () => {
   it('daily KPIs (duplicate purchase counted once)', async () => {
     const s = await dailySummary(ds, period);
     if (!s.available) throw new Error('unavailable');
-    expect(s.days.map((d) => [d.date, d.views, d.carts, d.purchases, d.orders, d.revenue, d.visitors, d.sessions])).toEqual([
+    expect(
+      s.days.map((d) => [d.date, d.views, d.carts, d.purchases, d.orders, d.revenue, d.visitors, d.sessions]),
+    ).toEqual([
       ['2019-10-01', 3, 2, 1, 1, 10, 2, 2],
       ['2019-10-02', 3, 2, 1, 1, 50, 3, 3],
     ]);
@@ -152,7 +154,11 @@ describe('cosmetics layout (brand, price, category, sessions)', () => {
   });
 
   it('products leaderboard and changed-most between the two days', async () => {
-    const r = await productMetrics(ds, { period, compare: { from: '2019-10-01', to: '2019-10-01' }, minViews: 1 });
+    const r = await productMetrics(ds, {
+      period,
+      compare: { from: '2019-10-01', to: '2019-10-01' },
+      minViews: 1,
+    });
     if (!r.available) throw new Error('unavailable');
     expect(r.leaderboard.map((p) => [p.itemId, p.views, p.carts, p.purchases, p.units, p.revenue])).toEqual([
       ['2', 3, 2, 1, 1, 50],
@@ -172,7 +178,16 @@ describe('cosmetics layout (brand, price, category, sessions)', () => {
     const c = await customerMetrics(ds, { period });
     if (!c.available) throw new Error('unavailable');
     expect(c.customers).toBe(1);
-    expect(c.topCustomers[0]).toMatchObject({ visitorId: '1', recencyDays: 0, frequency: 2, monetary: 60, r: 3, f: 3, m: 3, tier: 'Loyal' });
+    expect(c.topCustomers[0]).toMatchObject({
+      visitorId: '1',
+      recencyDays: 0,
+      frequency: 2,
+      monetary: 60,
+      r: 3,
+      f: 3,
+      m: 3,
+      tier: 'Loyal',
+    });
     expect(c.tiers.find((t) => t.tier === 'Loyal')!.revenueShare).toBe(1);
     expect(c.heatmap.find((h) => h.r === 3 && h.f === 3)!.customers).toBe(1);
 
@@ -254,7 +269,15 @@ describe('Retail Rocket layout (no brand, no price, no session id)', () => {
     if (!s.available) throw new Error('unavailable');
     expect(s.revenue).toBe(false);
     expect(s.days).toHaveLength(1);
-    expect(s.days[0]).toMatchObject({ views: 4, carts: 1, purchases: 2, orders: 1, visitors: 2, sessions: 3, aov: null });
+    expect(s.days[0]).toMatchObject({
+      views: 4,
+      carts: 1,
+      purchases: 2,
+      orders: 1,
+      visitors: 2,
+      sessions: 3,
+      aov: null,
+    });
     const leads = await hotLeadMetrics(ds, { windowDays: 1 });
     if (!leads.available) throw new Error('unavailable');
     expect(leads.leads).toEqual([]); // visitor 1 carted and purchased
@@ -311,14 +334,20 @@ describe('generated sample (100,000 events, 40 days)', () => {
   it('CLI summary --json prints the daily KPIs', async () => {
     const out: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string) => (
+      out.push(String(chunk)),
+      true
+    )) as typeof process.stdout.write;
     let code: number;
     try {
       const { register } = await import('../../cli/commands/summary.js');
       const { Command } = await import('commander');
       const program = new Command().exitOverride();
       register(program);
-      await program.parseAsync(['summary', dir, '--from', '2025-03-10', '--to', '2025-03-16', '--json', '-q'], { from: 'user' });
+      await program.parseAsync(
+        ['summary', dir, '--from', '2025-03-10', '--to', '2025-03-16', '--json', '-q'],
+        { from: 'user' },
+      );
       code = 0;
     } finally {
       process.stdout.write = write;
@@ -328,7 +357,15 @@ describe('generated sample (100,000 events, 40 days)', () => {
     expect(json.period).toEqual({ from: '2025-03-10', to: '2025-03-16' });
     expect(json.days).toHaveLength(7);
     expect(Object.keys(json.days[0])).toEqual(
-      expect.arrayContaining(['date', 'conversion', 'cartRate', 'checkoutRate', 'abandonment', 'aov', 'revenuePerVisitor']),
+      expect.arrayContaining([
+        'date',
+        'conversion',
+        'cartRate',
+        'checkoutRate',
+        'abandonment',
+        'aov',
+        'revenuePerVisitor',
+      ]),
     );
   });
 });

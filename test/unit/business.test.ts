@@ -25,7 +25,13 @@ import {
   type HourlyRow,
   type SessionDaily,
 } from '../../core/business.js';
-import { dailyTotalsSql, groupTimeSql, leadCandidatesSql, periodWhere, sessionsSql } from '../../core/business-sql.js';
+import {
+  dailyTotalsSql,
+  groupTimeSql,
+  leadCandidatesSql,
+  periodWhere,
+  sessionsSql,
+} from '../../core/business-sql.js';
 import { dayString, dayNumber } from '../../core/stats.js';
 
 const DAY = 86_400_000;
@@ -113,7 +119,14 @@ describe('hot leads', () => {
   const asOfMs = Date.UTC(2024, 0, 11);
   const cands = [
     { visitor_id: 'L1', last_cart_ms: asOfMs - 1 * DAY, carts: 1, cart_value: 100, items: 1, past_orders: 0 },
-    { visitor_id: 'L2', last_cart_ms: asOfMs - 3.5 * DAY, carts: 2, cart_value: 300, items: 2, past_orders: 3 },
+    {
+      visitor_id: 'L2',
+      last_cart_ms: asOfMs - 3.5 * DAY,
+      carts: 2,
+      cart_value: 300,
+      items: 2,
+      past_orders: 3,
+    },
     { visitor_id: 'L3', last_cart_ms: asOfMs - 7 * DAY, carts: 1, cart_value: 200, items: 1, past_orders: 6 },
   ];
   it('propensity = 100 × (0.5 recency + 0.3 cart value + 0.2 past purchases), components reported', () => {
@@ -136,7 +149,9 @@ describe('hot leads', () => {
     expect(leads[0].cartValue).toBeNull();
   });
   it('CSV export', () => {
-    const csv = hotLeadsCsv(hotLeads([{ ...cands[0], visitor_id: 'a,"b"' }], { asOfMs, windowDays: 7, hasPrice: true }));
+    const csv = hotLeadsCsv(
+      hotLeads([{ ...cands[0], visitor_id: 'a,"b"' }], { asOfMs, windowDays: 7, hasPrice: true }),
+    );
     const lines = csv.trimEnd().split('\n');
     expect(lines[0]).toBe(
       'visitor_id,score,recency,cart_value_score,past_purchases_score,days_since_cart,last_cart,carts,cart_value,items,past_orders',
@@ -147,7 +162,13 @@ describe('hot leads', () => {
 
 describe('groups: funnel, underperformers, opportunity', () => {
   const rows = [
-    ...[1, 2, 3, 4, 5, 6, 7, 8].map((k) => ({ value: `b${k}`, views: 1000, carts: 100, purchases: 10 * k, revenue: 200 * k })),
+    ...[1, 2, 3, 4, 5, 6, 7, 8].map((k) => ({
+      value: `b${k}`,
+      views: 1000,
+      carts: 100,
+      purchases: 10 * k,
+      revenue: 200 * k,
+    })),
     { value: 'small', views: 500, carts: 5, purchases: 0, revenue: 0 },
     { value: null, views: 10, carts: 1, purchases: 1, revenue: 20 },
   ];
@@ -188,8 +209,18 @@ describe('groups: funnel, underperformers, opportunity', () => {
 
 describe('products', () => {
   it('leaderboard rates and attributes', () => {
-    const [p] = productLeaderboard([{ item_id: '7', views: 200, carts: 20, purchases: 5, units: 6, revenue: 60, brand: 'x' }]);
-    expect(p).toMatchObject({ itemId: '7', units: 6, revenue: 60, cartRate: 0.1, checkoutRate: 0.25, conversion: 0.025, attributes: { brand: 'x' } });
+    const [p] = productLeaderboard([
+      { item_id: '7', views: 200, carts: 20, purchases: 5, units: 6, revenue: 60, brand: 'x' },
+    ]);
+    expect(p).toMatchObject({
+      itemId: '7',
+      units: 6,
+      revenue: 60,
+      cartRate: 0.1,
+      checkoutRate: 0.25,
+      conversion: 0.025,
+      attributes: { brand: 'x' },
+    });
   });
   it('changed most: two-proportion z with the minimum-volume rule', () => {
     const r = productsChanged(
@@ -227,7 +258,10 @@ describe('daily KPIs and sessions', () => {
   it('KPIs per day and in total', () => {
     const k = dailyKpis(
       [{ date: '2024-01-01', views: 100, carts: 10, purchases: 4, revenue: 200, orders: 2, visitors: 50 }],
-      [sess('2024-01-01', { sessions: 60, with_cart: 8, cart_and_purchase: 2 }), sess('2024-01-02', { sessions: 3 })],
+      [
+        sess('2024-01-01', { sessions: 60, with_cart: 8, cart_and_purchase: 2 }),
+        sess('2024-01-02', { sessions: 3 }),
+      ],
     );
     expect(k.days).toHaveLength(2);
     const d = k.days[0];
@@ -237,14 +271,44 @@ describe('daily KPIs and sessions', () => {
     close(d.abandonment, 0.75);
     close(d.aov, 100);
     close(d.revenuePerVisitor, 4);
-    expect(k.days[1]).toMatchObject({ views: 0, sessions: 3, conversion: null, abandonment: null, aov: null });
+    expect(k.days[1]).toMatchObject({
+      views: 0,
+      sessions: 3,
+      conversion: null,
+      abandonment: null,
+      aov: null,
+    });
     expect(k.total.sessions).toBe(63);
-    expect(dailyKpis([{ date: '2024-01-01', views: 1, carts: 1, purchases: 1, revenue: 0, orders: 1, visitors: 1 }], [], false).days[0].aov).toBeNull();
+    expect(
+      dailyKpis(
+        [{ date: '2024-01-01', views: 1, carts: 1, purchases: 1, revenue: 0, orders: 1, visitors: 1 }],
+        [],
+        false,
+      ).days[0].aov,
+    ).toBeNull();
   });
   it('session funnel: nested steps, drop-off, abandonment, duration, pages', () => {
     const f = sessionFunnel([
-      sess('d1', { sessions: 10, viewed: 8, reached_cart: 4, purchased: 1, with_cart: 3, cart_and_purchase: 1, duration_s: 1000, events: 30 }),
-      sess('d2', { sessions: 10, viewed: 8, reached_cart: 2, purchased: 1, with_cart: 2, cart_and_purchase: 0, duration_s: 200, events: 20 }),
+      sess('d1', {
+        sessions: 10,
+        viewed: 8,
+        reached_cart: 4,
+        purchased: 1,
+        with_cart: 3,
+        cart_and_purchase: 1,
+        duration_s: 1000,
+        events: 30,
+      }),
+      sess('d2', {
+        sessions: 10,
+        viewed: 8,
+        reached_cart: 2,
+        purchased: 1,
+        with_cart: 2,
+        cart_and_purchase: 0,
+        duration_s: 200,
+        events: 20,
+      }),
     ]);
     expect(f.sessions).toBe(20);
     expect(f.steps).toEqual([
@@ -270,10 +334,22 @@ describe('hourly anomalies (causal, robust)', () => {
         let views = h >= 9 && h <= 17 ? 1000 : 500;
         let purchases = views / 20;
         if (plant && d === 19 && h >= 14 && h <= 16) purchases = 0; // checkout broken for 3 hours
-        if (plant && d === 20 && h === 3) (views = 1500), (purchases = 75); // traffic spike
-        if (plant && d === 20 && h === 12) (views = 100), (purchases = 5); // traffic drop
+        if (plant && d === 20 && h === 3) {
+          views = 1500; // traffic spike
+          purchases = 75;
+        }
+        if (plant && d === 20 && h === 12) {
+          views = 100; // traffic drop
+          purchases = 5;
+        }
         rows.push({ value: 'x', date: dayString(D0 + d), hour: h, views, purchases });
-        rows.push({ value: 'tiny', date: dayString(D0 + d), hour: h, views: plant && d === 20 && h === 5 ? 0 : 10, purchases: 0 });
+        rows.push({
+          value: 'tiny',
+          date: dayString(D0 + d),
+          hour: h,
+          views: plant && d === 20 && h === 5 ? 0 : 10,
+          purchases: 0,
+        });
       }
     return rows;
   }
@@ -308,10 +384,14 @@ describe('hourly anomalies (causal, robust)', () => {
     expect(hourlyAnomalies(series(21).filter((r) => r.date >= dayString(D0 + 14))).incidents).toEqual([]);
     // from day 13 on they have 7: the traffic spike and drop are found again (the conversion drop on day 19
     // has 6 days of history)
-    expect(hourlyAnomalies(series(21).filter((r) => r.date >= dayString(D0 + 13))).incidents.map((i) => i.metric)).toEqual(['views', 'views']);
+    expect(
+      hourlyAnomalies(series(21).filter((r) => r.date >= dayString(D0 + 13))).incidents.map((i) => i.metric),
+    ).toEqual(['views', 'views']);
     // the tiny brand's hour at 0 views (expected 10 < minViews 30) is never flagged
     expect(hourlyAnomalies(series(21)).markers.some((m) => m.value === 'tiny')).toBe(false);
-    expect(hourlyAnomalies(series(21), { minViews: 5, zThreshold: 3 }).markers.some((m) => m.value === 'tiny')).toBe(true);
+    expect(
+      hourlyAnomalies(series(21), { minViews: 5, zThreshold: 3 }).markers.some((m) => m.value === 'tiny'),
+    ).toBe(true);
   });
 
   it('`from` restricts evaluation but keeps earlier rows as history', () => {
@@ -337,7 +417,12 @@ describe('SQL builders', () => {
     expect(d).toContain('FROM events_dedup');
   });
   it('group × time ranks the top values over the ranking period', () => {
-    const sql = groupTimeSql('brand', 'hour', { from: '2024-01-01' }, { top: 5, rank: { from: '2024-01-15' } });
+    const sql = groupTimeSql(
+      'brand',
+      'hour',
+      { from: '2024-01-01' },
+      { top: 5, rank: { from: '2024-01-15' } },
+    );
     expect(sql).toContain('LIMIT 5');
     expect(sql).toContain(`TIMESTAMP '2024-01-15'`);
     expect(sql).toContain('hour(ts)');
