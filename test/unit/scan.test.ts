@@ -5,6 +5,7 @@ import type { Cube, CubeRow, ScanSegmentResult, Segment } from '../../core/types
 import { detectSeries, settingsFor } from '../../core/detector.js';
 import {
   ScanCancelledError,
+  buildHourIndex,
   compareScans,
   incidentReplay,
   scan,
@@ -500,3 +501,164 @@ describe('scan edge cases', () => {
     ).toThrow(/no rows/);
   });
 });
+
+// ------------------------------------------------------------------ hour grain
+
+describe('hour-grain scans', () => {
+  const HOURLY = [
+    0.3, 0.2, 0.15, 0.12, 0.12, 0.2, 0.4, 0.7, 1, 1.2, 1.3, 1.3, 1.4, 1.3, 1.2, 1.2, 1.3, 1.5, 1.7, 1.9, 1.9,
+    1.6, 1.1, 0.6,
+  ];
+  const CONV = [
+    0.5, 0.45, 0.4, 0.4, 0.45, 0.5, 0.6, 0.8, 0.9, 1, 1.05, 1.1, 1.1, 1.1, 1.05, 1.05, 1.1, 1.2, 1.4, 1.5,
+    1.5, 1.3, 1, 0.7,
+  ];
+  const START = '2025-01-06';
+  const INC_DAY = 45;
+  const INC_HOUR = 8;
+  function hourCube(seed = 3): Cube {
+    const rnd = mulberry32(seed);
+    const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+    const pois = (l: number) => Math.max(0, Math.round(l + Math.sqrt(l) * gauss()));
+    const combos = [
+      { device: 'desktop', os: 'windows', share: 0.5 },
+      { device: 'mobile', os: 'ios', share: 0.3 },
+      { device: 'mobile', os: 'android', share: 0.2 },
+    ];
+    const rows: CubeRow[] = [];
+    for (let d = 0; d < 56; d++) {
+      const date = addDays(START, d);
+      for (let h = 0; h < 24; h++) {
+        for (const c of combos) {
+          const views = pois(2500 * c.share * HOURLY[h]);
+          const t = d * 24 + h;
+          const broken = c.os === 'ios' && t >= INC_DAY * 24 + INC_HOUR && t < INC_DAY * 24 + INC_HOUR + 20;
+          const purchases = pois(views * 0.012 * CONV[h] * (broken ? 0.2 : 1));
+          rows.push({
+            date,
+            hour: h,
+            dims: { device: c.device, os: c.os },
+            views,
+            carts: purchases * 3,
+            purchases,
+            revenue: purchases * 30,
+          });
+        }
+      }
+    }
+    return { dimensions: ['device', 'os'], grain: 'hour', rows };
+  }
+  const cube = hourCube();
+  const settings = settingsFor('robust');
+  const incDate = addDays(START, INC_DAY);
+
+  it('finds the planted incident with hour precision and nothing elsewhere', () => {
+    const res = scan(cube, { dimensions: ['device', 'os'], settings, grain: 'hour' });
+    expect(res.grain).toBe('hour');
+    const crit = res.segments.filter((s) => s.criticalPeriods.length > 0);
+    expect(crit.length).toBeGreaterThan(0);
+    for (const s of crit) expect(segmentsOverlap(s.segment, { device: 'mobile', os: 'ios' })).toBe(true);
+    const ios = res.segments.find((s) => segmentKey(s.segment) === 'device=mobile,os=ios')!;
+    expect(ios.criticalPeriods).toHaveLength(1);
+    const p = ios.criticalPeriods[0];
+    expect(p.start).toBe(incDate);
+    expect(p.startHour).toBeGreaterThanOrEqual(INC_HOUR - 1);
+    expect(p.hours).toBe(toSlotN(p.end, p.endHour!) - toSlotN(p.start, p.startHour!) + 1);
+    expect(ios.firstCritical).toBe(incDate);
+    expect(ios.firstCriticalHour! - INC_HOUR).toBeGreaterThanOrEqual(2);
+    expect(ios.firstCriticalHour! - INC_HOUR).toBeLessThanOrEqual(8);
+    expect(ios.anomalousHours).toBeGreaterThan(0);
+    expect(ios.hoursChecked).toBeGreaterThan(40 * 24);
+    expect(ios.daysChecked).toBeLessThanOrEqual(56);
+    expect(ios.purchasesLost).toBeGreaterThan(0);
+    // heatmap: 24 characters per day, CRITICAL codes on the incident day only
+    expect(res.daily!.grain).toBe('hour');
+    const row = res.segments.indexOf(ios);
+    const codes = res.daily!.codes[row];
+    expect(codes).toHaveLength(56 * 24);
+    const cIdx = [...codes].flatMap((c, i) => (c === 'C' ? [i] : []));
+    expect(cIdx.length).toBeGreaterThan(0);
+    expect(cIdx.every((i) => Math.floor(i / 24) === INC_DAY || Math.floor(i / 24) === INC_DAY + 1)).toBe(
+      true,
+    );
+  });
+
+  it('day grain over an hour cube is unchanged (hours summed to days); a kept hour index gives the same scan', () => {
+    const dayRows = new Map<string, CubeRow>();
+    for (const r of cube.rows) {
+      const k = `${r.date}|${r.dims.device}|${r.dims.os}`;
+      const e = dayRows.get(k);
+      if (e) {
+        e.views += r.views;
+        e.carts += r.carts;
+        e.purchases += r.purchases;
+        e.revenue += r.revenue;
+      } else
+        dayRows.set(k, {
+          date: r.date,
+          dims: { ...r.dims },
+          views: r.views,
+          carts: r.carts,
+          purchases: r.purchases,
+          revenue: r.revenue,
+        });
+    }
+    const dayCube: Cube = { dimensions: ['device', 'os'], grain: 'day', rows: [...dayRows.values()] };
+    expect(scan(cube, { dimensions: ['device', 'os'], settings })).toEqual(
+      scan(dayCube, { dimensions: ['device', 'os'], settings }),
+    );
+    const index = buildHourIndex(cube, { dimensions: ['device', 'os'] });
+    expect(scan(cube, { dimensions: ['device', 'os'], settings, grain: 'hour', index })).toEqual(
+      scan(cube, { dimensions: ['device', 'os'], settings, grain: 'hour' }),
+    );
+    expect(() => scan(dayCube, { dimensions: ['device', 'os'], settings, grain: 'hour' })).toThrow(
+      /hour-grain cube/,
+    );
+    expect(() => scan(cube, { dimensions: ['device', 'os'], settings, index })).toThrow(/hour-grain index/);
+  });
+
+  it('the hourly series of every indexed segment equals filtering the rows', () => {
+    const index = buildHourIndex(cube, { dimensions: ['device', 'os'] });
+    for (const s of index.segments) {
+      const sums = new Map<string, number>();
+      for (const r of cube.rows) {
+        if (!Object.entries(s.segment).every(([k, v]) => r.dims[k] === v)) continue;
+        const k = `${r.date}|${r.hour}`;
+        sums.set(k, (sums.get(k) ?? 0) + r.views);
+      }
+      for (let i = 0; i < index.dates.length; i++)
+        expect(s.views[i]).toBe(sums.get(`${index.dates[i]}|${index.hours![i]}`) ?? 0);
+    }
+  });
+
+  it('what-if and replay work at hour grain', () => {
+    const a = scan(cube, { dimensions: ['device', 'os'], settings, grain: 'hour' });
+    const b = scan(cube, {
+      dimensions: ['device', 'os'],
+      settings: { ...settings, sigma: 6 },
+      grain: 'hour',
+    });
+    const cmp = compareScans(a, b);
+    // stricter settings raise no alert the default does not
+    expect(cmp.onlyB).toEqual([]);
+    expect(cmp.onlyA.length + cmp.both.length).toBe(scanAlerts(a).length);
+    for (const x of cmp.both) expect(x.a.startHour).toBeDefined();
+    const [r] = incidentReplay(
+      cube,
+      { segment: { device: 'mobile', os: 'ios' }, start: incDate, startHour: INC_HOUR },
+      [settings],
+      {
+        grain: 'hour',
+      },
+    );
+    expect(r.firstCritical).toBe(incDate);
+    expect(r.delayHours).toBe(toSlotN(r.firstCritical!, r.firstCriticalHour!) - toSlotN(incDate, INC_HOUR));
+    expect(r.delayDays).toBe(0);
+    expect(r.falseCritical).toBe(0);
+    expect(r.relatedCritical).toBeGreaterThan(0);
+  });
+});
+
+function toSlotN(date: string, hour: number): number {
+  return daysBetween('1970-01-01', date) * 24 + hour;
+}
