@@ -88,12 +88,25 @@ export function midrankPercentiles(values: readonly number[]): number[] {
 }
 
 /**
- * Quintile scores 1–5 (5 = best): score = min(5, ⌊5·p⌋ + 1) with p the mid-rank percentile of the value
- * (of its negation when lower is better). Five distinct values score 1…5; all-equal values all score 3.
+ * Quintile scores 1–5 (5 = best): score = min(5, ⌊5·b / n⌋ + 1) where b is the number of values strictly
+ * worse (below; for lower-is-better, strictly above). Ties share a score, and a tie at the bottom scores 1 —
+ * with frequency, where most buyers have exactly one order, one-time buyers get F = 1 and every repeat buyer
+ * ranks above them. Five distinct values score 1…5; all-equal values all score 1 (nobody is better).
  */
 export function quintileScores(values: readonly number[], higherIsBetter = true): number[] {
-  const p = midrankPercentiles(higherIsBetter ? values : values.map((v) => -v));
-  return p.map((x) => Math.min(5, Math.floor(5 * x) + 1));
+  const v = higherIsBetter ? values : values.map((x) => -x);
+  const sorted = [...v].sort((a, b) => a - b);
+  const n = v.length;
+  return v.map((x) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (sorted[m] < x) lo = m + 1;
+      else hi = m;
+    }
+    return Math.min(5, Math.floor((5 * lo) / n) + 1);
+  });
 }
 
 // ---------------------------------------------------------------- groups: brand / category / price band
@@ -697,6 +710,13 @@ export interface HourlyAnomalySettings {
   minRelativeChange: number;
   /** between-day relative dispersion φ of conversion (rateVariance), default 0.15 */
   phi: number;
+  /**
+   * variance-to-mean ratio of hourly views on a steady day, default 3: views come in sessions of a few page
+   * hits, so counts are overdispersed against Poisson (σ floor √(viewsDispersion·e + (viewsPhi·e)²))
+   */
+  viewsDispersion: number;
+  /** relative dispersion of hourly traffic between days, default 0.1 */
+  viewsPhi: number;
 }
 
 export const DEFAULT_HOURLY_SETTINGS: HourlyAnomalySettings = {
@@ -707,6 +727,8 @@ export const DEFAULT_HOURLY_SETTINGS: HourlyAnomalySettings = {
   minExpectedPurchases: 5,
   minRelativeChange: 0.3,
   phi: 0.15,
+  viewsDispersion: 3,
+  viewsPhi: 0.1,
 };
 
 export interface HourlyMarker {
@@ -742,7 +764,8 @@ const hourTime = (day: number, hour: number) => `${dayString(day)}T${String(hour
  * Missing hours are zero traffic. For hour t of group g (t on or after `from`):
  * - views (traffic), baseline per group × hour-of-day: expected = median of g's views at the same hour on the
  *   previous `historyDays` days (≥ `minHistoryDays` of them must exist in the data), σ = max(1.4826·MAD,
- *   √expected) (the Poisson floor keeps a flat history from giving σ = 0); z = (observed − expected) / σ.
+ *   √(expected + (viewsPhi·expected)²)) (a Poisson-plus-dispersion floor: a flat history must not give σ = 0,
+ *   and real traffic varies ~10 % between days beyond Poisson noise); z = (observed − expected) / σ.
  *   Gate: expected ≥ minViews and |observed − expected| ≥ minRelativeChange · expected.
  * - conversion, baseline per group: expected = median of g's daily conversions (purchases / views of each
  *   whole previous day, days with ≥ 1 view) over the previous `historyDays` days; σ² = rateVariance(expected,
@@ -805,7 +828,7 @@ export function hourlyAnomalies(
           hist.length = 0;
           for (let k = firstHist; k < day; k++) hist.push(views[k * 24 + h]);
           const { median: exp, sigma: madSigma } = medianAndSigma(hist);
-          const sigma = Math.max(madSigma, Math.sqrt(exp));
+          const sigma = Math.max(madSigma, Math.sqrt(s.viewsDispersion * exp + (s.viewsPhi * exp) ** 2));
           const obs = views[i];
           if (exp >= s.minViews && Math.abs(obs - exp) >= s.minRelativeChange * exp && sigma > 0) {
             const z = (obs - exp) / sigma;

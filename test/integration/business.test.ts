@@ -183,13 +183,14 @@ describe('cosmetics layout (brand, price, category, sessions)', () => {
       recencyDays: 0,
       frequency: 2,
       monetary: 60,
-      r: 3,
-      f: 3,
-      m: 3,
-      tier: 'Loyal',
+      // a lone buyer has nobody worse than them: quintiles rank buyers against each other, so all scores are 1
+      r: 1,
+      f: 1,
+      m: 1,
+      tier: 'Lost',
     });
-    expect(c.tiers.find((t) => t.tier === 'Loyal')!.revenueShare).toBe(1);
-    expect(c.heatmap.find((h) => h.r === 3 && h.f === 3)!.customers).toBe(1);
+    expect(c.tiers.find((t) => t.tier === 'Lost')!.revenueShare).toBe(1);
+    expect(c.heatmap.find((h) => h.r === 1 && h.f === 1)!.customers).toBe(1);
 
     const one = await hotLeadMetrics(ds, { period, windowDays: 1 });
     if (!one.available) throw new Error('unavailable');

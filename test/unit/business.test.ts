@@ -43,9 +43,11 @@ describe('quintile scoring', () => {
     expect(quintileScores([0, 1, 2, 3, 4], false)).toEqual([5, 4, 3, 2, 1]);
   });
   it('ties share a score (mid-rank percentile)', () => {
-    // 1: (0 + 4/2)/6 = 1/3 → 2; 2: (4 + 1/2)/6 = 0.75 → 4; 5: (5 + 1/2)/6 → 5
-    expect(quintileScores([1, 1, 1, 1, 2, 5])).toEqual([2, 2, 2, 2, 4, 5]);
-    expect(quintileScores([7, 7, 7])).toEqual([3, 3, 3]);
+    // 1: 0 below → 1; 2: 4 below → ⌊20/6⌋ + 1 = 4; 5: 5 below → ⌊25/6⌋ + 1 = 5
+    expect(quintileScores([1, 1, 1, 1, 2, 5])).toEqual([1, 1, 1, 1, 4, 5]);
+    expect(quintileScores([7, 7, 7])).toEqual([1, 1, 1]);
+    // lower is better: the most recent (0 days, ×2) have 3 worse values → ⌊15/5⌋ + 1 = 4
+    expect(quintileScores([0, 0, 3, 9, 9], false)).toEqual([4, 4, 3, 1, 1]);
     expect(midrankPercentiles([1, 1, 2])).toEqual([1 / 3, 1 / 3, 5 / 6]);
   });
   it('type-7 quantile', () => {
@@ -365,9 +367,9 @@ describe('hourly anomalies (causal, robust)', () => {
     close(incidents[0].worstZ, -0.05 / Math.sqrt(0.0075 ** 2 + 0.0000475));
     close(incidents[0].observed, 0);
     close(incidents[0].expected, 0.05);
-    // traffic: expected = median 500 (flat history, MAD 0) → σ = √500 Poisson floor
-    close(incidents[1].worstZ, 1000 / Math.sqrt(500));
-    close(incidents[2].worstZ, -900 / Math.sqrt(1000));
+    // traffic: expected = median 500 (flat history, MAD 0) → σ = √(3·500 + (0.1·500)²), the dispersion floor
+    close(incidents[1].worstZ, 1000 / Math.sqrt(3 * 500 + 50 ** 2));
+    close(incidents[2].worstZ, -900 / Math.sqrt(3 * 1000 + 100 ** 2));
     expect(markers).toHaveLength(5);
   });
 
@@ -390,7 +392,7 @@ describe('hourly anomalies (causal, robust)', () => {
     // the tiny brand's hour at 0 views (expected 10 < minViews 30) is never flagged
     expect(hourlyAnomalies(series(21)).markers.some((m) => m.value === 'tiny')).toBe(false);
     expect(
-      hourlyAnomalies(series(21), { minViews: 5, zThreshold: 3 }).markers.some((m) => m.value === 'tiny'),
+      hourlyAnomalies(series(21), { minViews: 5, zThreshold: 1.5 }).markers.some((m) => m.value === 'tiny'),
     ).toBe(true);
   });
 
