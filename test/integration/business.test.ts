@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupFunnelSql } from '../../core/business-sql.js';
 import { literal } from '../../core/sql.js';
 import { openDataset, type Dataset } from '../../electron/services/dataset.js';
 import { openDuckDB, type DuckDB } from '../../electron/services/duckdb.js';
@@ -206,6 +207,29 @@ describe('cosmetics layout (brand, price, category, sessions)', () => {
     expect(two.leads[1].cartValue).toBe(50);
   });
 
+  it('Dataset.query / Dataset.arrow run builder SQL over events_dedup with plain column types', async () => {
+    const sql = groupFunnelSql('brand', period);
+    const rows = await ds.query<{ value: string; views: number; revenue: number }>(sql);
+    expect(rows.map((r) => [r.value, r.views, r.revenue])).toEqual([
+      ['b', 4, 50],
+      ['a', 2, 10],
+    ]);
+    const t = tableFromIPC(await ds.arrow(sql));
+    expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+      'value:Utf8',
+      'views:Int32',
+      'carts:Int32',
+      'purchases:Int32',
+      'revenue:Float64',
+    ]);
+    expect(t.getChild('revenue')!.toArray()).toEqual(new Float64Array([50, 10]));
+    // events keeps the duplicate purchase, events_dedup does not
+    const [n] = await ds.query<{ a: number; b: number }>(
+      `SELECT CAST((SELECT count(*) FROM events) AS INTEGER) AS a, CAST((SELECT count(*) FROM events_dedup) AS INTEGER) AS b`,
+    );
+    expect(n).toEqual({ a: 13, b: 12 });
+  });
+
   it('hourly anomalies run (too little history: no incident)', async () => {
     const r = await hourlyGroupAnomalies(ds, { period });
     if (!r.available) throw new Error('unavailable');
@@ -226,7 +250,7 @@ describe('Retail Rocket layout (no brand, no price, no session id)', () => {
       [t0 + 10 * min, 1, 'addtocart', 100, null],
       [t0 + 41 * min, 1, 'view', 101, null], // 31-minute gap: new session
       [t0 + 70 * min, 1, 'transaction', 100, 9], // 29 minutes later: same session
-      [t0 + 70 * min, 1, 'transaction', 101, 9], // same order, second item
+      [t0 + 70 * min, 1, 'transaction', 101, 9], // same order, second item (same ts + visitor: a duplicate candidate, not a duplicate)
       [t0, 2, 'view', 100, null],
       [t0 + 30 * min, 2, 'view', 101, null], // exactly 30 minutes: same session
     ];
