@@ -83,6 +83,8 @@ export interface KafkaBroker {
   pid: number;
   /** graceful stop (SIGTERM, SIGKILL after 20 s); the data dir is kept so start() can bring it back */
   stop(): Promise<void>;
+  /** crash it (SIGKILL); start() recovers the same data */
+  kill(): Promise<void>;
   /** start again on the same ports with the same data */
   start(): Promise<void>;
   /** stop and delete the working dir */
@@ -222,6 +224,14 @@ export async function startKafkaBroker(options: StartBrokerOptions = {}): Promis
       return child?.pid ?? -1;
     },
     stop,
+    async kill() {
+      const c = child;
+      if (!c || exited) return;
+      await new Promise<void>((res) => {
+        c.once('exit', () => res());
+        c.kill('SIGKILL');
+      });
+    },
     start: launch,
     async destroy() {
       await stop();

@@ -11,7 +11,7 @@
  * `*.tmp` files and quarantine files without their Parquet file are deleted, and each partition resumes at the
  * highest `lastOffset` on disk + 1 — so a crash at any point neither loses nor duplicates a message.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, existsSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, existsSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { LiveEvent } from './message.js';
@@ -130,7 +130,7 @@ export function prepareOutFolder(out: string): { removedTmp: string[] } {
     accessSync(out, constants.W_OK);
     const probe = join(out, LIVE_DIR, `.write-probe-${process.pid}.tmp`);
     writeFileSync(probe, '');
-    rmSync(probe);
+    rmSync(probe, { force: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`output folder ${out} is not writable (${code ?? (err instanceof Error ? err.message : String(err))})`);
@@ -151,8 +151,10 @@ export function prepareOutFolder(out: string): { removedTmp: string[] } {
       for (const f of readdirSync(dir)) {
         const full = join(dir, f);
         if (f.endsWith('.tmp')) {
-          rmSync(full, { force: true });
-          removedTmp.push(full);
+          if (!tmpOwnerAlive(f)) {
+            rmSync(full, { force: true });
+            removedTmp.push(full);
+          }
         } else if (kind === QUARANTINE_DIR) {
           const m = NAME_RE.exec(f);
           if (m && !existsSync(join(out, LIVE_DIR, d, `${m[1]}-${m[2]}.parquet`))) {
@@ -164,6 +166,67 @@ export function prepareOutFolder(out: string): { removedTmp: string[] } {
     }
   }
   return { removedTmp };
+}
+
+/** Temp files are named `<final>.<pid>.tmp`; one of a live process (another tap sharing the folder) is kept. */
+let writerSeq = 0;
+/** writers alive in this process (several taps may share a process and a folder) */
+const activeWriters = new Set<string>();
+function tmpName(final: string, writer: string): string {
+  return `${final}.${process.pid}-${writer}.tmp`;
+}
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return false; // our own leftovers are from before this start
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+function tmpOwnerAlive(name: string): boolean {
+  const m = /\.(\d+)-(\w+)\.tmp$/.exec(name);
+  if (!m) return false;
+  if (Number(m[1]) === process.pid) return activeWriters.has(m[2]);
+  return pidAlive(Number(m[1]));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Serialise writers of one partition directory (taps of one group sharing a folder, across processes):
+ * `mkdir .lock` is atomic; a lock whose owner process is gone, or older than 60 s, is broken.
+ */
+async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = join(dir, '.lock');
+  for (let i = 0; ; i++) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'owner'), `${process.pid} ${Date.now()}`);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let stale = false;
+      try {
+        const [pid, at] = readFileSync(join(lock, 'owner'), 'utf8').split(' ').map(Number);
+        stale = (pid !== process.pid && !pidAlive(pid)) || Date.now() - at > 60_000;
+      } catch {
+        try {
+          stale = Date.now() - statSync(lock).mtimeMs > 5000;
+        } catch {
+          stale = false;
+        }
+      }
+      if (stale) rmSync(lock, { recursive: true, force: true });
+      else await sleep(Math.min(50, 2 + i));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 function fsyncPath(path: string): void {
@@ -250,7 +313,11 @@ export class BatchWriter {
   private instance: DuckDBInstance | null = null;
   private con: DuckDBConnection | null = null;
 
-  constructor(private readonly out: string) {}
+  private readonly id = `w${++writerSeq}`;
+
+  constructor(private readonly out: string) {
+    activeWriters.add(this.id);
+  }
 
   private async connection(): Promise<DuckDBConnection> {
     if (!this.con) {
@@ -270,6 +337,12 @@ export class BatchWriter {
    * nothing of the batch was left to write.
    */
   async write(b: PendingBatch, topic: string): Promise<WrittenBatch | null> {
+    const dir = partitionDir(this.out, b.partition);
+    mkdirSync(dir, { recursive: true });
+    return withDirLock(dir, () => this.writeLocked(b, topic));
+  }
+
+  private async writeLocked(b: PendingBatch, topic: string): Promise<WrittenBatch | null> {
     const diskEnd = diskEndOffset(this.out, b.partition);
     let first = b.firstOffset;
     let events = b.events;
@@ -284,19 +357,18 @@ export class BatchWriter {
       first = diskEnd + 1n;
     }
     const dir = partitionDir(this.out, b.partition);
-    mkdirSync(dir, { recursive: true });
     let quarantineFile: string | null = null;
     if (quarantine.length) {
       const qdir = partitionDir(this.out, b.partition, 'quarantine');
       mkdirSync(qdir, { recursive: true });
       quarantineFile = join(qdir, batchName(first, b.lastOffset, 'ndjson'));
-      const tmp = `${quarantineFile}.tmp`;
+      const tmp = tmpName(quarantineFile, this.id);
       writeFileSync(tmp, quarantine.map((q) => JSON.stringify({ ...q, topic })).join('\n') + '\n');
       durableRename(tmp, quarantineFile, qdir);
     }
     const file = join(dir, batchName(first, b.lastOffset, 'parquet'));
-    const staging = join(dir, `${batchName(first, b.lastOffset, 'ndjson')}.staging.tmp`);
-    const tmp = `${file}.tmp`;
+    const staging = tmpName(join(dir, `${batchName(first, b.lastOffset, 'ndjson')}.staging`), this.id);
+    const tmp = tmpName(file, this.id);
     const lines: string[] = new Array(events.length);
     for (let i = 0; i < events.length; i++) lines[i] = eventLine(events[i], b.partition, offsets[i]);
     writeFileSync(staging, lines.join('\n'));
@@ -315,6 +387,7 @@ export class BatchWriter {
   }
 
   close(): void {
+    activeWriters.delete(this.id);
     this.con?.closeSync();
     this.instance?.closeSync();
     this.con = null;

@@ -51,7 +51,7 @@ export interface TapPartitionStatus {
   buffered: number;
 }
 
-export type TapState = 'starting' | 'connected' | 'reconnecting' | 'stopping' | 'stopped';
+export type TapState = 'starting' | 'connected' | 'reconnecting' | 'failed' | 'stopping' | 'stopped';
 
 export interface TapStatus {
   state: TapState;
@@ -227,6 +227,18 @@ export class KafkaTap extends EventEmitter {
       void this.onAssignment();
     });
     this.consumer.on('consumer:heartbeat:error', (p: { error: Error }) => this.noteError(p.error));
+    this.consumer.on('client:broker:disconnect', () => {
+      if (this.state === 'connected' && !this.stopping) {
+        this.noteError(new Error('connection to the Kafka broker lost'));
+        this.setState('reconnecting');
+      }
+    });
+    this.consumer.on('client:broker:failed', (p: { error?: Error }) => {
+      if (this.state === 'connected' && !this.stopping) {
+        this.noteError(p.error ?? new Error('cannot connect to the Kafka broker'));
+        this.setState('reconnecting');
+      }
+    });
     const deadline = Date.now() + this.options.connectTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -490,12 +502,11 @@ export class KafkaTap extends EventEmitter {
     st.offsets = [];
     st.quarantine = [];
     st.count = 0;
-    const gen = this.generation;
     this.pendingWrites++;
     this.writeChain = this.writeChain
       .then(async () => {
-        // group mode: a partition revoked since the buffer was cut is the new owner's now
-        if (this.options.group && (gen !== this.generation || !this.parts.has(batch.partition))) return;
+        // Written even when the partition was revoked meanwhile: its offsets were read, and the per-partition
+        // lock + trim in BatchWriter.write make sure a range the new owner already wrote is not written again.
         let written: WrittenBatch | null;
         try {
           written = await this.writer.write(batch, this.options.topic);
@@ -503,8 +514,9 @@ export class KafkaTap extends EventEmitter {
           // a batch that cannot be written must not be skipped: stop the tap with the reason
           this.fatal = new Error(`cannot write batch ${batch.firstOffset}-${batch.lastOffset} of partition ${batch.partition} to ${this.options.out}: ${errMsg(e)}`);
           this.noteError(this.fatal);
-          this.emit('error', this.fatal);
+          if (this.listenerCount('error') > 0) this.emit('error', this.fatal);
           this.stopping = true;
+          this.setState('failed');
           return;
         }
         if (!written) {
