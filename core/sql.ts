@@ -476,13 +476,15 @@ export { derivedDimensions };
  * duplicate removed (the first copy kept) — the same rule as the cube's weighting by `dups`, but row-level,
  * for queries that need individual events (visitor, session and product tables in core/business-sql.ts).
  * Only rows whose (ts, visitor_id) hash is a duplicate candidate (temp table `dup_hashes`) go through a
- * DISTINCT; without duplicates the view is `events` itself.
+ * DISTINCT, the others pass through an anti join (about twice as fast as `NOT IN`, measured on the Retail
+ * Rocket file); without duplicates the view is `events` itself. With duplicates a query over it scans the
+ * files twice (≈ +0.4 s per 2 M events).
  */
 export function dedupEventsViewSql(withDuplicates: boolean): string {
   if (!withDuplicates) return `CREATE OR REPLACE TEMP VIEW events_dedup AS SELECT * FROM events`;
   return (
     `CREATE OR REPLACE TEMP VIEW events_dedup AS ` +
-    `SELECT * FROM events WHERE hash(ts, visitor_id) NOT IN (SELECT h FROM dup_hashes) ` +
+    `SELECT e.* FROM events e ANTI JOIN dup_hashes d ON hash(e.ts, e.visitor_id) = d.h ` +
     `UNION ALL SELECT DISTINCT * FROM events WHERE hash(ts, visitor_id) IN (SELECT h FROM dup_hashes)`
   );
 }

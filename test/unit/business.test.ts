@@ -32,6 +32,7 @@ import {
   periodWhere,
   sessionsSql,
 } from '../../core/business-sql.js';
+import { dedupEventsViewSql } from '../../core/sql.js';
 import { dayString, dayNumber } from '../../core/stats.js';
 
 const DAY = 86_400_000;
@@ -417,6 +418,12 @@ describe('SQL builders', () => {
     expect(d).toContain('INTERVAL 30 MINUTE');
     expect(d).toContain('lag(ts) OVER (PARTITION BY visitor_id ORDER BY ts)');
     expect(d).toContain('FROM events_dedup');
+  });
+  it('events_dedup: candidates through DISTINCT, the rest through an anti join; no duplicates = events', () => {
+    expect(dedupEventsViewSql(false)).toBe('CREATE OR REPLACE TEMP VIEW events_dedup AS SELECT * FROM events');
+    const sql = dedupEventsViewSql(true);
+    expect(sql).toContain('ANTI JOIN dup_hashes');
+    expect(sql).toContain('SELECT DISTINCT * FROM events WHERE hash(ts, visitor_id) IN (SELECT h FROM dup_hashes)');
   });
   it('group × time ranks the top values over the ranking period', () => {
     const sql = groupTimeSql(
