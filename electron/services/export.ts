@@ -12,7 +12,7 @@
  * `purchases_lost`, `revenue_lost`.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScanResult } from '../../core/scan.js';
 import { openDuckDB } from './duckdb.js';
@@ -103,7 +103,10 @@ export async function exportScan(
     throw new Error(`export format must be csv or parquet (got "${String(format)}")`);
   const t = scanTable(res);
   const dir = path.dirname(path.resolve(file));
-  await mkdir(dir, { recursive: true });
+  // the folder must exist (no recursive mkdir: Node's hangs on some special file systems such as /proc)
+  const st = await stat(dir).catch(() => null);
+  if (!st?.isDirectory())
+    throw new Error(`could not write ${format} export to ${file}: folder ${dir} does not exist`);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomUUID()}.tmp`);
   const db = await openDuckDB({ threads: 1 });
   try {
