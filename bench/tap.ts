@@ -1,0 +1,189 @@
+/**
+ * Kafka tap benchmark against a real single-node broker (the jars of scripts/kafka-broker.sh fetch):
+ *  1. reference: Kafka's own console consumer (kafka-console-consumer, JVM) reading a pre-filled topic;
+ *  2. sustained tap throughput: the same pre-filled topic → Parquet batches, events/s until all are durable;
+ *  3. end-to-end latency: events produced at a steady rate, each carrying its send time as event time;
+ *     latency = the moment its batch file is durable and readable − send time; p50 / p95.
+ * Targets (2 cores): ≥ 50,000 events/s, p95 < 1 s. Run alone: `npx tsx bench/tap.ts`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { fetchKafkaJars, kafkaJarsPresent, kafkaLibsDir, startKafkaBroker } from '../test/integration/kafka-broker.js';
+import { KafkaTap, type TapBatchEvent } from '../electron/services/live/tap.js';
+import { ensureTopic, newProducer } from '../electron/services/live/replay.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const DEVICES = ['desktop', 'mobile', 'tablet'];
+const OSES = ['windows', 'ios', 'android', 'macos'];
+const BROWSERS = ['chrome', 'safari', 'firefox', 'edge'];
+const EVENTS = ['view', 'view', 'view', 'view', 'view', 'view', 'addtocart', 'transaction'];
+
+function message(i: number, ts: number): { key: string; value: string } {
+  const visitor = (i * 7919) % 50_000;
+  return {
+    key: String(visitor),
+    value: JSON.stringify({
+      timestamp: ts,
+      visitorid: visitor,
+      event: EVENTS[i % EVENTS.length],
+      itemid: (i * 31) % 10_000,
+      transactionid: i % EVENTS.length === 7 ? i : null,
+      device: DEVICES[i % 3],
+      os: OSES[(i >> 2) % 4],
+      browser: BROWSERS[(i >> 4) % 4],
+    }),
+  };
+}
+
+function pct(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export async function runTapBench(): Promise<Record<string, unknown>> {
+  if (!kafkaJarsPresent()) fetchKafkaJars();
+  const N = Number(process.env.TAP_BENCH_EVENTS ?? 500_000);
+  const work = mkdtempSync(join(tmpdir(), 'funnelscope-tap-bench-'));
+  const broker = await startKafkaBroker();
+  const brokers = [broker.bootstrap];
+  const out: Record<string, unknown> = { events: N, broker: broker.bootstrap };
+  try {
+    // ---- pre-fill
+    const topic = 'bench-prefill';
+    await ensureTopic(brokers, topic, 3);
+    const producer = newProducer(brokers, 'bench-producer');
+    let t = performance.now();
+    const base = Date.UTC(2015, 8, 1);
+    for (let i = 0; i < N; i += 5000) {
+      const messages = [];
+      for (let j = i; j < Math.min(N, i + 5000); j++) messages.push({ topic, ...message(j, base + j * 10) });
+      await producer.send({ messages });
+    }
+    out.prefillEventsPerSecond = Math.round(N / ((performance.now() - t) / 1000));
+
+    // ---- reference: Kafka's console consumer (JVM start-up included in the wall time)
+    t = performance.now();
+    const cc = spawnSync(
+      'java',
+      [
+        '-Xmx512m',
+        '-cp',
+        `${kafkaLibsDir()}/*`,
+        'org.apache.kafka.tools.consumer.ConsoleConsumer',
+        '--bootstrap-server',
+        broker.bootstrap,
+        '--topic',
+        topic,
+        '--from-beginning',
+        '--max-messages',
+        String(N),
+        '--timeout-ms',
+        '30000',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    const ccSeconds = (performance.now() - t) / 1000;
+    const ccCount = Number(/Processed a total of (\d+) messages/.exec(cc.stderr ?? '')?.[1] ?? NaN);
+    out.consoleConsumer = { messages: ccCount, seconds: +ccSeconds.toFixed(2), eventsPerSecond: Math.round(ccCount / ccSeconds), note: 'JVM start-up included; output to /dev/null' };
+
+    // ---- sustained tap throughput (default batch settings)
+    const dir1 = join(work, 'throughput');
+    const tap = new KafkaTap({ brokers, topic, out: dir1 });
+    let rows = 0;
+    let batches = 0;
+    let done!: () => void;
+    const all = new Promise<void>((r) => (done = r));
+    tap.on('batch', (b: TapBatchEvent) => {
+      rows += b.rows;
+      batches++;
+      if (rows >= N) done();
+    });
+    t = performance.now();
+    await tap.start();
+    const tStarted = performance.now();
+    await all;
+    const tEnd = performance.now();
+    await tap.stop();
+    const rss = process.memoryUsage().rss;
+    out.tapThroughput = {
+      eventsPerSecond: Math.round(N / ((tEnd - tStarted) / 1000)),
+      eventsPerSecondInclStart: Math.round(N / ((tEnd - t) / 1000)),
+      seconds: +((tEnd - tStarted) / 1000).toFixed(2),
+      batches,
+      rssMB: Math.round(rss / 1e6),
+      target: '>= 50000 events/s',
+    };
+
+    // ---- end-to-end latency at a steady rate
+    const rate = Number(process.env.TAP_BENCH_RATE ?? 20_000);
+    const seconds = Number(process.env.TAP_BENCH_SECONDS ?? 10);
+    const topic2 = 'bench-latency';
+    await ensureTopic(brokers, topic2, 3);
+    const dir2 = join(work, 'latency');
+    const tap2 = new KafkaTap({ brokers, topic: topic2, out: dir2 });
+    const files: TapBatchEvent[] = [];
+    tap2.on('batch', (b: TapBatchEvent) => files.push(b));
+    await tap2.start();
+    const total = rate * seconds;
+    const t0 = Date.now();
+    let sent = 0;
+    let inflight: Promise<unknown> = Promise.resolve();
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * rate));
+      if (due > sent) {
+        const messages = [];
+        const now = Date.now();
+        for (let j = sent; j < due; j++) messages.push({ topic: topic2, ...message(j, now) });
+        await inflight;
+        inflight = producer.send({ messages });
+        sent = due;
+      }
+      await sleep(5);
+    }
+    await inflight;
+    const deadline = Date.now() + 30_000;
+    while (files.reduce((s, f) => s + f.rows, 0) < total && Date.now() < deadline) await sleep(50);
+    await tap2.stop();
+    await producer.close();
+    // latency of every event = its file's visibleAt − its send time (read back from the file)
+    const inst = await DuckDBInstance.create(':memory:', { autoload_known_extensions: 'false', autoinstall_known_extensions: 'false' });
+    const con = await inst.connect();
+    const lat: number[] = [];
+    for (const f of files) {
+      const r = await con.run(`SELECT epoch_ms(timestamp)::DOUBLE AS ts FROM read_parquet('${f.file.replace(/'/g, "''")}')`);
+      for (const row of await r.getRowObjectsJS()) lat.push(f.visibleAt - Number(row.ts));
+    }
+    con.closeSync();
+    inst.closeSync();
+    lat.sort((a, b) => a - b);
+    out.latency = {
+      rate,
+      seconds,
+      events: lat.length,
+      p50ms: Math.round(pct(lat, 50)),
+      p95ms: Math.round(pct(lat, 95)),
+      maxMs: Math.round(lat[lat.length - 1] ?? NaN),
+      files: files.length,
+      target: 'p95 < 1000 ms',
+    };
+  } finally {
+    await broker.destroy();
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.stdout.write(`tap bench\n${JSON.stringify(out, null, 2)}\n`);
+  return out;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runTapBench().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`tap bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
