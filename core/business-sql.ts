@@ -68,18 +68,24 @@ export function dailyTotalsSql(p: PeriodSpec): string {
  * The session table (a subquery): one row per session with visitor_id, sid, start/end (TIMESTAMP), events,
  * and has_view / has_cart / has_purchase (BOOLEAN). Events are cut to the period first, so a session
  * crossing a period bound is split there.
- * - `column`: a session is (visitor_id, session_id); events without a session_id form one session per visitor.
  * - `derived`: per visitor, events ordered by time; a gap of more than {@link SESSION_GAP_MINUTES} minutes
  *   since the previous event starts a new session (window functions lag + running sum).
+ * - `column` (some file maps session_id): a session is (visitor_id, session_id); events WITHOUT a session id
+ *   (NULL ids, or files of a layout without the column) are sessionized as in `derived`, among themselves.
+ *   The two kinds get distinct keys ('c…' / 'g…'), so they never merge.
  */
 export function sessionsSql(p: PeriodSpec, mode: SessionMode): string {
-  const src = `SELECT visitor_id, session_id, ts, event_type FROM ${BUSINESS_SOURCE}${periodWhere(p)}`;
+  const src = (cond: string) =>
+    `SELECT visitor_id, session_id, ts, event_type FROM ${BUSINESS_SOURCE}${periodWhere(p, cond ? [cond] : [])}`;
+  const gap = (from: string) =>
+    `SELECT visitor_id, 'g' || CAST(sum(CASE WHEN prev IS NULL OR ts - prev > INTERVAL ${SESSION_GAP_MINUTES} MINUTE THEN 1 ELSE 0 END) ` +
+    `OVER (PARTITION BY visitor_id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS VARCHAR) AS sid, ts, event_type ` +
+    `FROM (SELECT *, lag(ts) OVER (PARTITION BY visitor_id ORDER BY ts) AS prev FROM (${from}))`;
   const keyed =
     mode === 'column'
-      ? `SELECT visitor_id, coalesce(CAST(session_id AS VARCHAR), '') AS sid, ts, event_type FROM (${src})`
-      : `SELECT visitor_id, CAST(sum(CASE WHEN prev IS NULL OR ts - prev > INTERVAL ${SESSION_GAP_MINUTES} MINUTE THEN 1 ELSE 0 END) ` +
-        `OVER (PARTITION BY visitor_id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS VARCHAR) AS sid, ts, event_type ` +
-        `FROM (SELECT *, lag(ts) OVER (PARTITION BY visitor_id ORDER BY ts) AS prev FROM (${src}))`;
+      ? `SELECT visitor_id, 'c' || CAST(session_id AS VARCHAR) AS sid, ts, event_type FROM (${src('session_id IS NOT NULL')}) ` +
+        `UNION ALL ${gap(src('session_id IS NULL'))}`
+      : gap(src(''));
   return (
     `SELECT visitor_id, sid, min(ts) AS start_ts, max(ts) AS end_ts, count(*) AS events, ` +
     `bool_or(event_type = 'view') AS has_view, bool_or(event_type = 'cart') AS has_cart, ` +

@@ -239,6 +239,33 @@ describe('cosmetics layout (brand, price, category, sessions)', () => {
   });
 });
 
+describe('session ids with gaps', () => {
+  it('events without a session id are sessionized by the 30-minute gap, apart from the identified ones', async () => {
+    const dir = path.join(tmp, 'nullsessions');
+    await writeParquet(
+      path.join(dir, 'x.parquet'),
+      `SELECT * FROM (VALUES
+        ('2019-10-01 10:00:00 UTC', 'view', 1, 11, 'a.b', 'a', 10.0, 9, NULL),
+        ('2019-10-01 10:30:00 UTC', 'view', 1, 11, 'a.b', 'a', 10.0, 9, 'x'),
+        ('2019-10-01 10:31:00 UTC', 'cart', 1, 11, 'a.b', 'a', 10.0, 9, 'x'),
+        ('2019-10-01 11:00:00 UTC', 'view', 1, 11, 'a.b', 'a', 10.0, 9, NULL)
+      ) t(event_time, event_type, product_id, category_id, category_code, brand, price, user_id, user_session)`,
+    );
+    const ds = await openDataset(dir);
+    try {
+      const r = await sessionMetrics(ds);
+      if (!r.available) throw new Error('unavailable');
+      expect(r.mode).toBe('column');
+      // NULL-id events at 10:00 and 11:00 are 60 minutes apart → 2 sessions; 'x' is the third
+      expect(r.funnel.sessions).toBe(3);
+      expect(r.funnel.steps.map((s) => s.reached)).toEqual([3, 3, 1, 0]);
+      close(r.funnel.avgDurationSeconds, 60 / 3);
+    } finally {
+      ds.close();
+    }
+  });
+});
+
 describe('Retail Rocket layout (no brand, no price, no session id)', () => {
   let ds: Dataset;
   const t0 = Date.UTC(2015, 8, 1, 10, 0, 0);

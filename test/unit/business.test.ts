@@ -413,17 +413,23 @@ describe('SQL builders', () => {
     expect(() => leadCandidatesSql({ to: '2024-01-31' }, 0)).toThrow(/positive/);
   });
   it('sessions: column mode groups by session_id, derived mode splits on a > 30-minute gap', () => {
-    expect(sessionsSql({}, 'column')).toContain('CAST(session_id AS VARCHAR)');
+    const c = sessionsSql({}, 'column');
+    expect(c).toContain("'c' || CAST(session_id AS VARCHAR)");
+    expect(c).toContain('WHERE session_id IS NULL'); // events without an id fall back to the gap rule
     const d = sessionsSql({}, 'derived');
     expect(d).toContain('INTERVAL 30 MINUTE');
     expect(d).toContain('lag(ts) OVER (PARTITION BY visitor_id ORDER BY ts)');
     expect(d).toContain('FROM events_dedup');
   });
   it('events_dedup: candidates through DISTINCT, the rest through an anti join; no duplicates = events', () => {
-    expect(dedupEventsViewSql(false)).toBe('CREATE OR REPLACE TEMP VIEW events_dedup AS SELECT * FROM events');
+    expect(dedupEventsViewSql(false)).toBe(
+      'CREATE OR REPLACE TEMP VIEW events_dedup AS SELECT * FROM events',
+    );
     const sql = dedupEventsViewSql(true);
     expect(sql).toContain('ANTI JOIN dup_hashes');
-    expect(sql).toContain('SELECT DISTINCT * FROM events WHERE hash(ts, visitor_id) IN (SELECT h FROM dup_hashes)');
+    expect(sql).toContain(
+      'SELECT DISTINCT * FROM events WHERE hash(ts, visitor_id) IN (SELECT h FROM dup_hashes)',
+    );
   });
   it('group × time ranks the top values over the ranking period', () => {
     const sql = groupTimeSql(
