@@ -205,6 +205,24 @@ describe('cosmetics layout (brand, price, category, sessions)', () => {
     // v2: cart 2,218 min before the end; cart value 50 (percentile 0.75)
     close(two.leads[1].score, 100 * (0.5 * (1 - 2218 / 1440 / 2) + 0.3 * 0.75));
     expect(two.leads[1].cartValue).toBe(50);
+    // Arrow for the worker: nested components flattened, scalars in a one-row meta table
+    const ipc = businessArrow(two);
+    const leads = tableFromIPC(ipc.leads);
+    expect(leads.numRows).toBe(2);
+    expect(leads.getChild('components_recency')!.get(0)).toBeCloseTo(1 - 1 / 12, 9);
+    expect(leads.getChild('visitorId')!.get(1)).toBe('2');
+    const meta = tableFromIPC(ipc.meta);
+    expect(meta.getChild('window_from')!.get(0)).toBe('2019-10-01');
+    expect(meta.getChild('total')!.get(0)).toBe(2);
+    const cust = businessArrow(c);
+    expect(tableFromIPC(cust.heatmap).numRows).toBe(25);
+    expect(tableFromIPC(cust.tiers).getChild('tier')!.toArray()).toEqual([
+      'Champion',
+      'Loyal',
+      'Potential',
+      'At risk',
+      'Lost',
+    ]);
   });
 
   it('Dataset.query / Dataset.arrow run builder SQL over events_dedup with plain column types', async () => {
