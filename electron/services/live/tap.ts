@@ -261,7 +261,21 @@ export class KafkaTap extends EventEmitter {
     }
     if (this.options.group) {
       this.consumer.topics.track(this.options.topic);
-      await this.consumer.joinGroup({ sessionTimeout: 10_000, heartbeatInterval: 1000, rebalanceTimeout: 15_000 });
+      // a fresh broker answers COORDINATOR_NOT_AVAILABLE until its offsets topic exists: retry until the deadline
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.consumer.joinGroup({ sessionTimeout: 10_000, heartbeatInterval: 1000, rebalanceTimeout: 15_000 });
+          break;
+        } catch (e) {
+          this.noteError(e);
+          if (Date.now() > deadline) {
+            await this.shutdownClient();
+            this.state = 'stopped';
+            throw new TapConfigError(`cannot join consumer group "${this.options.group}": ${errMsg(e)}`);
+          }
+          await sleep(Math.min(2000, 200 * 2 ** attempt));
+        }
+      }
       await this.onAssignment();
     } else {
       await this.assign([...Array(this.numPartitions).keys()]);
