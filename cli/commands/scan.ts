@@ -528,8 +528,9 @@ function humanOutput(
       `What-if: A = ${describeSettings(res.settings)}  vs  B = ${describeSettings(other.settings)}`,
       `Alerts (critical periods) only A raises: ${cmp.onlyA.length}; only B: ${cmp.onlyB.length}; both: ${cmp.both.length}`,
     );
-    if (cmp.onlyA.length) out.push('Only A:', ...cmp.onlyA.slice(0, 20).map(line));
-    if (cmp.onlyB.length) out.push('Only B:', ...cmp.onlyB.slice(0, 20).map(line));
+    const more = (n: number) => (n > 20 ? [`  … and ${n - 20} more (--json lists them all)`] : []);
+    if (cmp.onlyA.length) out.push('Only A:', ...cmp.onlyA.slice(0, 20).map(line), ...more(cmp.onlyA.length));
+    if (cmp.onlyB.length) out.push('Only B:', ...cmp.onlyB.slice(0, 20).map(line), ...more(cmp.onlyB.length));
   }
   if (replay && incident) {
     out.push(

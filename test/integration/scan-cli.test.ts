@@ -295,7 +295,8 @@ describe('scan what-if on a generated sample', () => {
       'device=mobile,os=ios,browser=safari@2025-04-18',
       '-q',
     ];
-    const r = await runCli([...args, '--json'], env());
+    const hourCsv = path.join(dir, 'hour.csv');
+    const r = await runCli([...args, '--json', '--csv', hourCsv], env());
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.segments.every((s: { level: number }) => s.level <= 2)).toBe(true);
@@ -324,6 +325,34 @@ describe('scan what-if on a generated sample', () => {
     expect(out.comparison.onlyB).toHaveLength(cmp.onlyB.length);
     expect(out.comparison.both).toHaveLength(cmp.both.length);
     for (const x of out.comparison.onlyB) expect(x.startHour).toBeGreaterThanOrEqual(0);
+    // hour-grain CSV: hour columns, one row per segment, hours as the core computed them
+    const t = parseCsv(await readFile(hourCsv, 'utf8'));
+    expect(t.header).toEqual([
+      ...DIMS,
+      'level',
+      'days_checked',
+      'anomalous_days',
+      'hours_checked',
+      'anomalous_hours',
+      'critical_periods',
+      'critical_period_count',
+      'first_critical',
+      'first_critical_hour',
+      'worst_sigma',
+      'purchases_lost',
+      'revenue_lost',
+    ]);
+    expect(t.rows).toHaveLength(a.segments.length);
+    t.rows.forEach((row, i) => {
+      const s = a.segments[i];
+      expect(Number(row[t.header.indexOf('hours_checked')].raw)).toBe(s.hoursChecked);
+      expect(Number(row[t.header.indexOf('anomalous_hours')].raw)).toBe(s.anomalousHours);
+      expect(row[t.header.indexOf('critical_periods')].raw).toBe(
+        s.criticalPeriods.map(periodText).join('; '),
+      );
+      const fch = row[t.header.indexOf('first_critical_hour')].raw;
+      expect(fch === '' ? null : Number(fch)).toBe(s.firstCriticalHour);
+    });
 
     const human = await runCli(args, env());
     expect(human.code, human.stderr).toBe(0);
