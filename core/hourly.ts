@@ -62,6 +62,9 @@ export const HOURLY_PARAMS = {
   dispersionClip: 4,
   /** CUSUM reference value (σ per hour): a run continues while Σ(z + κ) stays below 0 */
   runKappa: 0.25,
+  /** the CUSUM sum is floored at −cusumFloor (capped at +cusumFloor for spikes), so a run ends within about
+   *  cusumFloor / runKappa normal hours after an incident */
+  cusumFloor: 8,
   /** the last `streak` hours must be pooled at least this many σ in the run's direction for CRITICAL */
   recentSigma: 1,
   /** longest window (hours) of a run whose pooled deviation is tested (longer while a CRITICAL period continues) */
@@ -208,6 +211,9 @@ function robustHourly(
   };
   // runs (CUSUM-like, in σ units): drop run while Σ(z + κ) < 0, spike run while Σ(z − κ) > 0
   let dRun = 0;
+  // the current run has had a CRITICAL hour: all its hours stay out of later baselines
+  let dHadCrit = false;
+  let sHadCrit = false;
   let dCus = 0;
   let sRun = 0;
   let sCus = 0;
@@ -248,6 +254,7 @@ function robustHourly(
   const reset = () => {
     dRun = dCus = 0;
     sRun = sCus = 0;
+    dHadCrit = sHadCrit = false;
     prevCrit = 0;
     critLen = 0;
   };
@@ -323,16 +330,22 @@ function robustHourly(
     let critDrop = false;
     let critSpike = false;
     if (wantDrop) {
-      dCus += zi + P.runKappa;
+      dCus = Math.max(dCus + zi + P.runKappa, -P.cusumFloor);
       if (dCus < 0) {
         dRun++;
-      } else dRun = dCus = 0;
+      } else {
+        dRun = dCus = 0;
+        dHadCrit = false;
+      }
     }
     if (wantSpike) {
-      sCus += zi - P.runKappa;
+      sCus = Math.min(sCus + zi - P.runKappa, P.cusumFloor);
       if (sCus > 0) {
         sRun++;
-      } else sRun = sCus = 0;
+      } else {
+        sRun = sCus = 0;
+        sHadCrit = false;
+      }
     }
     hk[i] = kD - e;
     hv[i] = dv;
@@ -345,6 +358,8 @@ function robustHourly(
     critSpike = wantSpike && sRun >= s.streak && zi > 0 && sZ >= bar;
     // a CRITICAL hour's streak: from the start of the window that reached the bar, or — continuing a CRITICAL
     // period — from where that period started
+    if (critDrop) dHadCrit = true;
+    if (critSpike) sHadCrit = true;
     if (critDrop || critSpike) {
       const L = critDrop ? dL : sL;
       const dir = critDrop ? -1 : 1;
@@ -369,6 +384,7 @@ function robustHourly(
     } else {
       v.status[i] = ST_OK;
       if ((dRun >= 2 && dZ <= -P.maskRunSigma) || (sRun >= 2 && sZ >= P.maskRunSigma)) masked[i] = 1;
+      if ((dHadCrit && dRun > 0) || (sHadCrit && sRun > 0)) masked[i] = 1;
     }
   }
   return v;
