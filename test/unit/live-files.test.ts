@@ -45,6 +45,22 @@ describe('live batch files', () => {
     inst.closeSync();
   });
 
+  it('keeps awkward strings exactly (quotes, commas, newlines, unicode)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'fs-live-'));
+    prepareOutFolder(out);
+    const w = new BatchWriter(out);
+    const name = 'Mug "XL", blue\nline2 — ünï ✓';
+    const e = { ...ev(1), product_name: name, brand: ',', city: '"' };
+    await w.write({ partition: 3, firstOffset: 0n, lastOffset: 0n, events: [e], offsets: [0n], quarantine: [] }, 't');
+    w.close();
+    const inst = await DuckDBInstance.create(':memory:');
+    const con = await inst.connect();
+    const rows = await (await con.run(`SELECT product_name, brand, city, session_id FROM read_parquet('${out}/live/**/*.parquet')`)).getRowObjectsJS();
+    expect(rows).toEqual([{ product_name: name, brand: ',', city: '"', session_id: null }]);
+    con.closeSync();
+    inst.closeSync();
+  });
+
   it('on start removes leftovers of a crash: *.tmp and quarantine files whose Parquet never landed', () => {
     const out = mkdtempSync(join(tmpdir(), 'fs-live-'));
     const p = join(out, 'live', 'p=1');

@@ -282,53 +282,42 @@ export interface WrittenBatch {
 const columnsSpec = LIVE_COLUMNS.map(([n, t]) => `'${n}': '${t === 'TIMESTAMP' ? 'BIGINT' : t}'`).join(', ');
 const selectList = LIVE_COLUMNS.map(([n, t]) => (t === 'TIMESTAMP' ? `make_timestamp(${n} * 1000) AS ${n}` : n)).join(', ');
 
+const csvStr = (v: string | null): string => (v === null ? '' : `"${v.includes('"') ? v.replace(/"/g, '""') : v}"`);
+const csvNum = (v: number | null): string => (v === null ? '' : String(v));
+
+/** One CSV staging line in LIVE_COLUMNS order (strings quoted, NULL = empty unquoted field). */
 function eventLine(e: LiveEvent, partition: number, offset: bigint): string {
-  return JSON.stringify({
-    timestamp: e.ts,
-    visitorid: e.visitor_id,
-    event: RR_EVENT[e.event_type],
-    itemid: e.item_id,
-    transactionid: e.transaction_id,
-    device: e.device,
-    os: e.os,
-    browser: e.browser,
-    session_id: e.session_id,
-    price: e.price,
-    quantity: e.quantity,
-    brand: e.brand,
-    category: e.category,
-    category_id: e.category_id,
-    product_name: e.product_name,
-    country: e.country,
-    city: e.city,
-    event_id: e.event_id,
-    source_layout: e.source_layout,
-    _partition: partition,
-    _offset: Number(offset),
-  });
+  return (
+    `${e.ts},${csvStr(e.visitor_id)},${RR_EVENT[e.event_type]},${csvStr(e.item_id)},${csvStr(e.transaction_id)},` +
+    `${csvStr(e.device)},${csvStr(e.os)},${csvStr(e.browser)},${csvStr(e.session_id)},${csvNum(e.price)},${csvNum(e.quantity)},` +
+    `${csvStr(e.brand)},${csvStr(e.category)},${csvStr(e.category_id)},${csvStr(e.product_name)},${csvStr(e.country)},` +
+    `${csvStr(e.city)},${csvStr(e.event_id)},${e.source_layout},${partition},${offset}`
+  );
 }
 
 /** Writes batches as Parquet through native DuckDB (NDJSON staging → COPY … (FORMAT parquet)). */
 export class BatchWriter {
-  private instance: DuckDBInstance | null = null;
-  private con: DuckDBConnection | null = null;
-
+  private instance: Promise<DuckDBInstance> | null = null;
+  /** one connection per partition, so batches of different partitions are written concurrently */
+  private cons = new Map<number, DuckDBConnection>();
   private readonly id = `w${++writerSeq}`;
 
   constructor(private readonly out: string) {
     activeWriters.add(this.id);
   }
 
-  private async connection(): Promise<DuckDBConnection> {
-    if (!this.con) {
-      this.instance = await DuckDBInstance.create(':memory:', {
+  private async connection(partition: number): Promise<DuckDBConnection> {
+    let con = this.cons.get(partition);
+    if (!con) {
+      this.instance ??= DuckDBInstance.create(':memory:', {
         autoload_known_extensions: 'false',
         autoinstall_known_extensions: 'false',
         threads: '2',
       });
-      this.con = await this.instance.connect();
+      con = await (await this.instance).connect();
+      this.cons.set(partition, con);
     }
-    return this.con;
+    return con;
   }
 
   /**
@@ -367,17 +356,17 @@ export class BatchWriter {
       durableRename(tmp, quarantineFile, qdir);
     }
     const file = join(dir, batchName(first, b.lastOffset, 'parquet'));
-    const staging = tmpName(join(dir, `${batchName(first, b.lastOffset, 'ndjson')}.staging`), this.id);
+    const staging = tmpName(join(dir, `${batchName(first, b.lastOffset, 'ndjson')}.staging-csv`), this.id);
     const tmp = tmpName(file, this.id);
     const lines: string[] = new Array(events.length);
     for (let i = 0; i < events.length; i++) lines[i] = eventLine(events[i], b.partition, offsets[i]);
     writeFileSync(staging, lines.join('\n'));
-    const con = await this.connection();
+    const con = await this.connection(b.partition);
     const q = (s: string) => s.replace(/'/g, "''");
     try {
       await con.run(
-        `COPY (SELECT ${selectList} FROM read_ndjson('${q(staging)}', columns = {${columnsSpec}}, format = 'newline_delimited')) ` +
-          `TO '${q(tmp)}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+        `COPY (SELECT ${selectList} FROM read_csv('${q(staging)}', columns = {${columnsSpec}}, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', auto_detect = false)) ` +
+          `TO '${q(tmp)}' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
       );
     } finally {
       rmSync(staging, { force: true });
@@ -388,9 +377,10 @@ export class BatchWriter {
 
   close(): void {
     activeWriters.delete(this.id);
-    this.con?.closeSync();
-    this.instance?.closeSync();
-    this.con = null;
+    for (const c of this.cons.values()) c.closeSync();
+    this.cons.clear();
+    const inst = this.instance;
     this.instance = null;
+    void inst?.then((i) => i.closeSync()).catch(() => undefined);
   }
 }

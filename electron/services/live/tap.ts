@@ -126,7 +126,7 @@ export class KafkaTap extends EventEmitter {
   private state: TapState = 'stopped';
   private stopping = false;
   private loopDone: Promise<void> | null = null;
-  private writeChain: Promise<void> = Promise.resolve();
+  private writeChains = new Map<number, Promise<void>>();
   private pendingWrites = 0;
   private statusTimer: NodeJS.Timeout | null = null;
   private lastError: string | null = null;
@@ -414,7 +414,7 @@ export class KafkaTap extends EventEmitter {
         if (this.state !== 'connected' && !this.stopping) this.setState('connected');
         backoff = 250;
         this.flushDue(false);
-        while (this.pendingWrites > 3 && !this.stopping) await this.writeChain;
+        while (this.pendingWrites > 6 && !this.stopping) await Promise.race(this.writeChains.values());
       } catch (e) {
         if (this.stopping) break;
         this.noteError(e);
@@ -517,7 +517,7 @@ export class KafkaTap extends EventEmitter {
     st.quarantine = [];
     st.count = 0;
     this.pendingWrites++;
-    this.writeChain = this.writeChain
+    const chain = (this.writeChains.get(batch.partition) ?? Promise.resolve())
       .then(async () => {
         // Written even when the partition was revoked meanwhile: its offsets were read, and the per-partition
         // lock + trim in BatchWriter.write make sure a range the new owner already wrote is not written again.
@@ -554,6 +554,7 @@ export class KafkaTap extends EventEmitter {
       .finally(() => {
         this.pendingWrites--;
       });
+    this.writeChains.set(batch.partition, chain);
   }
 
   private async commit(partition: number, offset: bigint): Promise<void> {
@@ -585,7 +586,7 @@ export class KafkaTap extends EventEmitter {
     this.setState('stopping');
     await this.loopDone?.catch(() => undefined);
     if (!this.fatal) this.flushDue(true);
-    await this.writeChain;
+    await Promise.all(this.writeChains.values());
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = null;
     await this.shutdownClient();
