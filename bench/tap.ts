@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { fetchKafkaJars, kafkaJarsPresent, kafkaLibsDir, startKafkaBroker } from '../test/integration/kafka-broker.js';
+import {
+  fetchKafkaJars,
+  kafkaJarsPresent,
+  kafkaLibsDir,
+  startKafkaBroker,
+} from '../test/integration/kafka-broker.js';
 import { KafkaTap, type TapBatchEvent } from '../electron/services/live/tap.js';
 import { ensureTopic, newProducer } from '../electron/services/live/replay.js';
 
@@ -88,7 +93,12 @@ export async function runTapBench(): Promise<Record<string, unknown>> {
     );
     const ccSeconds = (performance.now() - t) / 1000;
     const ccCount = Number(/Processed a total of (\d+) messages/.exec(cc.stderr ?? '')?.[1] ?? NaN);
-    out.consoleConsumer = { messages: ccCount, seconds: +ccSeconds.toFixed(2), eventsPerSecond: Math.round(ccCount / ccSeconds), note: 'JVM start-up included; output to /dev/null' };
+    out.consoleConsumer = {
+      messages: ccCount,
+      seconds: +ccSeconds.toFixed(2),
+      eventsPerSecond: Math.round(ccCount / ccSeconds),
+      note: 'JVM start-up included; output to /dev/null',
+    };
 
     // ---- sustained tap throughput (default batch settings)
     const dir1 = join(work, 'throughput');
@@ -150,11 +160,16 @@ export async function runTapBench(): Promise<Record<string, unknown>> {
     await tap2.stop();
     await producer.close();
     // latency of every event = its file's visibleAt − its send time (read back from the file)
-    const inst = await DuckDBInstance.create(':memory:', { autoload_known_extensions: 'false', autoinstall_known_extensions: 'false' });
+    const inst = await DuckDBInstance.create(':memory:', {
+      autoload_known_extensions: 'false',
+      autoinstall_known_extensions: 'false',
+    });
     const con = await inst.connect();
     const lat: number[] = [];
     for (const f of files) {
-      const r = await con.run(`SELECT epoch_ms(timestamp)::DOUBLE AS ts FROM read_parquet('${f.file.replace(/'/g, "''")}')`);
+      const r = await con.run(
+        `SELECT epoch_ms(timestamp)::DOUBLE AS ts FROM read_parquet('${f.file.replace(/'/g, "''")}')`,
+      );
       for (const row of await r.getRowObjectsJS()) lat.push(f.visibleAt - Number(row.ts));
     }
     con.closeSync();

@@ -38,7 +38,9 @@ function bar(p: ReplayProgress): string {
 export function register(program: Command): void {
   program
     .command('replay')
-    .description('publish a Parquet folder to a Kafka topic as JSON events in event-time order (the live demo path)')
+    .description(
+      'publish a Parquet folder to a Kafka topic as JSON events in event-time order (the live demo path)',
+    )
     .argument('<folder>', 'Parquet folder (or file) in any known layout')
     .requiredOption('--brokers <list>', 'Kafka bootstrap brokers HOST:PORT[,HOST:PORT…]')
     .requiredOption('--topic <topic>', 'topic to publish to (created when missing)')
@@ -56,8 +58,10 @@ export function register(program: Command): void {
       const brokers = parseBrokers(o.brokers);
       if (!['retailrocket', 'cosmetics', 'pipeline'].includes(o.layout))
         throw new UsageError(`--layout must be retailrocket, cosmetics or pipeline (got "${o.layout}")`);
-      if (o.key !== 'visitor' && o.key !== 'session') throw new UsageError(`--key must be visitor or session (got "${o.key}")`);
-      if (o.rate !== undefined && o.speedup !== undefined) throw new UsageError('give either --rate or --speedup, not both');
+      if (o.key !== 'visitor' && o.key !== 'session')
+        throw new UsageError(`--key must be visitor or session (got "${o.key}")`);
+      if (o.rate !== undefined && o.speedup !== undefined)
+        throw new UsageError('give either --rate or --speedup, not both');
       const num = (name: string, v: string | undefined) => {
         if (v === undefined) return undefined;
         const n = Number(v);
@@ -65,7 +69,8 @@ export function register(program: Command): void {
         return n;
       };
       const partitions = Number(o.partitions);
-      if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`--partitions must be a whole number ≥ 1 (got "${o.partitions}")`);
+      if (!Number.isInteger(partitions) || partitions < 1)
+        throw new UsageError(`--partitions must be a whole number ≥ 1 (got "${o.partitions}")`);
       let mapping: LiveMapping | undefined;
       if (o.mapping) {
         try {

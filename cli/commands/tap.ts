@@ -27,7 +27,8 @@ export function parseBrokers(s: string): string[] {
     .map((x) => x.trim())
     .filter(Boolean);
   if (!list.length) throw new UsageError('--brokers needs at least one HOST:PORT');
-  for (const b of list) if (!/^[^\s:,]+:\d{1,5}$/.test(b)) throw new UsageError(`--brokers: "${b}" is not HOST:PORT`);
+  for (const b of list)
+    if (!/^[^\s:,]+:\d{1,5}$/.test(b)) throw new UsageError(`--brokers: "${b}" is not HOST:PORT`);
   return list;
 }
 
@@ -44,11 +45,16 @@ export function statusLine(s: TapStatus): string {
 export function register(program: Command): void {
   program
     .command('tap')
-    .description('read a Kafka topic of JSON events into exactly-once Parquet batches (FOLDER/live), until Ctrl-C')
+    .description(
+      'read a Kafka topic of JSON events into exactly-once Parquet batches (FOLDER/live), until Ctrl-C',
+    )
     .requiredOption('--brokers <list>', 'Kafka bootstrap brokers HOST:PORT[,HOST:PORT…]')
     .requiredOption('--topic <topic>', 'topic to read')
     .requiredOption('--out <folder>', 'output folder (live/ and _quarantine/ are created inside)')
-    .option('--group <group>', 'consumer group to share the topic with other taps (default: read all partitions)')
+    .option(
+      '--group <group>',
+      'consumer group to share the topic with other taps (default: read all partitions)',
+    )
     .option('--mapping <file>', 'mapping JSON for a custom message layout')
     .option('--batch-rows <n>', 'write a batch after this many messages (default 50000)')
     .option('--batch-seconds <s>', 'write a batch when its oldest message is this old (default 0.5)')
@@ -60,7 +66,8 @@ export function register(program: Command): void {
       if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows >= 1))
         throw new UsageError(`--batch-rows must be a whole number ≥ 1 (got "${o.batchRows}")`);
       const batchSeconds = o.batchSeconds === undefined ? undefined : Number(o.batchSeconds);
-      if (batchSeconds !== undefined && !(batchSeconds > 0)) throw new UsageError(`--batch-seconds must be > 0 (got "${o.batchSeconds}")`);
+      if (batchSeconds !== undefined && !(batchSeconds > 0))
+        throw new UsageError(`--batch-seconds must be > 0 (got "${o.batchSeconds}")`);
       let mapping: LiveMapping | undefined;
       if (o.mapping) {
         try {
@@ -69,7 +76,15 @@ export function register(program: Command): void {
           throw new InputError((e as Error).message);
         }
       }
-      const tap = new KafkaTap({ brokers, topic: o.topic, out: o.out, group: o.group, mapping, batchRows, batchSeconds });
+      const tap = new KafkaTap({
+        brokers,
+        topic: o.topic,
+        out: o.out,
+        group: o.group,
+        mapping,
+        batchRows,
+        batchSeconds,
+      });
       const emit = (obj: unknown) => process.stdout.write(JSON.stringify(obj) + '\n');
       tap.on('status', (s: TapStatus) => {
         if (o.json) emit({ type: 'status', ...s });
@@ -83,7 +98,8 @@ export function register(program: Command): void {
         if (e instanceof TapConfigError) throw new InputError(e.message);
         throw e;
       }
-      if (!o.quiet) process.stderr.write(`tapping ${o.topic} on ${brokers.join(',')} into ${o.out} (Ctrl-C to stop)\n`);
+      if (!o.quiet)
+        process.stderr.write(`tapping ${o.topic} on ${brokers.join(',')} into ${o.out} (Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         const done = () => resolve();
         process.once('SIGINT', done);

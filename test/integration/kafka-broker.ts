@@ -10,7 +10,16 @@
  *   npx tsx test/integration/kafka-broker.ts stop
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -130,19 +139,34 @@ const LOG4J2 = (dir: string) =>
   ].join('\n');
 
 function java(libs: string, args: string[], dir: string): { status: number | null; out: string } {
-  const r = spawnSync('java', ['-cp', `${libs}/*`, `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`, ...args], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'java',
+    ['-cp', `${libs}/*`, `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`, ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
   return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
 /** Poll cluster metadata until the broker answers (or time out with the tail of server.log). */
-export async function waitForBroker(bootstrap: string, timeoutMs = 60_000, isAlive: () => boolean = () => true, logFile?: string): Promise<void> {
+export async function waitForBroker(
+  bootstrap: string,
+  timeoutMs = 60_000,
+  isAlive: () => boolean = () => true,
+  logFile?: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
     if (!isAlive()) break;
-    const admin = new Admin({ clientId: 'funnelscope-broker-probe', bootstrapBrokers: [bootstrap], retries: 0, connectTimeout: 1000, requestTimeout: 2000 });
+    const admin = new Admin({
+      clientId: 'funnelscope-broker-probe',
+      bootstrapBrokers: [bootstrap],
+      retries: 0,
+      connectTimeout: 1000,
+      requestTimeout: 2000,
+    });
     try {
       const md = await admin.metadata({ topics: [] });
       if (md.brokers.size > 0) return;
@@ -153,13 +177,17 @@ export async function waitForBroker(bootstrap: string, timeoutMs = 60_000, isAli
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  const tail = logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n') : '';
-  throw new Error(`Kafka broker at ${bootstrap} not ready after ${timeoutMs} ms (${lastError})${tail ? `\n${tail}` : ''}`);
+  const tail =
+    logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n') : '';
+  throw new Error(
+    `Kafka broker at ${bootstrap} not ready after ${timeoutMs} ms (${lastError})${tail ? `\n${tail}` : ''}`,
+  );
 }
 
 export async function startKafkaBroker(options: StartBrokerOptions = {}): Promise<KafkaBroker> {
   const libs = kafkaLibsDir();
-  if (!kafkaJarsPresent()) throw new Error(`Kafka broker jars are missing in ${libs} — run \`${FETCH_COMMAND}\``);
+  if (!kafkaJarsPresent())
+    throw new Error(`Kafka broker jars are missing in ${libs} — run \`${FETCH_COMMAND}\``);
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'funnelscope-kafka-'));
   mkdirSync(dir, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -169,7 +197,19 @@ export async function startKafkaBroker(options: StartBrokerOptions = {}): Promis
   writeFileSync(join(dir, 'log4j2.properties'), LOG4J2(dir));
   const id = java(libs, ['kafka.tools.StorageTool', 'random-uuid'], dir);
   const clusterId = id.out.trim().split('\n').pop()!.trim();
-  const fmt = java(libs, ['kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', join(dir, 'server.properties')], dir);
+  const fmt = java(
+    libs,
+    [
+      'kafka.tools.StorageTool',
+      'format',
+      '--standalone',
+      '-t',
+      clusterId,
+      '-c',
+      join(dir, 'server.properties'),
+    ],
+    dir,
+  );
   if (fmt.status !== 0) throw new Error(`Kafka storage format failed: ${fmt.out}`);
 
   const bootstrap = `127.0.0.1:${port}`;
@@ -266,7 +306,9 @@ async function cli(argv: string[]): Promise<number> {
     const b = await startKafkaBroker({ port, dir, detached: true });
     writeFileSync(stateFile(), JSON.stringify({ pid: b.pid, bootstrap: b.bootstrap, dir }, null, 2));
     process.stdout.write(`${b.bootstrap}\n`);
-    process.stderr.write(`Kafka broker running (pid ${b.pid}) at ${b.bootstrap}; logs in ${dir}/server.log; stop with: bash scripts/kafka-broker.sh stop\n`);
+    process.stderr.write(
+      `Kafka broker running (pid ${b.pid}) at ${b.bootstrap}; logs in ${dir}/server.log; stop with: bash scripts/kafka-broker.sh stop\n`,
+    );
     return 0;
   }
   if (cmd === 'stop' || cmd === 'status') {
@@ -282,7 +324,9 @@ async function cli(argv: string[]): Promise<number> {
       alive = false;
     }
     if (cmd === 'status') {
-      process.stdout.write(alive ? `running pid ${s.pid} at ${s.bootstrap}\n` : 'not running (stale state)\n');
+      process.stdout.write(
+        alive ? `running pid ${s.pid} at ${s.bootstrap}\n` : 'not running (stale state)\n',
+      );
       return alive ? 0 : 1;
     }
     if (alive) {
@@ -318,16 +362,21 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
 
 // ------------------------------------------------------------------ test data helpers (native DuckDB)
 
-
-
-async function duck<T>(fn: (run: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>): Promise<T> {
-  const inst = await DuckDBInstance.create(':memory:', { autoload_known_extensions: 'false', autoinstall_known_extensions: 'false' });
+async function duck<T>(
+  fn: (run: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>,
+): Promise<T> {
+  const inst = await DuckDBInstance.create(':memory:', {
+    autoload_known_extensions: 'false',
+    autoinstall_known_extensions: 'false',
+  });
   const con0 = await inst.connect();
   await con0.run("SET TimeZone = 'UTC'");
   con0.closeSync();
   const con = await inst.connect();
   try {
-    return await fn(async (sql) => (await con.run(sql)).getRowObjectsJS() as Promise<Record<string, unknown>[]>);
+    return await fn(
+      async (sql) => (await con.run(sql)).getRowObjectsJS() as Promise<Record<string, unknown>[]>,
+    );
   } finally {
     con.closeSync();
     inst.closeSync();
@@ -363,7 +412,8 @@ export interface Checksum {
 /** Checksum of a Retail Rocket-layout source file. */
 export async function sourceChecksum(file: string): Promise<Checksum> {
   return duck(async (run) => {
-    const [r] = await run(`SELECT count(*)::BIGINT AS n, sum(hash(timestamp, visitorid::VARCHAR, event, itemid::VARCHAR, transactionid::VARCHAR, device, os, browser)::HUGEINT)::VARCHAR AS h
+    const [r] =
+      await run(`SELECT count(*)::BIGINT AS n, sum(hash(timestamp, visitorid::VARCHAR, event, itemid::VARCHAR, transactionid::VARCHAR, device, os, browser)::HUGEINT)::VARCHAR AS h
       FROM read_parquet('${file.replace(/'/g, "''")}')`);
     return { rows: Number(r.n), hash: String(r.h), distinctOffsets: -1 };
   });
@@ -373,7 +423,10 @@ export async function sourceChecksum(file: string): Promise<Checksum> {
 export async function liveChecksum(out: string): Promise<Checksum> {
   const glob = join(out, 'live', '**', '*.parquet');
   const any = (dir: string): boolean =>
-    existsSync(dir) && readdirSync(dir, { withFileTypes: true }).some((d) => (d.isDirectory() ? any(join(dir, d.name)) : d.name.endsWith('.parquet')));
+    existsSync(dir) &&
+    readdirSync(dir, { withFileTypes: true }).some((d) =>
+      d.isDirectory() ? any(join(dir, d.name)) : d.name.endsWith('.parquet'),
+    );
   if (!any(join(out, 'live'))) return { rows: 0, hash: '0', distinctOffsets: 0 };
   return duck(async (run) => {
     const [r] = await run(`SELECT count(*)::BIGINT AS n, count(DISTINCT (_partition, _offset))::BIGINT AS d,

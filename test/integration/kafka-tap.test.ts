@@ -66,11 +66,16 @@ function tapChild(args: string[]): ChildProcess {
         `catch (e) { process.stderr.write('funnelscope: ' + (e?.message ?? e) + '\\n'); process.exit(2); }\n`,
     );
   }
-  return spawn(process.execPath, ['--import', 'tsx', runner, 'tap', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', runner, 'tap', ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function exitOf(c: ChildProcess): Promise<number | null> {
-  return new Promise((res) => (c.exitCode !== null || c.signalCode !== null ? res(c.exitCode) : c.once('exit', (code) => res(code))));
+  return new Promise((res) =>
+    c.exitCode !== null || c.signalCode !== null ? res(c.exitCode) : c.once('exit', (code) => res(code)),
+  );
 }
 
 describe.skipIf(!!skip)('Kafka tap against a real broker', () => {
@@ -90,7 +95,13 @@ describe.skipIf(!!skip)('Kafka tap against a real broker', () => {
     const r = await replay({ folder: join(work, 's1'), brokers: [broker.bootstrap], topic, partitions: 3 });
     expect(r.sent).toBe(200_000);
     const out = join(work, 'o1');
-    const tap = new KafkaTap({ brokers: [broker.bootstrap], topic, out, batchRows: 20_000, batchSeconds: 0.5 });
+    const tap = new KafkaTap({
+      brokers: [broker.bootstrap],
+      topic,
+      out,
+      batchRows: 20_000,
+      batchSeconds: 0.5,
+    });
     const batches: TapBatchEvent[] = [];
     tap.on('batch', (b: TapBatchEvent) => batches.push(b));
     await tap.start();
@@ -119,7 +130,19 @@ describe.skipIf(!!skip)('Kafka tap against a real broker', () => {
     const topic = 'sigkill';
     await ensureTopic([broker.bootstrap], topic, 3);
     const out = join(work, 'o2');
-    const args = ['--brokers', broker.bootstrap, '--topic', topic, '--out', out, '--batch-rows', '4000', '--batch-seconds', '0.2', '-q'];
+    const args = [
+      '--brokers',
+      broker.bootstrap,
+      '--topic',
+      topic,
+      '--out',
+      out,
+      '--batch-rows',
+      '4000',
+      '--batch-seconds',
+      '0.2',
+      '-q',
+    ];
     const producing = replay({ folder: join(work, 's2'), brokers: [broker.bootstrap], topic, rate: 40_000 });
     let child = tapChild(args);
     const err1: string[] = [];
@@ -144,7 +167,8 @@ describe.skipIf(!!skip)('Kafka tap against a real broker', () => {
     const [a, b] = [await sourceChecksum(src), await liveChecksum(out)];
     expect(b).toEqual({ rows: N, hash: a.hash, distinctOffsets: N });
     assertTiled(out, 3);
-    for (const p of readdirSync(join(out, 'live'))) expect(readdirSync(join(out, 'live', p)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    for (const p of readdirSync(join(out, 'live')))
+      expect(readdirSync(join(out, 'live', p)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('broker crashes (SIGKILL) and restarts mid-stream: reconnects, still exact', async () => {
@@ -210,7 +234,13 @@ describe.skipIf(!!skip)('Kafka tap against a real broker', () => {
     await producer.close();
     expect(malformed).toBe(500);
     const out = join(work, 'o4');
-    const tap = new KafkaTap({ brokers: [broker.bootstrap], topic, out, batchRows: 10_000, batchSeconds: 0.3 });
+    const tap = new KafkaTap({
+      brokers: [broker.bootstrap],
+      topic,
+      out,
+      batchRows: 10_000,
+      batchSeconds: 0.3,
+    });
     await tap.start();
     await waitRows(out, N);
     await sleep(500);
@@ -221,16 +251,27 @@ describe.skipIf(!!skip)('Kafka tap against a real broker', () => {
     const q = readdirSync(join(out, '_quarantine'))
       .flatMap((p) => readdirSync(join(out, '_quarantine', p)).map((f) => join(out, '_quarantine', p, f)))
       .flatMap((f) => readFileSync(f, 'utf8').trim().split('\n'))
-      .map((l) => JSON.parse(l) as { partition: number; offset: string; reason: string; valueBase64: string });
+      .map(
+        (l) => JSON.parse(l) as { partition: number; offset: string; reason: string; valueBase64: string },
+      );
     expect(q).toHaveLength(500);
     expect(new Set(q.map((x) => `${x.partition}:${x.offset}`)).size).toBe(500);
     const reasons = new Set(q.map((x) => x.reason.split(':')[0]));
-    expect(reasons).toEqual(new Set(['not JSON', 'unknown event type', 'unparseable time', 'unknown layout (fields', 'not a JSON object']));
+    expect(reasons).toEqual(
+      new Set([
+        'not JSON',
+        'unknown event type',
+        'unparseable time',
+        'unknown layout (fields',
+        'not a JSON object',
+      ]),
+    );
     expect(Buffer.from(q[0].valueBase64, 'base64').toString()).toMatch(/^[[{]/);
     // quarantined offsets are covered by the batch ranges, so valid + quarantined = every offset of the topic
     assertTiled(out, 3);
     let covered = 0n;
-    for (let p = 0; p < 3; p++) for (const f of listBatches(out, p)) covered += f.lastOffset - f.firstOffset + 1n;
+    for (let p = 0; p < 3; p++)
+      for (const f of listBatches(out, p)) covered += f.lastOffset - f.firstOffset + 1n;
     expect(Number(covered)).toBe(N + 500);
   });
 
@@ -241,7 +282,14 @@ describe.skipIf(!!skip)('Kafka tap against a real broker', () => {
     const topic = 'group-share';
     await ensureTopic([broker.bootstrap], topic, 4);
     const out = join(work, 'o5');
-    const opts = { brokers: [broker.bootstrap], topic, out, group: 'shared-taps', batchRows: 5000, batchSeconds: 0.3 };
+    const opts = {
+      brokers: [broker.bootstrap],
+      topic,
+      out,
+      group: 'shared-taps',
+      batchRows: 5000,
+      batchSeconds: 0.3,
+    };
     const tapA = new KafkaTap(opts);
     const tapB = new KafkaTap({ ...opts, clientId: 'tap-b' });
     const rowsBy = { a: 0, b: 0 };
@@ -255,7 +303,9 @@ describe.skipIf(!!skip)('Kafka tap against a real broker', () => {
     try {
       await waitRows(out, N, 60_000);
     } catch (e) {
-      throw new Error(`${(e as Error).message}\nA: ${JSON.stringify(tapA.status())}\nB: ${JSON.stringify(tapB.status())}`);
+      throw new Error(
+        `${(e as Error).message}\nA: ${JSON.stringify(tapA.status())}\nB: ${JSON.stringify(tapB.status())}`,
+      );
     }
     await sleep(500);
     await Promise.all([tapA.stop(), tapB.stop()]);
@@ -268,18 +318,25 @@ describe.skipIf(!!skip)('Kafka tap against a real broker', () => {
   });
 
   it('bad input gets clear, specific messages', async () => {
-    await expect(new KafkaTap({ brokers: [broker.bootstrap], topic: 'no-such-topic', out: join(work, 'o6') }).start()).rejects.toThrow(
-      /topic "no-such-topic" does not exist/,
-    );
+    await expect(
+      new KafkaTap({ brokers: [broker.bootstrap], topic: 'no-such-topic', out: join(work, 'o6') }).start(),
+    ).rejects.toThrow(/topic "no-such-topic" does not exist/);
     const file = join(work, 'a-file');
     writeFileSync(file, 'x');
     await ensureTopic([broker.bootstrap], 'some-topic', 1);
-    await expect(new KafkaTap({ brokers: [broker.bootstrap], topic: 'some-topic', out: join(file, 'sub') }).start()).rejects.toThrow(
-      /output folder .* is not writable/,
-    );
-    await expect(new KafkaTap({ brokers: ['127.0.0.1:1'], topic: 'x', out: join(work, 'o7'), connectTimeoutMs: 1500 }).start()).rejects.toThrow(
-      /cannot reach Kafka at 127\.0\.0\.1:1/,
-    );
-    await expect(replay({ folder: join(work, 'nope'), brokers: [broker.bootstrap], topic: 't' })).rejects.toThrow(/does not exist/);
+    await expect(
+      new KafkaTap({ brokers: [broker.bootstrap], topic: 'some-topic', out: join(file, 'sub') }).start(),
+    ).rejects.toThrow(/output folder .* is not writable/);
+    await expect(
+      new KafkaTap({
+        brokers: ['127.0.0.1:1'],
+        topic: 'x',
+        out: join(work, 'o7'),
+        connectTimeoutMs: 1500,
+      }).start(),
+    ).rejects.toThrow(/cannot reach Kafka at 127\.0\.0\.1:1/);
+    await expect(
+      replay({ folder: join(work, 'nope'), brokers: [broker.bootstrap], topic: 't' }),
+    ).rejects.toThrow(/does not exist/);
   });
 });

@@ -3,11 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { BatchWriter, batchName, diskEndOffsets, listBatches, prepareOutFolder } from '../../electron/services/live/files.js';
+import {
+  BatchWriter,
+  batchName,
+  diskEndOffsets,
+  listBatches,
+  prepareOutFolder,
+} from '../../electron/services/live/files.js';
 import { normalizeObject, type LiveEvent } from '../../electron/services/live/message.js';
 
 function ev(i: number): LiveEvent {
-  const r = normalizeObject({ timestamp: 1441065600000 + i, visitorid: i % 10, event: i % 5 ? 'view' : 'transaction', itemid: i, device: 'mobile', os: 'ios', browser: 'safari' });
+  const r = normalizeObject({
+    timestamp: 1441065600000 + i,
+    visitorid: i % 10,
+    event: i % 5 ? 'view' : 'transaction',
+    itemid: i,
+    device: 'mobile',
+    os: 'ios',
+    browser: 'safari',
+  });
   if (!r.ok) throw new Error(r.reason);
   return r.event;
 }
@@ -23,23 +37,68 @@ describe('live batch files', () => {
     prepareOutFolder(out);
     const w = new BatchWriter(out);
     const events = [0, 1, 3, 4].map(ev);
-    const q = { topic: 't', partition: 0, offset: '2', timestamp: 0, reason: 'not JSON', keyBase64: null, valueBase64: Buffer.from('{').toString('base64'), valueText: '{' };
-    const b1 = await w.write({ partition: 0, firstOffset: 0n, lastOffset: 4n, events, offsets: [0n, 1n, 3n, 4n], quarantine: [q] }, 't');
+    const q = {
+      topic: 't',
+      partition: 0,
+      offset: '2',
+      timestamp: 0,
+      reason: 'not JSON',
+      keyBase64: null,
+      valueBase64: Buffer.from('{').toString('base64'),
+      valueText: '{',
+    };
+    const b1 = await w.write(
+      { partition: 0, firstOffset: 0n, lastOffset: 4n, events, offsets: [0n, 1n, 3n, 4n], quarantine: [q] },
+      't',
+    );
     expect(b1).toMatchObject({ rows: 4, quarantined: 1, firstOffset: 0n, lastOffset: 4n });
     expect(existsSync(b1!.quarantineFile!)).toBe(true);
     // the same range again (e.g. another tap of the group) is dropped; an overlapping one is trimmed
-    expect(await w.write({ partition: 0, firstOffset: 0n, lastOffset: 4n, events, offsets: [0n, 1n, 3n, 4n], quarantine: [] }, 't')).toBeNull();
-    const b2 = await w.write({ partition: 0, firstOffset: 3n, lastOffset: 6n, events: [3, 4, 5, 6].map(ev), offsets: [3n, 4n, 5n, 6n], quarantine: [] }, 't');
+    expect(
+      await w.write(
+        { partition: 0, firstOffset: 0n, lastOffset: 4n, events, offsets: [0n, 1n, 3n, 4n], quarantine: [] },
+        't',
+      ),
+    ).toBeNull();
+    const b2 = await w.write(
+      {
+        partition: 0,
+        firstOffset: 3n,
+        lastOffset: 6n,
+        events: [3, 4, 5, 6].map(ev),
+        offsets: [3n, 4n, 5n, 6n],
+        quarantine: [],
+      },
+      't',
+    );
     expect(b2).toMatchObject({ firstOffset: 5n, lastOffset: 6n, rows: 2 });
     // an all-quarantined range still gets a (0-row) Parquet file, so its offsets count as consumed
-    const b3 = await w.write({ partition: 0, firstOffset: 7n, lastOffset: 7n, events: [], offsets: [], quarantine: [{ ...q, offset: '7' }] }, 't');
+    const b3 = await w.write(
+      {
+        partition: 0,
+        firstOffset: 7n,
+        lastOffset: 7n,
+        events: [],
+        offsets: [],
+        quarantine: [{ ...q, offset: '7' }],
+      },
+      't',
+    );
     expect(b3).toMatchObject({ rows: 0, quarantined: 1 });
     w.close();
-    expect(listBatches(out, 0).map((b) => [b.firstOffset, b.lastOffset])).toEqual([[0n, 4n], [5n, 6n], [7n, 7n]]);
+    expect(listBatches(out, 0).map((b) => [b.firstOffset, b.lastOffset])).toEqual([
+      [0n, 4n],
+      [5n, 6n],
+      [7n, 7n],
+    ]);
     expect(diskEndOffsets(out).get(0)).toBe(7n);
     const inst = await DuckDBInstance.create(':memory:');
     const con = await inst.connect();
-    const rows = await (await con.run(`SELECT count(*)::INT AS n, count(DISTINCT _offset)::INT AS d, min(event) AS e, typeof(min(timestamp)) AS t FROM read_parquet('${out}/live/**/*.parquet')`)).getRowObjectsJS();
+    const rows = await (
+      await con.run(
+        `SELECT count(*)::INT AS n, count(DISTINCT _offset)::INT AS d, min(event) AS e, typeof(min(timestamp)) AS t FROM read_parquet('${out}/live/**/*.parquet')`,
+      )
+    ).getRowObjectsJS();
     expect(rows[0]).toEqual({ n: 6, d: 6, e: 'transaction', t: 'TIMESTAMP' });
     con.closeSync();
     inst.closeSync();
@@ -51,11 +110,18 @@ describe('live batch files', () => {
     const w = new BatchWriter(out);
     const name = 'Mug "XL", blue\nline2 — ünï ✓';
     const e = { ...ev(1), product_name: name, brand: ',', city: '"' };
-    await w.write({ partition: 3, firstOffset: 0n, lastOffset: 0n, events: [e], offsets: [0n], quarantine: [] }, 't');
+    await w.write(
+      { partition: 3, firstOffset: 0n, lastOffset: 0n, events: [e], offsets: [0n], quarantine: [] },
+      't',
+    );
     w.close();
     const inst = await DuckDBInstance.create(':memory:');
     const con = await inst.connect();
-    const rows = await (await con.run(`SELECT product_name, brand, city, session_id FROM read_parquet('${out}/live/**/*.parquet')`)).getRowObjectsJS();
+    const rows = await (
+      await con.run(
+        `SELECT product_name, brand, city, session_id FROM read_parquet('${out}/live/**/*.parquet')`,
+      )
+    ).getRowObjectsJS();
     expect(rows).toEqual([{ product_name: name, brand: ',', city: '"', session_id: null }]);
     con.closeSync();
     inst.closeSync();
@@ -80,6 +146,8 @@ describe('live batch files', () => {
   it('an unwritable output folder is a clear error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fs-live-'));
     writeFileSync(join(dir, 'file'), 'x');
-    expect(() => prepareOutFolder(join(dir, 'file', 'out'))).toThrow(/output folder .* is not writable \(ENOTDIR\)/);
+    expect(() => prepareOutFolder(join(dir, 'file', 'out'))).toThrow(
+      /output folder .* is not writable \(ENOTDIR\)/,
+    );
   });
 });

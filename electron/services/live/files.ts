@@ -11,7 +11,21 @@
  * `*.tmp` files and quarantine files without their Parquet file are deleted, and each partition resumes at the
  * highest `lastOffset` on disk + 1 — so a crash at any point neither loses nor duplicates a message.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, existsSync, writeFileSync, accessSync, constants } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  existsSync,
+  writeFileSync,
+  accessSync,
+  constants,
+} from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { LiveEvent } from './message.js';
@@ -68,7 +82,12 @@ export const LIVE_MAPPING_FILE = {
   },
 } as const;
 
-const RR_EVENT: Record<string, string> = { view: 'view', cart: 'addtocart', purchase: 'transaction', remove_from_cart: 'removefromcart' };
+const RR_EVENT: Record<string, string> = {
+  view: 'view',
+  cart: 'addtocart',
+  purchase: 'transaction',
+  remove_from_cart: 'removefromcart',
+};
 
 export function pad(o: bigint): string {
   return o.toString().padStart(20, '0');
@@ -94,7 +113,8 @@ export function listBatches(out: string, partition: number): BatchFileInfo[] {
   const res: BatchFileInfo[] = [];
   for (const f of readdirSync(dir)) {
     const m = NAME_RE.exec(f);
-    if (m && m[3] === 'parquet') res.push({ file: join(dir, f), partition, firstOffset: BigInt(m[1]), lastOffset: BigInt(m[2]) });
+    if (m && m[3] === 'parquet')
+      res.push({ file: join(dir, f), partition, firstOffset: BigInt(m[1]), lastOffset: BigInt(m[2]) });
   }
   return res.sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
 }
@@ -109,7 +129,11 @@ export function diskEndOffsets(out: string): Map<number, bigint> {
     if (!m) continue;
     const p = Number(m[1]);
     const b = listBatches(out, p);
-    if (b.length) res.set(p, b.reduce((mx, x) => (x.lastOffset > mx ? x.lastOffset : mx), -1n));
+    if (b.length)
+      res.set(
+        p,
+        b.reduce((mx, x) => (x.lastOffset > mx ? x.lastOffset : mx), -1n),
+      );
   }
   return res;
 }
@@ -133,7 +157,9 @@ export function prepareOutFolder(out: string): { removedTmp: string[] } {
     rmSync(probe, { force: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`output folder ${out} is not writable (${code ?? (err instanceof Error ? err.message : String(err))})`);
+    throw new Error(
+      `output folder ${out} is not writable (${code ?? (err instanceof Error ? err.message : String(err))})`,
+    );
   }
   const mappingFile = join(out, 'live.mapping.json');
   if (!existsSync(mappingFile)) writeFileSync(mappingFile, JSON.stringify(LIVE_MAPPING_FILE, null, 2) + '\n');
@@ -280,9 +306,12 @@ export interface WrittenBatch {
 }
 
 const columnsSpec = LIVE_COLUMNS.map(([n, t]) => `'${n}': '${t === 'TIMESTAMP' ? 'BIGINT' : t}'`).join(', ');
-const selectList = LIVE_COLUMNS.map(([n, t]) => (t === 'TIMESTAMP' ? `make_timestamp(${n} * 1000) AS ${n}` : n)).join(', ');
+const selectList = LIVE_COLUMNS.map(([n, t]) =>
+  t === 'TIMESTAMP' ? `make_timestamp(${n} * 1000) AS ${n}` : n,
+).join(', ');
 
-const csvStr = (v: string | null): string => (v === null ? '' : `"${v.includes('"') ? v.replace(/"/g, '""') : v}"`);
+const csvStr = (v: string | null): string =>
+  v === null ? '' : `"${v.includes('"') ? v.replace(/"/g, '""') : v}"`;
 const csvNum = (v: number | null): string => (v === null ? '' : String(v));
 
 /** One CSV staging line in LIVE_COLUMNS order (strings quoted, NULL = empty unquoted field). */
@@ -372,7 +401,15 @@ export class BatchWriter {
       rmSync(staging, { force: true });
     }
     durableRename(tmp, file, dir);
-    return { file, partition: b.partition, firstOffset: first, lastOffset: b.lastOffset, rows: events.length, quarantined: quarantine.length, quarantineFile };
+    return {
+      file,
+      partition: b.partition,
+      firstOffset: first,
+      lastOffset: b.lastOffset,
+      rows: events.length,
+      quarantined: quarantine.length,
+      quarantineFile,
+    };
   }
 
   close(): void {

@@ -93,9 +93,19 @@ function num(v: string | number | null | undefined): number | null | 'bad' {
 }
 
 const EVENT_TYPES: Record<Exclude<LiveLayout, 'mapped'>, Record<string, EventType>> = {
-  retailrocket: { view: 'view', addtocart: 'cart', transaction: 'purchase', removefromcart: 'remove_from_cart' },
+  retailrocket: {
+    view: 'view',
+    addtocart: 'cart',
+    transaction: 'purchase',
+    removefromcart: 'remove_from_cart',
+  },
   cosmetics: { view: 'view', cart: 'cart', remove_from_cart: 'remove_from_cart', purchase: 'purchase' },
-  pipeline: { page_view: 'view', add_to_cart: 'cart', remove_from_cart: 'remove_from_cart', purchase: 'purchase' },
+  pipeline: {
+    page_view: 'view',
+    add_to_cart: 'cart',
+    remove_from_cart: 'remove_from_cart',
+    purchase: 'purchase',
+  },
   canonical: { view: 'view', cart: 'cart', remove_from_cart: 'remove_from_cart', purchase: 'purchase' },
 };
 
@@ -182,7 +192,10 @@ const canonical = z.object({
 export const mappingSchema = z.object({
   columns: z
     .record(z.string(), z.string())
-    .refine((c) => 'ts' in c && 'visitor_id' in c && 'event_type' in c, 'columns must map at least ts, visitor_id and event_type'),
+    .refine(
+      (c) => 'ts' in c && 'visitor_id' in c && 'event_type' in c,
+      'columns must map at least ts, visitor_id and event_type',
+    ),
   eventTypes: z.record(z.string(), z.enum(['view', 'cart', 'purchase', 'remove_from_cart'])).optional(),
 });
 export type LiveMapping = z.infer<typeof mappingSchema>;
@@ -222,7 +235,9 @@ interface Draft {
   layout: LiveLayout;
   price?: string | number | null;
   quantity?: string | number | null;
-  strings: Partial<Record<(typeof OPTIONAL_STRING_FIELDS)[number], string | number | bigint | null | undefined>>;
+  strings: Partial<
+    Record<(typeof OPTIONAL_STRING_FIELDS)[number], string | number | bigint | null | undefined>
+  >;
 }
 
 function finish(d: Draft, types: Record<string, EventType>): NormalizeResult {
@@ -234,9 +249,11 @@ function finish(d: Draft, types: Record<string, EventType>): NormalizeResult {
   if (!type) return { ok: false, reason: `unknown event type: ${JSON.stringify(d.type)}` };
   const price = num(d.price);
   if (price === 'bad') return { ok: false, reason: `price is not a number: ${JSON.stringify(d.price)}` };
-  if (type === 'purchase' && price !== null && price <= 0) return { ok: false, reason: 'non-positive price on purchase' };
+  if (type === 'purchase' && price !== null && price <= 0)
+    return { ok: false, reason: 'non-positive price on purchase' };
   const quantity = num(d.quantity);
-  if (quantity === 'bad') return { ok: false, reason: `quantity is not a number: ${JSON.stringify(d.quantity)}` };
+  if (quantity === 'bad')
+    return { ok: false, reason: `quantity is not a number: ${JSON.stringify(d.quantity)}` };
   const s = d.strings;
   return {
     ok: true,
@@ -266,7 +283,8 @@ function finish(d: Draft, types: Record<string, EventType>): NormalizeResult {
 
 /** Normalize an already-parsed JSON object. */
 export function normalizeObject(o: unknown, mapping?: LiveMapping): NormalizeResult {
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) return { ok: false, reason: 'not a JSON object' };
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    return { ok: false, reason: 'not a JSON object' };
   const obj = o as Record<string, unknown>;
   if (mapping) {
     const c = mapping.columns;
@@ -276,7 +294,18 @@ export function normalizeObject(o: unknown, mapping?: LiveMapping): NormalizeRes
     if (!r.success) return { ok: false, reason: `does not match the mapping: ${formatIssues(r.error)}` };
     const v = r.data;
     const types = { ...EVENT_TYPES.canonical, ...(mapping.eventTypes ?? {}) };
-    return finish({ ts: v.ts, visitor: v.visitor_id, type: v.event_type, layout: 'mapped', price: v.price, quantity: v.quantity, strings: v }, types);
+    return finish(
+      {
+        ts: v.ts,
+        visitor: v.visitor_id,
+        type: v.event_type,
+        layout: 'mapped',
+        price: v.price,
+        quantity: v.quantity,
+        strings: v,
+      },
+      types,
+    );
   }
   const layout = detectLayout(obj);
   switch (layout) {
@@ -308,7 +337,13 @@ export function normalizeObject(o: unknown, mapping?: LiveMapping): NormalizeRes
           type: v.event_type,
           layout,
           price: v.price,
-          strings: { session_id: v.user_session, item_id: v.product_id, category_id: v.category_id, category: v.category_code, brand: v.brand },
+          strings: {
+            session_id: v.user_session,
+            item_id: v.product_id,
+            category_id: v.category_id,
+            category: v.category_code,
+            brand: v.brand,
+          },
         },
         EVENT_TYPES.cosmetics,
       );
@@ -344,7 +379,18 @@ export function normalizeObject(o: unknown, mapping?: LiveMapping): NormalizeRes
       const r = canonical.safeParse(obj);
       if (!r.success) return { ok: false, reason: `invalid canonical event: ${formatIssues(r.error)}` };
       const v = r.data;
-      return finish({ ts: v.ts, visitor: v.visitor_id, type: v.event_type, layout, price: v.price, quantity: v.quantity, strings: v }, EVENT_TYPES.canonical);
+      return finish(
+        {
+          ts: v.ts,
+          visitor: v.visitor_id,
+          type: v.event_type,
+          layout,
+          price: v.price,
+          quantity: v.quantity,
+          strings: v,
+        },
+        EVENT_TYPES.canonical,
+      );
     }
     default: {
       const keys = Object.keys(obj).slice(0, 8).join(', ');
@@ -369,11 +415,24 @@ export function normalizeMessage(value: Buffer | null | undefined, mapping?: Liv
 
 export type ReplayLayout = 'retailrocket' | 'cosmetics' | 'pipeline';
 
-const toRR: Record<EventType, string> = { view: 'view', cart: 'addtocart', purchase: 'transaction', remove_from_cart: 'removefromcart' };
-const toPipeline: Record<EventType, string> = { view: 'page_view', cart: 'add_to_cart', purchase: 'purchase', remove_from_cart: 'remove_from_cart' };
+const toRR: Record<EventType, string> = {
+  view: 'view',
+  cart: 'addtocart',
+  purchase: 'transaction',
+  remove_from_cart: 'removefromcart',
+};
+const toPipeline: Record<EventType, string> = {
+  view: 'page_view',
+  cart: 'add_to_cart',
+  purchase: 'purchase',
+  remove_from_cart: 'remove_from_cart',
+};
 
 function cosmeticsTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC');
 }
 
 /** Render a canonical event as a JSON message object in one of the known layouts (inverse of normalize). */
@@ -385,7 +444,10 @@ export function toLayout(layout: ReplayLayout, e: LiveEvent): Record<string, unk
         visitorid: /^\d+$/.test(e.visitor_id) ? Number(e.visitor_id) : e.visitor_id,
         event: toRR[e.event_type],
         itemid: e.item_id !== null && /^\d+$/.test(e.item_id) ? Number(e.item_id) : e.item_id,
-        transactionid: e.transaction_id !== null && /^\d+$/.test(e.transaction_id) ? Number(e.transaction_id) : e.transaction_id,
+        transactionid:
+          e.transaction_id !== null && /^\d+$/.test(e.transaction_id)
+            ? Number(e.transaction_id)
+            : e.transaction_id,
         device: e.device,
         os: e.os,
         browser: e.browser,

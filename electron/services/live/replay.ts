@@ -7,7 +7,14 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
-import { normalizeObject, parseTimestamp, toLayout, type LiveMapping, type ReplayLayout, type LiveEvent } from './message.js';
+import {
+  normalizeObject,
+  parseTimestamp,
+  toLayout,
+  type LiveMapping,
+  type ReplayLayout,
+  type LiveEvent,
+} from './message.js';
 
 export interface ReplayOptions {
   folder: string;
@@ -52,7 +59,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Create the topic unless it exists. Returns true when it was created. */
 export async function ensureTopic(brokers: string[], topic: string, partitions = 3): Promise<boolean> {
-  const admin = new Admin({ clientId: 'funnelscope-admin', bootstrapBrokers: brokers, retries: 2, connectTimeout: 3000 });
+  const admin = new Admin({
+    clientId: 'funnelscope-admin',
+    bootstrapBrokers: brokers,
+    retries: 2,
+    connectTimeout: 3000,
+  });
   try {
     let created = false;
     try {
@@ -65,8 +77,12 @@ export async function ensureTopic(brokers: string[], topic: string, partitions =
       await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
       created = true;
     } catch (e) {
-      const m = e instanceof Error ? JSON.stringify((e as { errors?: unknown }).errors ?? e.message) : String(e);
-      if (!/TOPIC_ALREADY_EXISTS|36/.test(m)) throw new Error(`cannot create topic "${topic}" on ${brokers.join(',')}: ${e instanceof Error ? e.message : String(e)}`);
+      const m =
+        e instanceof Error ? JSON.stringify((e as { errors?: unknown }).errors ?? e.message) : String(e);
+      if (!/TOPIC_ALREADY_EXISTS|36/.test(m))
+        throw new Error(
+          `cannot create topic "${topic}" on ${brokers.join(',')}: ${e instanceof Error ? e.message : String(e)}`,
+        );
     }
     for (let i = 0; i < 100; i++) {
       try {
@@ -84,7 +100,10 @@ export async function ensureTopic(brokers: string[], topic: string, partitions =
   }
 }
 
-export function newProducer(brokers: string[], clientId = 'funnelscope-replay'): Producer<string, string, string, string> {
+export function newProducer(
+  brokers: string[],
+  clientId = 'funnelscope-replay',
+): Producer<string, string, string, string> {
   return new Producer({
     clientId,
     bootstrapBrokers: brokers,
@@ -106,7 +125,9 @@ function toPlain(v: unknown): unknown {
 /** The column holding event time for a folder's layout. */
 function timeColumn(cols: Set<string>): string {
   for (const c of ['ts', 'timestamp', 'event_time', 'event_timestamp']) if (cols.has(c)) return c;
-  throw new ReplayInputError(`no event-time column (ts, timestamp, event_time or event_timestamp) in the Parquet files`);
+  throw new ReplayInputError(
+    `no event-time column (ts, timestamp, event_time or event_timestamp) in the Parquet files`,
+  );
 }
 
 /** Reads the folder in event-time order and yields canonical events (invalid rows are counted, not sent). */
@@ -116,7 +137,10 @@ export async function* readFolderEvents(
 ): AsyncGenerator<LiveEvent, void, undefined> {
   if (!existsSync(folder)) throw new ReplayInputError(`folder ${folder} does not exist`);
   const glob = statSync(folder).isDirectory() ? join(folder, '**', '*.parquet') : folder;
-  const inst = await DuckDBInstance.create(':memory:', { autoload_known_extensions: 'false', autoinstall_known_extensions: 'false' });
+  const inst = await DuckDBInstance.create(':memory:', {
+    autoload_known_extensions: 'false',
+    autoinstall_known_extensions: 'false',
+  });
   const con = await inst.connect();
   try {
     const src = `read_parquet('${glob.replace(/'/g, "''")}', union_by_name = true)`;
@@ -125,7 +149,9 @@ export async function* readFolderEvents(
       const d = await con.run(`DESCRIBE SELECT * FROM ${src}`);
       cols = new Set((await d.getRowObjectsJS()).map((r) => String(r.column_name)));
     } catch (e) {
-      throw new ReplayInputError(`cannot read Parquet files in ${folder}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      throw new ReplayInputError(
+        `cannot read Parquet files in ${folder}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+      );
     }
     const tcol = opts.mapping ? opts.mapping.columns.ts : timeColumn(cols);
     const order = cols.has('_offset') ? `"${tcol}", _partition, _offset` : `"${tcol}"`;
@@ -160,10 +186,15 @@ function parseBound(s: string | undefined, name: string, endOfDay: boolean): num
 /** Count the events a replay would send (for the progress bar). */
 async function countRows(folder: string): Promise<number> {
   const glob = statSync(folder).isDirectory() ? join(folder, '**', '*.parquet') : folder;
-  const inst = await DuckDBInstance.create(':memory:', { autoload_known_extensions: 'false', autoinstall_known_extensions: 'false' });
+  const inst = await DuckDBInstance.create(':memory:', {
+    autoload_known_extensions: 'false',
+    autoinstall_known_extensions: 'false',
+  });
   const con = await inst.connect();
   try {
-    const r = await con.run(`SELECT count(*)::BIGINT AS n FROM read_parquet('${glob.replace(/'/g, "''")}', union_by_name = true)`);
+    const r = await con.run(
+      `SELECT count(*)::BIGINT AS n FROM read_parquet('${glob.replace(/'/g, "''")}', union_by_name = true)`,
+    );
     return Number((await r.getRowObjectsJS())[0].n);
   } finally {
     con.closeSync();
@@ -172,7 +203,8 @@ async function countRows(folder: string): Promise<number> {
 }
 
 export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
-  if (opts.rate !== undefined && opts.speedup !== undefined) throw new ReplayInputError('give either --rate or --speedup, not both');
+  if (opts.rate !== undefined && opts.speedup !== undefined)
+    throw new ReplayInputError('give either --rate or --speedup, not both');
   if (opts.rate !== undefined && !(opts.rate > 0)) throw new ReplayInputError('--rate must be > 0');
   if (opts.speedup !== undefined && !(opts.speedup > 0)) throw new ReplayInputError('--speedup must be > 0');
   const from = parseBound(opts.from, 'from', false);
@@ -180,7 +212,9 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   const layout = opts.layout ?? 'retailrocket';
   if (!existsSync(opts.folder)) throw new ReplayInputError(`folder ${opts.folder} does not exist`);
   const total = await countRows(opts.folder).catch((e: unknown) => {
-    throw new ReplayInputError(`cannot read Parquet files in ${opts.folder}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    throw new ReplayInputError(
+      `cannot read Parquet files in ${opts.folder}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+    );
   });
   const topicCreated = await ensureTopic(opts.brokers, opts.topic, opts.partitions ?? 3);
   const producer = newProducer(opts.brokers);
@@ -192,7 +226,14 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
   let lastProgress = 0;
   const progress = (): ReplayProgress => {
     const elapsedMs = Date.now() - start;
-    return { sent, total, skipped, elapsedMs, eventsPerSecond: elapsedMs > 0 ? Math.round((sent * 1000) / elapsedMs) : 0, eventTime: lastTs === null ? null : new Date(lastTs).toISOString() };
+    return {
+      sent,
+      total,
+      skipped,
+      elapsedMs,
+      eventsPerSecond: elapsedMs > 0 ? Math.round((sent * 1000) / elapsedMs) : 0,
+      eventTime: lastTs === null ? null : new Date(lastTs).toISOString(),
+    };
   };
   const BATCH = opts.rate !== undefined ? Math.max(1, Math.min(1000, Math.round(opts.rate / 20))) : 2000;
   let batch: { topic: string; key: string; value: string }[] = [];
@@ -206,7 +247,12 @@ export async function replay(opts: ReplayOptions): Promise<ReplayResult> {
     sent += messages.length;
   };
   try {
-    for await (const e of readFolderEvents(opts.folder, { from, to, mapping: opts.mapping, onSkip: () => skipped++ })) {
+    for await (const e of readFolderEvents(opts.folder, {
+      from,
+      to,
+      mapping: opts.mapping,
+      onSkip: () => skipped++,
+    })) {
       if (opts.signal?.aborted) break;
       if (firstTs === null) firstTs = e.ts;
       lastTs = e.ts;

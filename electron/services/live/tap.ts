@@ -18,7 +18,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { Admin, Consumer, ResponseError } from '@platformatic/kafka';
-import { BatchWriter, diskEndOffset, prepareOutFolder, type PendingBatch, type QuarantineRecord, type WrittenBatch } from './files.js';
+import {
+  BatchWriter,
+  diskEndOffset,
+  prepareOutFolder,
+  type PendingBatch,
+  type QuarantineRecord,
+  type WrittenBatch,
+} from './files.js';
 import { normalizeMessage, type LiveMapping, type LiveEvent } from './message.js';
 
 export interface TapOptions {
@@ -109,14 +116,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const errMsg = (e: unknown) => {
   if (e instanceof Error) {
     const inner = (e as { errors?: unknown[] }).errors;
-    if (Array.isArray(inner) && inner.length && inner[0] instanceof Error) return `${e.message}: ${inner[0].message}`;
+    if (Array.isArray(inner) && inner.length && inner[0] instanceof Error)
+      return `${e.message}: ${inner[0].message}`;
     return e.message;
   }
   return String(e);
 };
 
 export class KafkaTap extends EventEmitter {
-  readonly options: Required<Omit<TapOptions, 'mapping' | 'group'>> & { group: string | null; mapping?: LiveMapping };
+  readonly options: Required<Omit<TapOptions, 'mapping' | 'group'>> & {
+    group: string | null;
+    mapping?: LiveMapping;
+  };
   private consumer: Consumer | null = null;
   private writer: BatchWriter;
   private parts = new Map<number, PartState>();
@@ -140,7 +151,8 @@ export class KafkaTap extends EventEmitter {
   constructor(options: TapOptions) {
     super();
     if (!options.brokers.length) throw new TapConfigError('no brokers given');
-    for (const b of options.brokers) if (!/^[^\s:]+:\d+$/.test(b)) throw new TapConfigError(`broker address "${b}" is not HOST:PORT`);
+    for (const b of options.brokers)
+      if (!/^[^\s:]+:\d+$/.test(b)) throw new TapConfigError(`broker address "${b}" is not HOST:PORT`);
     if (!options.topic) throw new TapConfigError('no topic given');
     const batchRows = options.batchRows ?? 50_000;
     const batchSeconds = options.batchSeconds ?? 0.5;
@@ -264,7 +276,11 @@ export class KafkaTap extends EventEmitter {
       // a fresh broker answers COORDINATOR_NOT_AVAILABLE until its offsets topic exists: retry until the deadline
       for (let attempt = 0; ; attempt++) {
         try {
-          await this.consumer.joinGroup({ sessionTimeout: 10_000, heartbeatInterval: 1000, rebalanceTimeout: 15_000 });
+          await this.consumer.joinGroup({
+            sessionTimeout: 10_000,
+            heartbeatInterval: 1000,
+            rebalanceTimeout: 15_000,
+          });
           break;
         } catch (e) {
           this.noteError(e);
@@ -300,13 +316,22 @@ export class KafkaTap extends EventEmitter {
       md = await admin.metadata({ topics: [this.options.topic], forceUpdate: true });
     } catch (e) {
       const m = errMsg(e);
-      if (/UNKNOWN_TOPIC|does not host this topic|unknown topic/i.test(m) || /code 3\b/.test(m) || hasCode(e, 3)) {
-        throw new TapConfigError(`topic "${this.options.topic}" does not exist on ${this.options.brokers.join(',')}`);
+      if (
+        /UNKNOWN_TOPIC|does not host this topic|unknown topic/i.test(m) ||
+        /code 3\b/.test(m) ||
+        hasCode(e, 3)
+      ) {
+        throw new TapConfigError(
+          `topic "${this.options.topic}" does not exist on ${this.options.brokers.join(',')}`,
+        );
       }
       throw e;
     }
     const t = md.topics.get(this.options.topic);
-    if (!t) throw new TapConfigError(`topic "${this.options.topic}" does not exist on ${this.options.brokers.join(',')}`);
+    if (!t)
+      throw new TapConfigError(
+        `topic "${this.options.topic}" does not exist on ${this.options.brokers.join(',')}`,
+      );
     this.topicId = t.id;
     if (forStart || t.partitionsCount !== this.numPartitions) this.numPartitions = t.partitionsCount;
     this.leaders.clear();
@@ -338,7 +363,10 @@ export class KafkaTap extends EventEmitter {
     } catch (e) {
       this.noteError(e);
     }
-    const earliest = (await c.listOffsets({ topics: [topic], partitions: { [topic]: partitions }, timestamp: -2n })).get(topic) ?? [];
+    const earliest =
+      (await c.listOffsets({ topics: [topic], partitions: { [topic]: partitions }, timestamp: -2n })).get(
+        topic,
+      ) ?? [];
     for (const p of partitions) {
       const disk = diskEndOffset(this.options.out, p) + 1n;
       const com = committed[p] ?? -1n;
@@ -403,7 +431,10 @@ export class KafkaTap extends EventEmitter {
                 maxBytes: 16 * 1024 * 1024,
               });
             } catch (e) {
-              const resp = e instanceof ResponseError ? (e as unknown as { response?: typeof response }).response : undefined;
+              const resp =
+                e instanceof ResponseError
+                  ? (e as unknown as { response?: typeof response }).response
+                  : undefined;
               if (!resp) throw e;
               response = resp;
             }
@@ -427,7 +458,18 @@ export class KafkaTap extends EventEmitter {
   }
 
   private absorb(
-    response: { responses: { topicId: string; partitions: { partitionIndex: number; errorCode: number; highWatermark: bigint; logStartOffset: bigint; records?: import('@platformatic/kafka').RecordsBatch[] }[] }[] },
+    response: {
+      responses: {
+        topicId: string;
+        partitions: {
+          partitionIndex: number;
+          errorCode: number;
+          highWatermark: bigint;
+          logStartOffset: bigint;
+          records?: import('@platformatic/kafka').RecordsBatch[];
+        }[];
+      }[];
+    },
     requested: Map<number, bigint>,
   ): void {
     const now = Date.now();
@@ -440,7 +482,11 @@ export class KafkaTap extends EventEmitter {
             // OFFSET_OUT_OF_RANGE: the broker no longer has (or not yet has) our position
             const from = st.nextOffset;
             const to = pr.logStartOffset >= 0n ? pr.logStartOffset : 0n;
-            this.noteError(new Error(`partition ${st.partition}: offset ${from} is out of range (log starts at ${to}); messages before ${to} were deleted by retention before the tap read them`));
+            this.noteError(
+              new Error(
+                `partition ${st.partition}: offset ${from} is out of range (log starts at ${to}); messages before ${to} were deleted by retention before the tap read them`,
+              ),
+            );
             if (st.bufStart === null && to > from) st.nextOffset = to;
           } else {
             this.noteError(new Error(`partition ${st.partition}: fetch error code ${pr.errorCode}`));
@@ -481,7 +527,11 @@ export class KafkaTap extends EventEmitter {
                   valueBase64: r.value ? r.value.toString('base64') : null,
                   valueText: text !== null && !text.includes('\uFFFD') ? text : null,
                 });
-                this.emit('quarantine', { partition: st.partition, offset: offset.toString(), reason: res.reason } satisfies TapQuarantineEvent);
+                this.emit('quarantine', {
+                  partition: st.partition,
+                  offset: offset.toString(),
+                  reason: res.reason,
+                } satisfies TapQuarantineEvent);
               }
             }
           }
@@ -496,7 +546,12 @@ export class KafkaTap extends EventEmitter {
     const now = Date.now();
     for (const st of this.parts.values()) {
       if (st.bufStart === null) continue;
-      if (all || st.count >= this.options.batchRows || now - st.bufFirstAt >= this.options.batchSeconds * 1000) this.flush(st);
+      if (
+        all ||
+        st.count >= this.options.batchRows ||
+        now - st.bufFirstAt >= this.options.batchSeconds * 1000
+      )
+        this.flush(st);
     }
   }
 
@@ -526,7 +581,9 @@ export class KafkaTap extends EventEmitter {
           written = await this.writer.write(batch, this.options.topic);
         } catch (e) {
           // a batch that cannot be written must not be skipped: stop the tap with the reason
-          this.fatal = new Error(`cannot write batch ${batch.firstOffset}-${batch.lastOffset} of partition ${batch.partition} to ${this.options.out}: ${errMsg(e)}`);
+          this.fatal = new Error(
+            `cannot write batch ${batch.firstOffset}-${batch.lastOffset} of partition ${batch.partition} to ${this.options.out}: ${errMsg(e)}`,
+          );
           this.noteError(this.fatal);
           if (this.listenerCount('error') > 0) this.emit('error', this.fatal);
           this.stopping = true;
@@ -567,7 +624,9 @@ export class KafkaTap extends EventEmitter {
         c.generationId = -1;
         c.memberId = '';
       }
-      await this.consumer.commit({ offsets: [{ topic: this.options.topic, partition, offset, leaderEpoch: -1 }] });
+      await this.consumer.commit({
+        offsets: [{ topic: this.options.topic, partition, offset, leaderEpoch: -1 }],
+      });
     } catch (e) {
       // the files are the source of truth; a failed commit only delays what other tools see as our lag
       this.noteError(new Error(`offset commit failed for partition ${partition}: ${errMsg(e)}`));
