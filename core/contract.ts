@@ -47,13 +47,20 @@ export const datasetIdSchema = z
   .string({ error: 'must be a string' })
   .regex(/^ds-[a-z0-9-]{1,64}$/, 'must look like "ds-…" (as returned by openFolder/openSample)');
 
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 const isoDay = z
   .string({ error: 'must be a date string YYYY-MM-DD' })
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
   .refine((s) => {
+    if (!ISO_DAY.test(s)) return true; // already reported by the regex
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
   }, 'is not a valid calendar date');
+const ISO_DAY_OK = (s: unknown): s is string => {
+  if (typeof s !== 'string' || !ISO_DAY.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+};
 
 /** A column / dimension name as it appears in the data (letters, digits, _ ; what the SQL builders accept). */
 export const columnNameSchema = z
@@ -114,11 +121,112 @@ export interface HostInfo {
   initial: { kind: 'folder'; folder: string } | { kind: 'sample' } | { kind: 'none' };
   /** operations that exist in the contract but are not available in this host yet */
   unavailable: OperationName[];
+  /** whether File ▸ Export Incident Report… can work here; `reason` says why not (e.g. no Chromium) */
+  reportExport: { available: boolean; reason: string | null };
 }
 
 // ------------------------------------------------------------------------------------------- operations
 
 const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
+
+/** An inclusive day period {from, to}, from ≤ to. */
+export const periodSchema = z
+  .strictObject({ from: isoDay, to: isoDay }, { error: 'must be a period {from, to}' })
+  .refine((p) => !ISO_DAY_OK(p.from) || !ISO_DAY_OK(p.to) || p.from <= p.to, {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
+
+/** Detector settings as the calendar view edits them (core/types.ts DetectorSettings; omitted = profile default). */
+export const detectorSettingsSchema = z.strictObject(
+  {
+    profile: z.enum(['seed', 'robust'], { error: 'must be "seed" or "robust"' }).default('robust'),
+    sigma: z
+      .number({ error: 'must be a number' })
+      .gt(0, 'must be greater than 0')
+      .max(20, 'must be at most 20')
+      .optional(),
+    weeks: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number of weeks')
+      .min(1, 'must be at least 1')
+      .max(52, 'must be at most 52')
+      .optional(),
+    streak: z
+      .number({ error: 'must be a number' })
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1')
+      .max(60, 'must be at most 60')
+      .optional(),
+    minViews: z
+      .number({ error: 'must be a number' })
+      .min(0, 'must not be negative')
+      .max(1e9, 'is too large')
+      .optional(),
+    directions: z
+      .array(z.enum(['drop', 'spike'], { error: 'must be "drop" or "spike"' }))
+      .min(1, 'must name at least one direction')
+      .max(2)
+      .optional(),
+  },
+  { error: 'must be an object of detector settings' },
+);
+
+/** A segment: dimension → value, e.g. {device: 'mobile', os: 'ios', browser: 'safari'}. */
+export const segmentSchema = z
+  .record(
+    columnNameSchema,
+    z.string({ error: 'must be a string value' }).min(1, 'must not be empty').max(200),
+    {
+      error: (issue) =>
+        issue.code === 'invalid_type'
+          ? 'must be an object {dimension: value}'
+          : issue.code === 'invalid_key'
+            ? 'must be a dimension name (letters, digits, _; not starting with a digit)'
+            : undefined,
+    },
+  )
+  .refine((s) => Object.keys(s).length <= 8, 'at most 8 dimensions');
+
+export const exportReportRequestSchema = z
+  .strictObject({
+    datasetId: datasetIdSchema,
+    /** the culprit to report on (default: the top root-cause candidate) */
+    segment: segmentSchema.optional(),
+    /** default: 8 whole weeks before the incident */
+    baseline: periodSchema.optional(),
+    /** default: the detector's latest critical period */
+    incident: periodSchema.optional(),
+    settings: detectorSettingsSchema.optional(),
+    /** dimensions analysed (default device, os, browser where the data has them); the segment's are added */
+    dimensions: z
+      .array(columnNameSchema, { error: 'must be an array of column names' })
+      .min(1, 'must name at least one dimension')
+      .max(12, 'at most 12 dimensions')
+      .refine((d) => new Set(d).size === d.length, 'must not repeat a dimension')
+      .optional(),
+  })
+  .refine(
+    (r) => !ISO_DAY_OK(r.baseline?.to) || !ISO_DAY_OK(r.incident?.from) || r.baseline.to < r.incident.from,
+    {
+      message: 'the baseline must end before the incident starts',
+      path: ['baseline'],
+    },
+  );
+export type ExportReportRequest = z.output<typeof exportReportRequestSchema>;
+
+/** Answer of exportReport. */
+export interface ExportReportResult {
+  /** absolute path of the written PDF; null when the user cancelled the save dialog (Electron) */
+  file: string | null;
+  /** pages of the PDF (0 when nothing was written) */
+  pages: number;
+  /** web host: download URL path (`/download/<id>.pdf`), served as an attachment to this session only */
+  url?: string;
+  /** the culprit's label and the incident start, for a confirmation message */
+  culprit?: string;
+  incidentStart?: string;
+}
 
 export const operations = {
   /** Host/version info and what to open first. */
@@ -182,11 +290,13 @@ export const operations = {
   /** Abort a running operation by the requestId it was started with. */
   cancel: { request: strict({ requestId: requestIdSchema }), binary: false },
   /**
-   * Export the incident report as PDF (filled by a later issue; answers NOT_AVAILABLE until then).
-   * `report` is the report model from core (validated by the report service).
+   * Export the incident report of an open dataset as PDF, for what the analyst has on screen. Long: progress
+   * events + cancellable. Electron asks where to save (native dialog; `file: null` when the user cancels);
+   * the web host prints into a per-session folder and answers a token-protected download `url`.
+   * Unknown dimensions (for this dataset) are refused by the host with the dataset's dimension list.
    */
   exportReport: {
-    request: strict({ datasetId: datasetIdSchema, report: z.record(z.string(), z.unknown()).optional() }),
+    request: exportReportRequestSchema,
     binary: false,
   },
 } as const;
@@ -216,12 +326,18 @@ export interface OperationResponses {
   getPreferences: { preferences: Record<string, unknown> };
   setPreferences: { preferences: Record<string, unknown> };
   cancel: { cancelled: boolean };
-  exportReport: { file: string | null };
+  exportReport: ExportReportResult;
 }
 export type OperationResponse<K extends OperationName> = OperationResponses[K];
 
 /** Operations that report progress and can be cancelled. */
-export const LONG_OPERATIONS: readonly OperationName[] = ['openFolder', 'openSample', 'setMapping', 'cube'];
+export const LONG_OPERATIONS: readonly OperationName[] = [
+  'openFolder',
+  'openSample',
+  'setMapping',
+  'cube',
+  'exportReport',
+];
 
 export function isOperationName(op: unknown): op is OperationName {
   return typeof op === 'string' && Object.prototype.hasOwnProperty.call(operations, op);
@@ -240,6 +356,8 @@ export const HOST_ERROR_CODES = [
   'DATASET_ERROR', // the dataset service refused the data (no Parquet files, corrupt files, bad mapping…)
   'CANCELLED',
   'NOT_AVAILABLE', // operation exists in the contract but not in this host (yet)
+  'REPORT_UNAVAILABLE', // the PDF printer is missing (no Chromium / report page not built); message says how to fix
+  'REPORT_FAILED', // the report page failed to render or print
   'INTERNAL',
 ] as const;
 export type HostErrorCode = (typeof HOST_ERROR_CODES)[number];

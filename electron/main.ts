@@ -26,23 +26,44 @@ import {
   protocol,
   screen,
   session,
+  shell,
   type MenuItemConstructorOptions,
 } from 'electron';
 import { IPC_CHANNELS, type HostCommand } from '../core/contract.js';
+import type { ReportModel } from '../core/report.js';
 import { registerIpcHandlers, ipcEmitter } from './host/ipc.js';
-import { createHost, defaultServices, type Host } from './host/operations.js';
+import { createHost, defaultServices, type Host, type ReportExporter } from './host/operations.js';
+import {
+  buildReportForRequest,
+  reportFileName,
+  reportPageAvailability,
+  waitForReportPage,
+  withPdfExtension,
+  writeFileAtomic,
+} from './host/report-export.js';
+import {
+  REPORT_ERROR_EXPRESSION,
+  REPORT_READY_EXPRESSION,
+  countPdfPages,
+  electronPrintOptions,
+  reportInjectionScript,
+  reportPageDir,
+} from './services/report.js';
 import { userDataDir } from './services/paths.js';
 import { SettingsStore } from './settings-store.js';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
   APP_SCHEME_PRIVILEGES,
+  REPORT_ENTRY_URL,
+  appFileFor,
   appUrlToRelativePath,
   createWindowOptions,
   isAllowedNavigation,
   mimeType,
   parseLaunchArgs,
   permissionAllowed,
+  reportWindowOptions,
   securityHeaders,
   windowOpenHandler,
 } from './window-options.js';
@@ -123,7 +144,8 @@ async function showAbout(): Promise<void> {
 function buildMenu(): void {
   const isMac = process.platform === 'darwin';
   const recent = settings?.recentFolders() ?? [];
-  const exportAvailable = false; // the PDF export arrives with a later issue (host op `exportReport`)
+  // the renderer answers the `exportReport` command by invoking the operation with what is on screen
+  const exportAvailable = reportPageAvailability().available;
   const template: MenuItemConstructorOptions[] = [
     ...(isMac ? [{ role: 'appMenu' as const }] : []),
     {
@@ -159,7 +181,9 @@ function buildMenu(): void {
         },
         { type: 'separator' },
         {
-          label: exportAvailable ? 'Export Incident Report…' : 'Export Incident Report… (coming soon)',
+          label: exportAvailable
+            ? 'Export Incident Report…'
+            : 'Export Incident Report… (report page not built)',
           accelerator: 'CmdOrCtrl+E',
           enabled: exportAvailable,
           toolTip: 'Exports the current incident as a PDF report',
@@ -187,18 +211,35 @@ function buildMenu(): void {
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
-/** Serve dist/renderer over app://funnelscope/… with the CSP and security headers; nothing outside it. */
+/** The built report page folder (dist/report or FUNNELSCOPE_REPORT_DIR), or null when it is not built. */
+function reportDirOrNull(): string | null {
+  try {
+    return reportPageDir();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Serve dist/renderer over app://funnelscope/… and the report page (dist/report) under app://funnelscope/report/…,
+ * with the CSP and security headers; nothing outside those two folders.
+ */
 function registerAppProtocol(): void {
+  const reportDir = reportDirOrNull();
   protocol.handle(APP_SCHEME, async (request) => {
     const rel = appUrlToRelativePath(request.url);
     if (!rel) return new Response('Not found', { status: 404 });
-    let file = path.join(rendererDir, rel);
-    if (!existsSync(file) && !path.extname(rel)) file = path.join(rendererDir, 'index.html'); // SPA routes
+    const target = appFileFor(rel, { rendererDir, reportDir }, path.join);
+    if (!target) return new Response('Not found', { status: 404 });
+    let file = target.file;
+    if (target.spaFallback && !existsSync(file) && !path.extname(rel))
+      file = path.join(rendererDir, 'index.html'); // SPA routes
     try {
-      // rel has no '..' (appUrlToRelativePath), so the resolved path stays under rendererDir; no realpath here
+      // rel has no '..' (appUrlToRelativePath), so the resolved path stays under its root; no realpath here
       // because the renderer lives inside app.asar once packaged
       const real = path.resolve(file);
-      if (!real.startsWith(rendererDir + path.sep)) return new Response('Forbidden', { status: 403 });
+      if (!real.startsWith(path.resolve(target.root) + path.sep))
+        return new Response('Forbidden', { status: 403 });
       const body = await readFile(real);
       return new Response(body, {
         status: 200,
@@ -218,6 +259,58 @@ function registerAppProtocol(): void {
     }
   });
 }
+
+/**
+ * Print the report page with a model to PDF bytes: a hidden sandboxed window loads app://funnelscope/report/,
+ * gets the model by executeJavaScript, is polled until the page says ready (or failed), then printToPDF with
+ * the same A4 page, margins and footer as the CLI. Aborting destroys the window.
+ */
+async function printReport(model: ReportModel, signal: AbortSignal): Promise<Buffer> {
+  const printer = new BrowserWindow(reportWindowOptions());
+  const onAbort = () => {
+    if (!printer.isDestroyed()) printer.destroy();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await printer.loadURL(REPORT_ENTRY_URL);
+    await printer.webContents.executeJavaScript(reportInjectionScript(model));
+    await waitForReportPage((expression) => printer.webContents.executeJavaScript(expression), {
+      readyExpression: REPORT_READY_EXPRESSION,
+      errorExpression: REPORT_ERROR_EXPRESSION,
+      timeoutMs: 60_000,
+      signal,
+    });
+    return await printer.webContents.printToPDF(electronPrintOptions(model));
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (!printer.isDestroyed()) printer.destroy();
+  }
+}
+
+/** File ▸ Export Incident Report…: model from the open dataset, save dialog, printToPDF, atomic write. */
+const electronReportExporter: ReportExporter = {
+  availability: async () => reportPageAvailability(),
+  async export(req, ctx) {
+    const model = await buildReportForRequest(ctx.dataset, req, ctx);
+    const about = { culprit: model.culprit.label, incidentStart: model.periods.incident.from };
+    ctx.report({ phase: 'choosing file', message: 'Choose where to save the report' }, true);
+    const options = {
+      title: 'Export Incident Report',
+      defaultPath: path.join(app.getPath('downloads'), reportFileName(model)),
+      filters: [{ name: 'PDF', extensions: ['pdf'] }],
+      properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const],
+    };
+    const choice = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+    if (choice.canceled || !choice.filePath) return { file: null, pages: 0, ...about };
+    if (ctx.signal.aborted) throw new Error('Cancelled');
+    const file = withPdfExtension(choice.filePath);
+    ctx.report({ phase: 'printing', message: 'Printing the PDF' }, true);
+    const pdf = await printReport(model, ctx.signal);
+    await writeFileAtomic(file, pdf);
+    shell.showItemInFolder(file);
+    return { file, pages: countPdfPages(pdf), ...about };
+  },
+};
 
 function visibleBounds(state: ReturnType<SettingsStore['windowState']>) {
   const { x, y, width, height } = state;
@@ -288,6 +381,7 @@ async function start(): Promise<void> {
     allowedRoots: initialFolder ? [initialFolder] : [],
     initial: initialFolder ? { kind: 'folder', folder: initialFolder } : { kind: 'sample' },
     chooseFolder,
+    exportReport: electronReportExporter,
     appVersion: app.getVersion(),
   });
   registerIpcHandlers(ipcMain, host, { onDrop: (p) => openChosen(p) });

@@ -11,6 +11,9 @@ export const APP_SCHEME = 'app';
 export const APP_HOST = 'funnelscope';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
+/** The incident report page (dist/report) as the app:// handler serves it, for printToPDF in a hidden window. */
+export const REPORT_PATH_PREFIX = 'report/';
+export const REPORT_ENTRY_URL = `${APP_ORIGIN}/${REPORT_PATH_PREFIX}index.html`;
 
 /** Privileges for protocol.registerSchemesAsPrivileged: no bypassCSP, no service workers. */
 export const APP_SCHEME_PRIVILEGES = {
@@ -200,4 +203,50 @@ export function parseLaunchArgs(
   const positional = args.filter((a) => !a.startsWith('-'));
   if (!packaged) positional.shift(); // the app path (`.` or dist/electron/main.js)
   return { folder: positional[0] ?? null, sample: flags.includes('--sample'), dev: flags.includes('--dev') };
+}
+
+/**
+ * Where an app:// path is served from: `report/…` from the built report page (dist/report), everything else
+ * from the renderer (dist/renderer). `rel` comes from {@link appUrlToRelativePath} (no `..`). Returns the
+ * absolute file and whether an unknown extension-less path may fall back to the SPA's index.html (only for
+ * the renderer). Null for `report/` when no report folder is known.
+ */
+export function appFileFor(
+  rel: string,
+  dirs: { rendererDir: string; reportDir: string | null },
+  join: (...parts: string[]) => string,
+): { root: string; file: string; spaFallback: boolean } | null {
+  if (rel === 'report' || rel.startsWith(REPORT_PATH_PREFIX)) {
+    if (!dirs.reportDir) return null;
+    const sub = rel.slice(REPORT_PATH_PREFIX.length) || 'index.html';
+    return { root: dirs.reportDir, file: join(dirs.reportDir, sub), spaFallback: false };
+  }
+  return { root: dirs.rendererDir, file: join(dirs.rendererDir, rel), spaFallback: true };
+}
+
+/**
+ * The hidden window that prints the report (webContents.printToPDF): sandboxed, isolated, no preload (the
+ * page gets its model through executeJavaScript and never talks to the host), never shown.
+ */
+export function reportWindowOptions() {
+  return {
+    show: false,
+    width: 794, // A4 at 96 dpi, as the CLI's Chromium viewport
+    height: 1123,
+    paintWhenInitiallyHidden: true,
+    webPreferences: {
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      devTools: false,
+      javascript: true,
+    },
+  } as const;
 }

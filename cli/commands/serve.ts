@@ -20,6 +20,8 @@ export interface ServeOptions {
   open?: boolean;
   /** the built renderer; default: dist/renderer next to the built CLI (or FUNNELSCOPE_RENDERER_DIR) */
   staticDir?: string;
+  /** Chromium for File ▸ Export Incident Report… (default FUNNELSCOPE_CHROMIUM, else /usr/bin/chromium) */
+  chromium?: string;
   /** where to print (default stdout) */
   print?: (line: string) => void;
 }
@@ -93,7 +95,13 @@ export async function runServe(options: ServeOptions = {}): Promise<WebHost> {
   const staticDir = options.staticDir ?? defaultRendererDir();
   let web: WebHost;
   try {
-    web = await startWebHost({ port: options.port, folder, staticDir, appVersion: appVersion() });
+    web = await startWebHost({
+      port: options.port,
+      folder,
+      staticDir,
+      appVersion: appVersion(),
+      chromiumPath: options.chromium,
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE')
@@ -136,9 +144,15 @@ export function register(program: Command): void {
     .argument('[folder]', 'folder of clickstream Parquet files (or one .parquet file)')
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', parsePort)
     .option('--open', 'open the URL in the default browser')
-    .action(async (folder: string | undefined, opts: { port?: number; open?: boolean }) => {
-      const web = await runServe({ folder, port: opts.port, open: opts.open });
-      await untilSignal();
-      await web.close();
-    });
+    .option(
+      '--chromium <path>',
+      'Chromium for exporting the PDF report (default $FUNNELSCOPE_CHROMIUM or /usr/bin/chromium)',
+    )
+    .action(
+      async (folder: string | undefined, opts: { port?: number; open?: boolean; chromium?: string }) => {
+        const web = await runServe({ folder, port: opts.port, open: opts.open, chromium: opts.chromium });
+        await untilSignal();
+        await web.close();
+      },
+    );
 }

@@ -20,7 +20,7 @@ import {
   type HostEvent,
   type HostResult,
 } from '../../core/contract.js';
-import { APP_ORIGIN } from '../window-options.js';
+import { APP_ORIGIN, REPORT_PATH_PREFIX } from '../window-options.js';
 import type { Host } from './operations.js';
 
 type IpcMainLike = Pick<IpcMain, 'handle' | 'removeHandler' | 'on' | 'removeListener'>;
@@ -44,7 +44,16 @@ export function isAppSender(event: SenderEvent): boolean {
   } catch {
     return false;
   }
-  return origin === APP_ORIGIN && frame.parent === null;
+  // the hidden report-printing window (app://funnelscope/report/…) has no preload and must never reach the host
+  return origin === APP_ORIGIN && frame.parent === null && !isReportPage(frame.url);
+}
+
+function isReportPage(url: string): boolean {
+  try {
+    return new URL(url).pathname.startsWith(`/${REPORT_PATH_PREFIX}`);
+  } catch {
+    return true;
+  }
 }
 
 /** Register the handlers; returns a function that removes them. */

@@ -128,11 +128,31 @@ export async function defaultServices(): Promise<HostServices> {
   };
 }
 
-/** Later issues plug the PDF export in here. */
-export type ReportExporter = (
-  request: OperationRequest<'exportReport'>,
-  context: { dataset: HostDataset; folder: string; signal: AbortSignal },
-) => Promise<{ file: string | null }>;
+/** Whether the report export can work in this host (checked for hostInfo). */
+export interface ReportAvailability {
+  available: boolean;
+  /** why not, in words the user can act on */
+  reason: string | null;
+}
+
+/**
+ * The PDF export of the incident report, per transport (electron/host/report-export.ts builds both):
+ * Electron asks where to save and prints with printToPDF; the web host prints through Chromium and answers a
+ * download URL. The host has checked the dataset id; the exporter builds the model from the open dataset.
+ */
+export interface ReportExporter {
+  availability(): Promise<ReportAvailability>;
+  export(
+    request: OperationRequest<'exportReport'>,
+    context: {
+      dataset: HostDataset;
+      folder: string;
+      sample: boolean;
+      signal: AbortSignal;
+      report: (p: ServiceProgress, force?: boolean) => void;
+    },
+  ): Promise<OperationResponses['exportReport']>;
+}
 
 export interface HostOptions {
   transport: 'electron' | 'web';
@@ -191,6 +211,13 @@ function errorPayload(err: unknown): HostError {
   const e = err as { name?: string; message?: string; code?: unknown; skipped?: unknown };
   if (e?.name === 'AbortError') return new HostError('CANCELLED', 'Cancelled');
   const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
+  if (e?.name === 'ReportError') {
+    // electron/services/report.ts: no Chromium / page not built → the printer is unavailable; else it failed
+    if (e.code === 'NO_CHROMIUM' || e.code === 'NO_REPORT_PAGE')
+      return new HostError('REPORT_UNAVAILABLE', message);
+    if (e.code === 'BAD_REQUEST') return new HostError('INVALID_REQUEST', message);
+    return new HostError('REPORT_FAILED', message);
+  }
   if (e?.name === 'DatasetError') {
     const details = Array.isArray(e.skipped) && e.skipped.length ? { skipped: e.skipped } : undefined;
     switch (e.code) {
@@ -520,7 +547,13 @@ export function createHost(options: HostOptions): Host {
     async hostInfo() {
       const unavailable: OperationName[] = [];
       if (!options.chooseFolder) unavailable.push('chooseFolder');
-      if (!options.exportReport) unavailable.push('exportReport');
+      const reportExport = options.exportReport
+        ? await options.exportReport.availability().catch((err: unknown) => ({
+            available: false,
+            reason: (err as Error).message,
+          }))
+        : { available: false, reason: 'Export Incident Report… is not available in this host' };
+      if (!reportExport.available) unavailable.push('exportReport');
       return {
         contractVersion: HOST_CONTRACT_VERSION,
         appVersion: options.appVersion ?? '0.0.0',
@@ -528,6 +561,7 @@ export function createHost(options: HostOptions): Host {
         platform: process.platform,
         initial: options.initial ?? { kind: 'sample' },
         unavailable,
+        reportExport,
       };
     },
     async chooseFolder() {
@@ -611,7 +645,20 @@ export function createHost(options: HostOptions): Host {
         throw new HostError('NOT_AVAILABLE', 'Export Incident Report… is not available yet in this version');
       }
       const e = entry(req.datasetId);
-      return options.exportReport(req, { dataset: e.dataset, folder: e.folder, signal: ctx.signal });
+      ctx.report({ phase: 'analysing', message: 'Building the incident report' }, true);
+      const exporter = options.exportReport;
+      const result = await abortable(
+        ctx.signal,
+        exporter.export(req, {
+          dataset: e.dataset,
+          folder: e.folder,
+          sample: e.sample,
+          signal: ctx.signal,
+          report: ctx.report,
+        }),
+      );
+      ctx.report({ phase: 'done', message: result.file ? `Saved ${result.file}` : 'Not saved' }, true);
+      return result;
     },
   };
 

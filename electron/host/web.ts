@@ -45,6 +45,10 @@ import {
   type HostServices,
   type ReportExporter,
 } from './operations.js';
+import { createWebReportExporter, type ReportDownload } from './report-export.js';
+
+/** URL path prefix of exported reports: GET /download/<id>.pdf (session token required). */
+export const DOWNLOAD_PATH = '/download/';
 
 export interface WebHostOptions {
   /** 0 or undefined: a free port */
@@ -63,7 +67,10 @@ export interface WebHostOptions {
   useSettings?: boolean;
   /** fixed token (tests); default random */
   token?: string;
-  exportReport?: ReportExporter;
+  /** the PDF export; default: printed through Chromium into <userData>/exports/session-…/ (false: none) */
+  exportReport?: ReportExporter | false;
+  /** Chromium for the default exporter (default FUNNELSCOPE_CHROMIUM, else /usr/bin/chromium) */
+  chromiumPath?: string;
   appVersion?: string;
 }
 
@@ -89,6 +96,8 @@ const STATUS: Record<HostErrorCode, number> = {
   DATASET_ERROR: 422,
   CANCELLED: 409,
   NOT_AVAILABLE: 501,
+  REPORT_UNAVAILABLE: 503,
+  REPORT_FAILED: 500,
   INTERNAL: 500,
 };
 
@@ -124,6 +133,21 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
 
   const folder = options.folder ? path.resolve(options.folder) : null;
+  /** exported PDFs of this session by random id (only this host's token can fetch them) */
+  const downloads = new Map<string, ReportDownload>();
+  const exportReport =
+    options.exportReport === false
+      ? undefined
+      : (options.exportReport ??
+        createWebReportExporter({
+          userDataDir,
+          chromiumPath: options.chromiumPath,
+          register: (d) => {
+            const id = randomBytes(18).toString('base64url');
+            downloads.set(id, d);
+            return `${DOWNLOAD_PATH}${id}.pdf`;
+          },
+        }));
   const host = createHost({
     transport: 'web',
     services,
@@ -132,7 +156,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     settings,
     allowedRoots: [...(folder ? [folder] : []), ...(options.allowedRoots ?? [])],
     initial: folder ? { kind: 'folder', folder } : { kind: 'sample' },
-    exportReport: options.exportReport,
+    exportReport,
     appVersion: options.appVersion,
   });
 
@@ -242,6 +266,31 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     sendJson(res, 200, result);
   }
 
+  /** GET /download/<id>.pdf: an exported report of this session, as an attachment. */
+  async function handleDownload(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    const m = /^\/download\/([A-Za-z0-9_-]{16,64})\.pdf$/.exec(url.pathname);
+    const d = m ? downloads.get(m[1]!) : undefined;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' });
+      return res.end();
+    }
+    const info = d ? await stat(d.file).catch(() => null) : null;
+    if (!d || !info?.isFile()) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders(csp()) });
+      return res.end('No such report (export it again)');
+    }
+    const ascii = d.name.replace(/[^A-Za-z0-9._-]/g, '_');
+    res.writeHead(200, {
+      'Content-Type': 'application/pdf',
+      'Content-Length': String(info.size),
+      'Content-Disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(d.name)}`,
+      'Cache-Control': 'no-store',
+      ...securityHeaders(csp()),
+    });
+    if (req.method === 'HEAD') return res.end();
+    createReadStream(d.file).pipe(res);
+  }
+
   async function handleStatic(req: http.IncomingMessage, res: http.ServerResponse, url: URL, via: string) {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' });
@@ -338,6 +387,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       if (url.pathname.startsWith('/api/')) {
         return sendError(res, new HostError('UNKNOWN_OPERATION', `Unknown endpoint ${url.pathname}`));
       }
+      if (url.pathname.startsWith(DOWNLOAD_PATH)) return handleDownload(req, res, url);
       return handleStatic(req, res, url, via);
     })().catch((err) => {
       if (!res.headersSent) sendError(res, new HostError('INTERNAL', (err as Error).message));

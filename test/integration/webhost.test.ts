@@ -4,7 +4,8 @@
  * errors, progress events and cancellation, Arrow IPC cubes — driven through the renderer's own client
  * (renderer/host/client.ts) where possible, raw HTTP/WebSocket where the point is what the client never sends.
  */
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,10 @@ import { ARROW_STREAM_MIME, HostError, type ProgressEvent } from '../../core/con
 import { startWebHost, type WebHost } from '../../electron/host/web.js';
 import type { HostServices } from '../../electron/host/operations.js';
 import { openDataset } from '../../electron/services/dataset.js';
+import { buildReport } from '../../electron/services/report.js';
+import { generateSample } from '../../electron/services/sample.js';
+import { settingsFor } from '../../core/detector.js';
+import { reportFormat as F } from '../../core/report.js';
 import { createHostClient, type HostClient } from '../../renderer/host/client.js';
 
 let tmp: string;
@@ -213,7 +218,9 @@ describe('web host: operations over the real dataset service', () => {
     expect(info.transport).toBe('web');
     expect(info.initial).toEqual({ kind: 'folder', folder: dataDir });
     expect(info.unavailable).toContain('chooseFolder');
-    expect(info.unavailable).toContain('exportReport');
+    // Chromium (/usr/bin/chromium or FUNNELSCOPE_CHROMIUM) and the built report page are here: export works
+    expect(info.reportExport).toEqual({ available: true, reason: null });
+    expect(info.unavailable).not.toContain('exportReport');
   });
 
   it('opens the folder with progress events, reporting the corrupt file by name', async () => {
@@ -559,4 +566,240 @@ describe('npm start without the Electron binary', () => {
       child.kill('SIGTERM');
     }
   });
+});
+
+/**
+ * File ▸ Export Incident Report… through the real web host: the model is built from the open dataset
+ * (buildReport), printed through Chromium into the session's export folder and downloaded with the token.
+ * Needs Chromium (/usr/bin/chromium or FUNNELSCOPE_CHROMIUM) and pdftotext: they are required, not skipped.
+ */
+describe('incident report export (web host)', () => {
+  let sampleDir: string;
+  let web3: WebHost;
+  let c3: HostClient;
+  let datasetId3 = '';
+  /** the injected incident, as the analyst would have it on screen (brushed in the calendar) */
+  let incident: { from: string; to: string };
+
+  beforeAll(async () => {
+    sampleDir = path.join(tmp, 'sample');
+    const truth = await generateSample(sampleDir, { events: 200_000, days: 60 });
+    incident = { from: truth.incident!.start, to: truth.incident!.end };
+    web3 = await startWebHost({
+      folder: sampleDir,
+      staticDir,
+      userDataDir: path.join(tmp, 'user3'),
+      useSettings: false,
+    });
+    c3 = createHostClient({ baseUrl: web3.origin, token: web3.token, WebSocket });
+    datasetId3 = (await c3.invoke('openFolder', { folder: sampleDir })).datasetId;
+  }, 120_000);
+  afterAll(async () => {
+    c3?.close();
+    await web3?.close();
+  });
+
+  function download(
+    url: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: web3.port, method: 'GET', path: url, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('prints the report of the open dataset; the PDF downloads with the token only and names the culprit and the lost purchases of buildReport', async () => {
+    const events: ProgressEvent[] = [];
+    const result = await c3.invoke(
+      'exportReport',
+      { datasetId: datasetId3, incident },
+      { onProgress: (e) => events.push(e) },
+    );
+    expect(result.file).toMatch(
+      /exports[\\/]session-[^\\/]+[\\/]funnelscope-incident-mobile-ios-safari-\d{4}-\d{2}-\d{2}\.pdf$/,
+    );
+    expect(result.url).toMatch(/^\/download\/[A-Za-z0-9_-]{16,64}\.pdf$/);
+    expect(result.pages).toBeGreaterThanOrEqual(2);
+    const phases = events.map((e) => e.phase);
+    expect(phases).toContain('analysing');
+    expect(phases).toContain('printing');
+    expect(phases.at(-1)).toBe('done');
+    expect(events.every((e) => e.op === 'exportReport')).toBe(true);
+
+    // not without the token, not with a wrong one, not an unknown id
+    expect((await download(result.url!)).status).toBe(401);
+    expect(
+      (await download(result.url!, { 'x-funnelscope-token': 'x'.repeat(web3.token.length) })).status,
+    ).toBe(401);
+    expect(
+      (await download('/download/AAAAAAAAAAAAAAAAAAAAAAAA.pdf', { 'x-funnelscope-token': web3.token }))
+        .status,
+    ).toBe(404);
+    const got = await download(result.url!, { 'x-funnelscope-token': web3.token });
+    expect(got.status).toBe(200);
+    expect(got.headers['content-type']).toBe('application/pdf');
+    expect(got.headers['content-disposition']).toBe(
+      `attachment; filename="${path.basename(result.file!)}"; filename*=UTF-8''${path.basename(result.file!)}`,
+    );
+    expect(got.body.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(got.body.equals(await readFile(result.file!))).toBe(true);
+    // no temp file left next to it
+    expect((await readdir(path.dirname(result.file!))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+
+    // the same numbers as `funnelscope report` on the same folder (buildReport, default settings)
+    const model = await buildReport(sampleDir, { incident });
+    const pdf = path.join(tmp, 'downloaded.pdf');
+    await writeFile(pdf, got.body);
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' }).replace(
+      /\s+/g,
+      ' ',
+    );
+    expect(model.culprit.segment).toEqual({ device: 'mobile', os: 'ios', browser: 'safari' });
+    expect(text).toContain(model.culprit.label);
+    expect(text).toContain(model.culprit.exact);
+    expect(model.keyFigures.purchasesLost).toBeGreaterThan(0);
+    expect(text).toContain(`${F.int(model.keyFigures.purchasesLost)} purchases`);
+    // (200 k events: the loss is real but within noise, so the report names the period rather than "since")
+    expect(text).toContain(`INCIDENT ${F.period(model.periods.incident)}`);
+    expect(result.culprit).toBe(model.culprit.label);
+    expect(result.incidentStart).toBe(model.periods.incident.from);
+  }, 180_000);
+
+  it('takes what the analyst has on screen: segment, periods, settings and dimensions', async () => {
+    const auto = await buildReport(sampleDir, { incident });
+    const request = {
+      datasetId: datasetId3,
+      segment: { device: 'mobile', os: 'ios' },
+      baseline: auto.periods.baseline,
+      incident: auto.periods.incident,
+      settings: { profile: 'robust' as const, sigma: 2.5, weeks: 6, streak: 2, minViews: 50 },
+      dimensions: ['device', 'os'],
+    };
+    const result = await c3.invoke('exportReport', request);
+    const model = await buildReport(sampleDir, {
+      segment: request.segment,
+      baseline: request.baseline,
+      incident: request.incident,
+      settings: settingsFor('robust', { sigma: 2.5, weeks: 6, streak: 2, minViews: 50 }),
+      dimensions: request.dimensions,
+    });
+    expect(path.basename(result.file!)).toBe(
+      `funnelscope-incident-mobile-ios-${auto.periods.incident.from}.pdf`,
+    );
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', result.file!, '-'], {
+      encoding: 'utf8',
+    }).replace(/\s+/g, ' ');
+    expect(text).toContain(model.culprit.label);
+    expect(text).toContain(`${F.int(model.keyFigures.purchasesLost)} purchases`);
+  }, 180_000);
+
+  it('refuses unknown dimensions and periods outside the data with specific messages, and stays up', async () => {
+    const err1 = (await c3
+      .invoke('exportReport', { datasetId: datasetId3, dimensions: ['device', 'planet'] })
+      .catch((e: unknown) => e)) as HostError;
+    expect(err1.code).toBe('INVALID_REQUEST');
+    expect(err1.message).toMatch(/unknown dimension planet \(this dataset has: .*device/);
+    const err2 = (await c3
+      .invoke('exportReport', { datasetId: datasetId3, segment: { shoe: 'red' } })
+      .catch((e: unknown) => e)) as HostError;
+    expect(err2.message).toContain('unknown dimension shoe');
+    const err3 = (await c3
+      .invoke('exportReport', {
+        datasetId: datasetId3,
+        baseline: { from: '2025-03-10', to: '2025-03-01' },
+      })
+      .catch((e: unknown) => e)) as HostError;
+    expect(err3.code).toBe('INVALID_REQUEST');
+    expect(err3.message).toBe('Invalid request for "exportReport": baseline.from: from must not be after to');
+    // 200 k events are too few for the detector to go CRITICAL by itself: the service says what to give
+    const err5 = (await c3
+      .invoke('exportReport', { datasetId: datasetId3 })
+      .catch((e: unknown) => e)) as HostError;
+    expect(err5.code).toBe('INVALID_REQUEST');
+    expect(err5.message).toMatch(
+      /^the detector found no critical period in this data; give the incident period/,
+    );
+    const err4 = (await c3
+      .invoke('exportReport', { datasetId: 'ds-gone-1' })
+      .catch((e: unknown) => e)) as HostError;
+    expect(err4.code).toBe('DATASET_NOT_FOUND');
+    expect((await c3.invoke('hostInfo', {})).transport).toBe('web');
+  }, 60_000);
+
+  it('cancels a running export: CANCELLED at once, no PDF and no temp file left, nothing offered for download', async () => {
+    const sessionDirs = async () => {
+      const root = path.join(tmp, 'user3', 'exports');
+      const out: string[] = [];
+      for (const d of await readdir(root).catch(() => []))
+        for (const f of await readdir(path.join(root, d))) out.push(f);
+      return out.sort();
+    };
+    const before = await sessionDirs();
+    let printing!: () => void;
+    const atPrint = new Promise<void>((r) => (printing = r));
+    const pending = c3
+      .invoke(
+        'exportReport',
+        { datasetId: datasetId3, segment: { device: 'desktop' }, incident },
+        {
+          requestId: 'export-cancel-1',
+          onProgress: (e) => {
+            if (e.phase === 'printing') printing();
+          },
+        },
+      )
+      .catch((e: unknown) => e);
+    await atPrint;
+    expect(web3.host.running()).toContain('export-cancel-1');
+    const t0 = Date.now();
+    expect(await c3.cancel('export-cancel-1')).toBe(true);
+    const err = (await pending) as HostError;
+    expect(err.code).toBe('CANCELLED');
+    expect(Date.now() - t0).toBeLessThan(1000);
+    // Chromium finishes its page in the background; the late PDF is thrown away
+    await new Promise((r) => setTimeout(r, 8000));
+    expect(await sessionDirs()).toEqual(before);
+    expect(web3.host.running()).toEqual([]);
+  }, 60_000);
+
+  it('without Chromium: hostInfo says why, the export fails with REPORT_UNAVAILABLE and the host stays up', async () => {
+    const web4 = await startWebHost({
+      folder: sampleDir,
+      staticDir,
+      userDataDir: path.join(tmp, 'user4'),
+      useSettings: false,
+      chromiumPath: path.join(tmp, 'no-such-chromium'),
+    });
+    const c4 = createHostClient({ baseUrl: web4.origin, token: web4.token, WebSocket });
+    try {
+      const info = await c4.invoke('hostInfo', {});
+      expect(info.reportExport.available).toBe(false);
+      expect(info.reportExport.reason).toContain(
+        `Chromium was not found at ${path.join(tmp, 'no-such-chromium')}`,
+      );
+      expect(info.unavailable).toContain('exportReport');
+      const { datasetId } = await c4.invoke('openFolder', { folder: sampleDir });
+      const err = (await c4.invoke('exportReport', { datasetId }).catch((e: unknown) => e)) as HostError;
+      expect(err).toBeInstanceOf(HostError);
+      expect(err.code).toBe('REPORT_UNAVAILABLE');
+      expect(err.message).toBe(
+        `Chromium was not found at ${path.join(tmp, 'no-such-chromium')}. Install it (apt-get install -y chromium) or give its path with --chromium PATH (or FUNNELSCOPE_CHROMIUM).`,
+      );
+      expect((await c4.invoke('profile', { datasetId })).files.read).toBeGreaterThan(0);
+    } finally {
+      c4.close();
+      await web4.close();
+    }
+  }, 120_000);
 });

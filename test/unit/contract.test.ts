@@ -39,7 +39,13 @@ describe('operations', () => {
     ]) {
       expect(OPERATION_NAMES).toContain(op);
     }
-    expect([...LONG_OPERATIONS].sort()).toEqual(['cube', 'openFolder', 'openSample', 'setMapping']);
+    expect([...LONG_OPERATIONS].sort()).toEqual([
+      'cube',
+      'exportReport',
+      'openFolder',
+      'openSample',
+      'setMapping',
+    ]);
     expect(OPERATION_NAMES.filter((op) => operations[op].binary)).toEqual(['cube']);
   });
 
@@ -112,6 +118,80 @@ describe('operations', () => {
         parseRequest('cube', { datasetId: 'ds-1', dimensions: ['device"; DROP TABLE x; --'], grain: 'day' }),
       ).message,
     ).toContain('dimensions[0]: must be a column name');
+  });
+
+  it('exportReport takes what the analyst has on screen, with the profile default filled', () => {
+    const full = {
+      datasetId: 'ds-1-abc',
+      segment: { device: 'mobile', os: 'ios', browser: 'safari' },
+      baseline: { from: '2015-07-10', to: '2015-09-03' },
+      incident: { from: '2015-09-04', to: '2015-09-17' },
+      settings: { profile: 'seed', sigma: 2, weeks: 4, streak: 3, minViews: 0, directions: ['drop'] },
+      dimensions: ['device', 'os', 'browser'],
+    };
+    expect(parseRequest('exportReport', full)).toEqual(full);
+    expect(parseRequest('exportReport', { datasetId: 'ds-1', settings: { sigma: 2.5 } })).toEqual({
+      datasetId: 'ds-1',
+      settings: { profile: 'robust', sigma: 2.5 },
+    });
+  });
+
+  it('exportReport refuses bad periods, a baseline not before the incident and bad dimensions, by field', () => {
+    const bad = (request: Record<string, unknown>) =>
+      errorOf(() => parseRequest('exportReport', { datasetId: 'ds-1', ...request }));
+    expect(bad({ incident: { from: '2015-09-17', to: '2015-09-04' } }).message).toBe(
+      'Invalid request for "exportReport": incident.from: from must not be after to',
+    );
+    expect(bad({ baseline: { from: '2015-09-31', to: '2015-10-02' } }).message).toBe(
+      'Invalid request for "exportReport": baseline.from: is not a valid calendar date',
+    );
+    expect(bad({ incident: { from: '4 Sep 2015', to: '2015-09-17' } }).message).toBe(
+      'Invalid request for "exportReport": incident.from: must be a date YYYY-MM-DD',
+    );
+    expect(bad({ incident: { from: '2015-09-04' } }).message).toBe(
+      'Invalid request for "exportReport": incident.to: must be a date string YYYY-MM-DD',
+    );
+    expect(bad({ incident: '2015-09-04..2015-09-17' }).message).toBe(
+      'Invalid request for "exportReport": incident: must be a period {from, to}',
+    );
+    // the baseline must end before the incident starts (overlap and "after" alike)
+    for (const baseline of [
+      { from: '2015-09-20', to: '2015-10-01' },
+      { from: '2015-08-01', to: '2015-09-04' },
+    ]) {
+      const err = bad({ baseline, incident: { from: '2015-09-04', to: '2015-09-17' } });
+      expect(err.code).toBe('INVALID_REQUEST');
+      expect(err.message).toBe(
+        'Invalid request for "exportReport": baseline: the baseline must end before the incident starts',
+      );
+    }
+    expect(bad({ dimensions: ['device', 'device'] }).message).toBe(
+      'Invalid request for "exportReport": dimensions: must not repeat a dimension',
+    );
+    expect(bad({ dimensions: [] }).message).toBe(
+      'Invalid request for "exportReport": dimensions: must name at least one dimension',
+    );
+    expect(bad({ dimensions: ['device', 'os; DROP TABLE x'] }).message).toContain(
+      'dimensions[1]: must be a column name',
+    );
+    expect(bad({ segment: { 'bad dim': 'x' } }).message).toContain(
+      'segment.bad dim: must be a dimension name',
+    );
+    expect(bad({ segment: { device: '' } }).message).toBe(
+      'Invalid request for "exportReport": segment.device: must not be empty',
+    );
+    expect(bad({ settings: { profile: 'fancy' } }).message).toBe(
+      'Invalid request for "exportReport": settings.profile: must be "seed" or "robust"',
+    );
+    expect(bad({ settings: { sigma: 0, weeks: 2.5, streak: 0, minViews: -1 } }).message).toBe(
+      'Invalid request for "exportReport": settings.sigma: must be greater than 0; settings.weeks: must be a whole number of weeks; settings.streak: must be at least 1; settings.minViews: must not be negative',
+    );
+    expect(bad({ settings: { spikes: true } }).message).toBe(
+      'Invalid request for "exportReport": settings: unknown field(s) "spikes"',
+    );
+    expect(bad({ report: {} }).message).toBe('Invalid request for "exportReport": unknown field(s) "report"');
+    expect(HOST_ERROR_CODES).toContain('REPORT_UNAVAILABLE');
+    expect(HOST_ERROR_CODES).toContain('REPORT_FAILED');
   });
 
   it('validates mappings with the mapping-file schema of core/schema.ts', () => {
