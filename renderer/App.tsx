@@ -1,4 +1,4 @@
-/** The shell: left navigation (views + shortcuts 1–5 / Ctrl+1–5), top bar with the active period, status bar. */
+/** The shell: left navigation (views + shortcuts 1–6 / Ctrl+1–6), top bar with the active period, status bar. */
 import { useEffect, useState } from 'react';
 import { useApp, useServices } from './app/context.js';
 import { VIEWS, type ViewId } from './state/store.js';
@@ -8,6 +8,7 @@ import { OverviewView } from './views/OverviewView.js';
 import { FunnelView } from './views/FunnelView.js';
 import { RootCauseView } from './views/RootCauseView.js';
 import { CalendarView } from './views/CalendarView.js';
+import { ScanView } from './views/ScanView.js';
 
 const ICONS: Record<ViewId, string> = {
   data: 'M4 6c0-1.1 3.6-2 8-2s8 .9 8 2-3.6 2-8 2-8-.9-8-2zm0 0v12c0 1.1 3.6 2 8 2s8-.9 8-2V6M4 12c0 1.1 3.6 2 8 2s8-.9 8-2',
@@ -15,6 +16,7 @@ const ICONS: Record<ViewId, string> = {
   funnel: 'M4 5h16l-6 7v6l-4 2v-8L4 5z',
   rootcause: 'M11 4a7 7 0 1 0 0 14 7 7 0 0 0 0-14zm9 16-4-4',
   calendar: 'M5 6h14v14H5zM5 10h14M9 4v4m6-4v4',
+  scan: 'M4 4h4v4H4zm6 0h4v4h-4zm6 0h4v4h-4zM4 10h4v4H4zm6 0h4v4h-4zM4 16h4v4H4zm12-6h4v4h-4zm-6 6h4v4h-4zm6 0h4v4h-4z',
 };
 
 function NavIcon({ id }: { id: ViewId }) {
@@ -109,7 +111,7 @@ export function App() {
             </div>
           </>
         )}
-        <div className="nav-footer">Everything runs on this machine. Keys 1–5 switch views.</div>
+        <div className="nav-footer">Everything runs on this machine. Keys 1–6 switch views.</div>
       </nav>
       <div className="main">
         <header className="topbar">
@@ -149,6 +151,7 @@ export function App() {
           {view === 'funnel' && <FunnelView />}
           {view === 'rootcause' && <RootCauseView />}
           {view === 'calendar' && <CalendarView />}
+          {view === 'scan' && <ScanView />}
         </main>
         <footer className="statusbar">
           <span>

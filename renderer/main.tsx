@@ -56,9 +56,10 @@ if (host) {
     const st = store.getState();
     if (c.command === 'openFolder') void st.openFolder(c.folder);
     else if (c.command === 'openSample') void st.openSample();
+    else if (c.command === 'exportReport') void st.exportReport();
     else if (
       c.command === 'showView' &&
-      ['data', 'overview', 'funnel', 'rootcause', 'calendar'].includes(c.view)
+      ['data', 'overview', 'funnel', 'rootcause', 'calendar', 'scan'].includes(c.view)
     )
       st.setView(c.view as never);
   });

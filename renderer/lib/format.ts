@@ -125,7 +125,22 @@ export function displayValue(value: string): string {
 }
 
 /** 'device' → "Device" */
+const DIMENSION_LABELS: Record<string, string> = {
+  os: 'OS',
+  hour_of_day: 'Hour of day',
+  price_band: 'Price band',
+  category_root: 'Category',
+  category: 'Category',
+  weekday: 'Weekday',
+  device: 'Device',
+  browser: 'Browser',
+  country: 'Country',
+  brand: 'Brand',
+};
+
 export function displayDimension(name: string): string {
+  const known = DIMENSION_LABELS[name.toLowerCase()];
+  if (known) return known;
   const s = name.replace(/_/g, ' ');
   return s[0] ? s[0].toUpperCase() + s.slice(1) : s;
 }

@@ -8,13 +8,27 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { DetectorProfile, DetectorSettings, Period, Segment } from '../../core/types.js';
 import { settingsFor } from '../../core/detector.js';
 import type { HostClient, ProgressEvent } from '../host/client.js';
-import type { OpenDatasetResult, PreviewResult, RecentFolder } from '../../core/contract.js';
+import type {
+  ExportReportResult,
+  OpenDatasetResult,
+  PreviewResult,
+  RecentFolder,
+} from '../../core/contract.js';
 import type { WorkerClient } from '../worker/client.js';
-import type { CubeSummary, SuggestResult } from '../worker/protocol.js';
+import type {
+  CubeSummary,
+  Progress,
+  ReplayResult,
+  ScanCubeSummary,
+  ScanParams,
+  ScanRunResult,
+  SuggestResult,
+  WhatIfResult,
+} from '../worker/protocol.js';
 import { isCancelled } from '../worker/protocol.js';
 import { addDays, clampPeriod, presetPeriods } from '../lib/dates.js';
 
-export type ViewId = 'data' | 'overview' | 'funnel' | 'rootcause' | 'calendar';
+export type ViewId = 'data' | 'overview' | 'funnel' | 'rootcause' | 'calendar' | 'scan';
 
 export const VIEWS: { id: ViewId; label: string; key: string; hint: string }[] = [
   { id: 'data', label: 'Data', key: '1', hint: 'Folder, mapping, data quality' },
@@ -22,6 +36,94 @@ export const VIEWS: { id: ViewId; label: string; key: string; hint: string }[] =
   { id: 'funnel', label: 'Funnel comparison', key: '3', hint: 'Baseline vs incident' },
   { id: 'rootcause', label: 'Root cause', key: '4', hint: 'σ analysis, drill-down' },
   { id: 'calendar', label: 'Anomaly calendar', key: '5', hint: 'Detector verdict per day' },
+  { id: 'scan', label: 'Scan & what-if', key: '6', hint: 'Every combination, two settings, replay' },
+];
+
+/** What the Scan view scans (detector settings are the app's `settings`, shared with the calendar). */
+export interface ScanSetup {
+  dimensions: string[];
+  minLevel: number;
+  maxLevel: number;
+  /** null = the global period (brush), or the whole range when none */
+  range: Period | null;
+  grain: 'day' | 'hour';
+  spikes: boolean;
+  minViewsPerDay: number;
+}
+
+export type JobStatus = 'idle' | 'running' | 'done' | 'error';
+
+export interface ScanRunState {
+  status: JobStatus;
+  /** 'cube' while the host aggregates the scan cube, then the worker's phases */
+  progress: Progress | null;
+  cube: ScanCubeSummary | null;
+  result: ScanRunResult | null;
+  error: string | null;
+}
+
+export interface JobState<T> {
+  status: JobStatus;
+  progress: Progress | null;
+  result: T | null;
+  error: string | null;
+}
+
+export interface ReportExportState {
+  status: JobStatus;
+  progress: ProgressEvent | null;
+  result: ExportReportResult | null;
+  error: string | null;
+}
+
+/** the export request for what the analyst has on screen (exported for tests) */
+export function reportRequestOf(s: AppState, segment?: Segment) {
+  const opened = s.dataset.opened;
+  if (!opened) throw new Error('Open a folder or the sample before exporting a report.');
+  const seg =
+    segment ??
+    (s.calendarSegment !== 'worst' && Object.keys(s.calendarSegment).length
+      ? s.calendarSegment
+      : Object.keys(s.drill).length
+        ? s.drill
+        : Object.keys(s.segment).length
+          ? s.segment
+          : undefined);
+  const st = s.settings;
+  return {
+    datasetId: opened.datasetId,
+    ...(seg && Object.keys(seg).length ? { segment: { ...seg } } : {}),
+    ...(s.comparison ? { baseline: s.comparison.baseline, incident: s.comparison.incident } : {}),
+    settings: {
+      profile: st.profile,
+      sigma: st.sigma,
+      weeks: st.weeks,
+      streak: st.streak,
+      minViews: st.minViews,
+      directions: [...st.directions],
+    },
+    ...(s.dataset.summary?.dimensions.length
+      ? { dimensions: s.dataset.summary.dimensions.slice(0, 12) }
+      : {}),
+  };
+}
+
+/** dimensions a scan can combine: the profile's data and derived dimensions */
+export function scanDimensionsOf(opened: OpenDatasetResult | null): string[] {
+  return opened ? Object.keys(opened.profile.dimensions ?? {}).slice(0, 12) : [];
+}
+
+export const SETTINGS_PRESETS: {
+  id: string;
+  label: string;
+  settings: Partial<DetectorSettings> & { profile: DetectorProfile };
+}[] = [
+  { id: 'robust', label: 'Robust (default)', settings: { profile: 'robust' } },
+  { id: 'seed', label: 'Seed (reference rule)', settings: { profile: 'seed' } },
+  { id: 'r-2s-4w', label: 'Robust 2σ / 4 weeks', settings: { profile: 'robust', sigma: 2, weeks: 4 } },
+  { id: 'r-3s-8w', label: 'Robust 3σ / 8 weeks', settings: { profile: 'robust', sigma: 3, weeks: 8 } },
+  { id: 's-2s-4w', label: 'Seed 2σ / 4 weeks', settings: { profile: 'seed', sigma: 2, weeks: 4 } },
+  { id: 's-3s-8w', label: 'Seed 3σ / 8 weeks', settings: { profile: 'seed', sigma: 3, weeks: 8 } },
 ];
 
 export type DatasetStatus = 'idle' | 'opening' | 'cube' | 'loading' | 'ready' | 'error';
@@ -77,6 +179,11 @@ export interface AppState {
   settingsError: string | null;
   calendarSegment: Segment | 'worst';
   selectedDay: string | null;
+  scanSetup: ScanSetup;
+  scanRun: ScanRunState;
+  whatIf: JobState<WhatIfResult>;
+  replay: JobState<ReplayResult>;
+  reportExport: ReportExportState;
 
   setView(view: ViewId): void;
   openFolder(folder: string, mapping?: Record<string, unknown>): Promise<void>;
@@ -102,6 +209,23 @@ export interface AppState {
   setSettings(patch: Partial<DetectorSettings>): void;
   setCalendarSegment(segment: Segment | 'worst'): void;
   selectDay(date: string | null): void;
+  setScanSetup(patch: Partial<ScanSetup>): void;
+  /** the scan parameters as the worker takes them (range resolved from the global period) */
+  scanParams(): ScanParams;
+  runScan(): Promise<void>;
+  cancelScan(): void;
+  runWhatIf(a: DetectorSettings, b: DetectorSettings): Promise<void>;
+  runReplay(
+    incident: { segment: Segment; start: string } | null,
+    settingsList: DetectorSettings[],
+  ): Promise<void>;
+  /**
+   * open a scanned segment in the calendar (and as the root-cause drill-down / funnel segment); false when the
+   * segment uses a dimension the views' cube does not have (e.g. hour_of_day)
+   */
+  openScanSegment(segment: Segment, view?: ViewId): boolean;
+  exportReport(segment?: Segment): Promise<void>;
+  cancelExport(): void;
 }
 
 export interface StoreDeps {
@@ -131,9 +255,33 @@ export function cubeDimensions(opened: OpenDatasetResult): string[] {
 
 export type AppStore = StoreApi<AppState>;
 
+const IDLE_SCAN: ScanRunState = { status: 'idle', progress: null, cube: null, result: null, error: null };
+const IDLE_EXPORT: ReportExportState = { status: 'idle', progress: null, result: null, error: null };
+const idleJob = <T>(): JobState<T> => ({ status: 'idle', progress: null, result: null, error: null });
+
+export function defaultScanSetup(opened: OpenDatasetResult | null): ScanSetup {
+  const avail = scanDimensionsOf(opened);
+  const dims = ['device', 'os', 'browser'].filter((d) => avail.includes(d));
+  const dimensions = dims.length ? dims : avail.slice(0, 3);
+  return {
+    dimensions,
+    minLevel: 1,
+    maxLevel: dimensions.length,
+    range: null,
+    grain: 'day',
+    spikes: false,
+    minViewsPerDay: 0,
+  };
+}
+
+const cubeKeyOf = (p: { dimensions: string[]; grain: string }, datasetId: string) =>
+  JSON.stringify([datasetId, p.dimensions, p.grain]);
+
 export function createAppStore(deps: StoreDeps): AppStore {
   const now = deps.now ?? (() => (typeof performance !== 'undefined' ? performance.now() : Date.now()));
   let openAbort: AbortController | null = null;
+  let scanAbort: AbortController | null = null;
+  let exportAbort: AbortController | null = null;
 
   return createStore<AppState>()((set, get) => {
     const needHost = (): HostClient => {
@@ -216,6 +364,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
         drillDimension: summary.dimensions[0] ?? null,
         calendarSegment: 'worst',
         selectedDay: null,
+        scanSetup: defaultScanSetup(opened),
+        scanRun: IDLE_SCAN,
+        whatIf: idleJob(),
+        replay: idleJob(),
+        reportExport: IDLE_EXPORT,
         // after an open from the Data view go to the Overview — unless files were skipped: then the warning stays in view
         view: s.view === 'data' && !(opened.profile.files.skipped?.length > 0) ? 'overview' : s.view,
       }));
@@ -253,6 +406,34 @@ export function createAppStore(deps: StoreDeps): AppStore {
       }
     };
 
+    /** the scan cube for these dimensions and grain: from the host once, kept in the worker until they change */
+    const ensureScanCube = async (params: ScanParams, signal?: AbortSignal): Promise<void> => {
+      const opened = get().dataset.opened;
+      if (!opened) throw new Error('Open a folder or the sample before scanning.');
+      if (params.dimensions.length === 0) throw new Error('Choose at least one dimension to scan.');
+      const key = cubeKeyOf(params, opened.datasetId);
+      if (get().scanRun.cube?.key === key) return;
+      const host = needHost();
+      set((s) => ({
+        scanRun: { ...s.scanRun, progress: { phase: 'aggregating the cube', done: 0, total: 1 } },
+      }));
+      const bytes = await host.invoke(
+        'cube',
+        { datasetId: opened.datasetId, dimensions: params.dimensions, grain: params.grain },
+        { signal },
+      );
+      const buffer =
+        bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+          ? (bytes.buffer as ArrayBuffer)
+          : null;
+      const cube = await deps.worker.request(
+        'scanCube',
+        { cube: bytes, key, dimensions: params.dimensions },
+        { key: 'scanCube', transfer: buffer ? [buffer] : [] },
+      );
+      set((s) => ({ scanRun: { ...s.scanRun, cube } }));
+    };
+
     return {
       view: 'data',
       dataset: EMPTY_DATASET,
@@ -270,6 +451,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
       settingsError: null,
       calendarSegment: 'worst',
       selectedDay: null,
+      scanSetup: defaultScanSetup(null),
+      scanRun: IDLE_SCAN,
+      whatIf: idleJob<WhatIfResult>(),
+      replay: idleJob<ReplayResult>(),
+      reportExport: IDLE_EXPORT,
 
       setView: (view) => set({ view }),
 
@@ -414,6 +600,165 @@ export function createAppStore(deps: StoreDeps): AppStore {
       },
       setCalendarSegment: (calendarSegment) => set({ calendarSegment, selectedDay: null }),
       selectDay: (selectedDay) => set({ selectedDay }),
+
+      setScanSetup: (patch) =>
+        set((s) => {
+          const next = { ...s.scanSetup, ...patch };
+          const k = Math.max(1, next.dimensions.length);
+          next.maxLevel = Math.min(Math.max(1, next.maxLevel), k);
+          next.minLevel = Math.min(Math.max(1, next.minLevel), next.maxLevel);
+          if (patch.dimensions && !('maxLevel' in patch)) next.maxLevel = k;
+          return { scanSetup: next };
+        }),
+
+      scanParams: () => {
+        const s = get();
+        const p = s.scanSetup;
+        return {
+          dimensions: [...p.dimensions],
+          minLevel: p.minLevel,
+          maxLevel: p.maxLevel,
+          range: p.range ?? s.period,
+          grain: p.grain,
+          spikes: p.spikes,
+          minViewsPerDay: p.minViewsPerDay,
+        };
+      },
+
+      runScan: async () => {
+        scanAbort?.abort();
+        const ctrl = new AbortController();
+        scanAbort = ctrl;
+        const mine = () => scanAbort === ctrl;
+        set((s) => ({ scanRun: { ...s.scanRun, status: 'running', error: null, progress: null } }));
+        try {
+          const params = get().scanParams();
+          await ensureScanCube(params, ctrl.signal);
+          if (!mine()) return;
+          const result = await deps.worker.request(
+            'scan',
+            { params, settings: get().settings },
+            {
+              key: 'scan',
+              onProgress: (progress) => mine() && set((s) => ({ scanRun: { ...s.scanRun, progress } })),
+            },
+          );
+          if (!mine()) return;
+          set((s) => ({ scanRun: { ...s.scanRun, status: 'done', result, progress: null, error: null } }));
+        } catch (e) {
+          if (!mine()) return;
+          const cancelled = isCancelled(e) || (e as { code?: string })?.code === 'CANCELLED';
+          set((s) => ({
+            scanRun: {
+              ...s.scanRun,
+              status: cancelled ? (s.scanRun.result ? 'done' : 'idle') : 'error',
+              progress: null,
+              error: cancelled ? null : e instanceof Error ? e.message : String(e),
+            },
+          }));
+        } finally {
+          if (mine()) scanAbort = null;
+        }
+      },
+
+      cancelScan: () => {
+        scanAbort?.abort();
+        scanAbort = null;
+        deps.worker.cancelKey('scan');
+        deps.worker.cancelKey('scanCube');
+        set((s) => ({
+          scanRun: { ...s.scanRun, status: s.scanRun.result ? 'done' : 'idle', progress: null },
+        }));
+      },
+
+      runWhatIf: async (a, b) => {
+        set({ whatIf: { status: 'running', progress: null, result: get().whatIf.result, error: null } });
+        try {
+          const params = get().scanParams();
+          await ensureScanCube(params);
+          const result = await deps.worker.request(
+            'whatif',
+            { params, a, b },
+            { key: 'whatif', onProgress: (progress) => set((s) => ({ whatIf: { ...s.whatIf, progress } })) },
+          );
+          set({ whatIf: { status: 'done', progress: null, result, error: null } });
+        } catch (e) {
+          if (isCancelled(e)) return;
+          set((s) => ({
+            whatIf: { ...s.whatIf, status: 'error', progress: null, error: (e as Error).message },
+          }));
+        }
+      },
+
+      runReplay: async (incident, settingsList) => {
+        set({ replay: { status: 'running', progress: null, result: get().replay.result, error: null } });
+        try {
+          const params = get().scanParams();
+          await ensureScanCube(params);
+          const result = await deps.worker.request(
+            'replay',
+            { params, incident, settingsList },
+            { key: 'replay', onProgress: (progress) => set((s) => ({ replay: { ...s.replay, progress } })) },
+          );
+          set({ replay: { status: 'done', progress: null, result, error: null } });
+        } catch (e) {
+          if (isCancelled(e)) return;
+          set((s) => ({
+            replay: { ...s.replay, status: 'error', progress: null, error: (e as Error).message },
+          }));
+        }
+      },
+
+      openScanSegment: (segment, view = 'calendar') => {
+        const summary = get().dataset.summary;
+        if (!summary || !Object.keys(segment).every((d) => summary.dimensions.includes(d))) return false;
+        const drill = { ...segment };
+        set({
+          calendarSegment: { ...segment },
+          selectedDay: null,
+          segment: { ...segment },
+          drill,
+          drillDimension: summary.dimensions.find((d) => !(d in drill)) ?? get().drillDimension,
+          view,
+        });
+        return true;
+      },
+
+      exportReport: async (segment) => {
+        exportAbort?.abort();
+        const ctrl = new AbortController();
+        exportAbort = ctrl;
+        set({ reportExport: { status: 'running', progress: null, result: null, error: null } });
+        try {
+          const request = reportRequestOf(get(), segment);
+          const result = await needHost().invoke('exportReport', request, {
+            signal: ctrl.signal,
+            onProgress: (progress) =>
+              exportAbort === ctrl && set((s) => ({ reportExport: { ...s.reportExport, progress } })),
+          });
+          if (exportAbort !== ctrl) return;
+          set({ reportExport: { status: 'done', progress: null, result, error: null } });
+        } catch (e) {
+          if (exportAbort !== ctrl) return;
+          const cancelled = (e as { code?: string })?.code === 'CANCELLED';
+          set({
+            reportExport: {
+              status: cancelled ? 'idle' : 'error',
+              progress: null,
+              result: null,
+              error: cancelled ? null : e instanceof Error ? e.message : String(e),
+            },
+          });
+        } finally {
+          if (exportAbort === ctrl) exportAbort = null;
+        }
+      },
+
+      cancelExport: () => {
+        exportAbort?.abort();
+        exportAbort = null;
+        set({ reportExport: IDLE_EXPORT });
+      },
     };
   });
 }

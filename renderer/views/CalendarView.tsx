@@ -8,6 +8,7 @@ import { usePalette, type Palette } from '../lib/theme.js';
 import type { DetectionResult, DetectionStatus, DetectorProfile } from '../../core/types.js';
 import type { CalendarResult } from '../worker/protocol.js';
 import { NoData, SegmentPicker } from './common.js';
+import { ExportReportButton } from '../components/ExportReport.js';
 
 const STATUSES: DetectionStatus[] = ['OK', 'ANOMALY', 'CRITICAL', 'INSUFFICIENT_DATA', 'NO_DATA'];
 const STATUS_LABEL: Record<DetectionStatus, string> = {
@@ -55,6 +56,8 @@ export function CalendarView() {
             {data.ms} ms
           </span>
         )}
+        <span className="spacer" />
+        <ExportReportButton segment={segment === 'worst' ? undefined : segment} />
       </div>
       {res.error && <ErrorBox title="The detector could not run" message={res.error} />}
       <div className="grid-main-side">
@@ -66,7 +69,7 @@ export function CalendarView() {
   );
 }
 
-function NumberField({
+export function NumberField({
   label,
   value,
   step,
@@ -104,7 +107,7 @@ function NumberField({
   );
 }
 
-function SettingsBar() {
+export function SettingsBar() {
   const settings = useApp((s) => s.settings);
   const setProfile = useApp((s) => s.setProfile);
   const setSettings = useApp((s) => s.setSettings);

@@ -256,7 +256,14 @@ function ProfileSection() {
           label="Date range"
           value={
             <span
-              style={{ fontSize: 14, display: 'block', whiteSpace: 'normal', lineHeight: 1.3, minHeight: 30 }}
+              style={{
+                fontSize: 14,
+                display: 'block',
+                whiteSpace: 'normal',
+                overflowWrap: 'anywhere',
+                lineHeight: 1.3,
+                minHeight: 30,
+              }}
             >
               {profile.range.from
                 ? fmtPeriod({ from: profile.range.from, to: profile.range.to ?? profile.range.from })

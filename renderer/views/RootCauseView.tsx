@@ -1,4 +1,5 @@
 /** 4 · Root cause: σ table per dimension with click-to-drill, ranked candidates from core explain, the finding. */
+import { ExportReportButton } from '../components/ExportReport.js';
 import { useState } from 'react';
 import { useApp, useAnalysis } from '../app/context.js';
 import { Card, Delta, Empty, ErrorBox, Segmented, SigmaBadge, SkeletonRows } from '../components/ui.js';
@@ -52,9 +53,10 @@ export function RootCauseView() {
             >
               Finding
             </span>
-            <div className="finding" data-testid="finding">
+            <div className="finding" data-testid="finding" style={{ flex: 1 }}>
               {data.finding}
             </div>
+            <ExportReportButton segment={Object.keys(drill).length ? drill : undefined} />
           </div>
         ) : (
           <SkeletonRows rows={1} height={24} />

@@ -29,6 +29,7 @@ import type {
 import { CancelledError } from './protocol.js';
 import { ident, inPeriod, lit, segmentWhere } from './sql.js';
 import { runCalendar, runRootCause, runSuggest } from './analysis.js';
+import { loadScanCube, runReplay, runScan, runWhatIf } from './scan.js';
 
 export type Row = Record<string, unknown>;
 
@@ -98,6 +99,14 @@ export class AnalysisEngine {
         return (await runCalendar(this, r as RequestOf<'calendar'>, ctx)) as Responses[K];
       case 'suggest':
         return (await runSuggest(this, r as RequestOf<'suggest'>, ctx)) as Responses[K];
+      case 'scanCube':
+        return (await loadScanCube(this, this.db, r as RequestOf<'scanCube'>, ctx)) as Responses[K];
+      case 'scan':
+        return (await runScan(this, r as RequestOf<'scan'>, ctx)) as Responses[K];
+      case 'whatif':
+        return (await runWhatIf(this, r as RequestOf<'whatif'>, ctx)) as Responses[K];
+      case 'replay':
+        return (await runReplay(this, r as RequestOf<'replay'>, ctx)) as Responses[K];
       default:
         throw new Error(`unknown request type ${(r as { type: string }).type}`);
     }

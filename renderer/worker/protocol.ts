@@ -24,6 +24,7 @@ import type {
   StepStats,
 } from '../../core/types.js';
 import type { ExplainRow, ExplainTotal, RankedCandidate } from '../../core/explain.js';
+import type { ReplayOutcome, ScanComparison, ScanResult } from '../../core/scan.js';
 
 // ------------------------------------------------------------------ results
 
@@ -137,6 +138,58 @@ export interface SuggestResult {
   reason: string;
 }
 
+/** the cube the Scan view loaded (its own dimensions and grain, separate from the views' cube) */
+export interface ScanCubeSummary {
+  /** the caller's key for this cube (dimensions + grain), to know when a reload is needed */
+  key: string;
+  rows: number;
+  dimensions: string[];
+  grain: 'day' | 'hour';
+  range: Period;
+  loadMs: number;
+}
+
+/** what to scan (everything except the detector settings) */
+export interface ScanParams {
+  dimensions: string[];
+  minLevel: number;
+  maxLevel: number;
+  /** null = the scan cube's whole range (earlier data is still the detector's history) */
+  range: Period | null;
+  grain: 'day' | 'hour';
+  /** also flag spikes (drops are always flagged) */
+  spikes: boolean;
+  /** leave out segments with fewer views per observed day (all traffic is always kept) */
+  minViewsPerDay: number;
+}
+
+export interface ScanRunResult {
+  cubeKey: string;
+  result: ScanResult;
+  /** segments aggregated in the index (before the volume filter) */
+  aggregated: number;
+  /** true when the index of the previous scan was reused (settings change only) */
+  indexReused: boolean;
+  indexMs: number;
+  ms: number;
+}
+
+export interface WhatIfResult {
+  /** the two scans without their heatmap codes */
+  a: ScanResult;
+  b: ScanResult;
+  comparison: ScanComparison;
+  ms: number;
+}
+
+export interface ReplayResult {
+  incident: { segment: Segment; start: string };
+  /** true when the incident came from the detector (core suggestIncident) */
+  suggested: boolean;
+  outcomes: ReplayOutcome[];
+  ms: number;
+}
+
 // ------------------------------------------------------------------ requests
 
 export interface Requests {
@@ -146,6 +199,15 @@ export interface Requests {
   rootcause: { baseline: Period; incident: Period; filter: Segment; dimension: string | null };
   calendar: { segment: Segment | 'worst'; settings: DetectorSettings };
   suggest: { settings: DetectorSettings };
+  scanCube: { cube: Uint8Array; key: string; dimensions: string[] };
+  scan: { params: ScanParams; settings: DetectorSettings };
+  whatif: { params: ScanParams; a: DetectorSettings; b: DetectorSettings };
+  /** incident null = take it from the detector (suggestIncident with the first setting) */
+  replay: {
+    params: ScanParams;
+    incident: { segment: Segment; start: string } | null;
+    settingsList: DetectorSettings[];
+  };
 }
 
 export interface Responses {
@@ -155,6 +217,10 @@ export interface Responses {
   rootcause: RootCauseResult;
   calendar: CalendarResult;
   suggest: SuggestResult;
+  scanCube: ScanCubeSummary;
+  scan: ScanRunResult;
+  whatif: WhatIfResult;
+  replay: ReplayResult;
 }
 
 export type RequestType = keyof Requests;
