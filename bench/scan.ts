@@ -32,18 +32,8 @@ import { settingsFor } from '../core/detector.js';
 import { explain } from '../core/explain.js';
 import { scan, type ScanOptions } from '../core/scan.js';
 import { addDays, buildSegmentIndex } from '../core/segments.js';
+import { mulberry32 } from '../core/simulate.js';
 import type { Cube, CubeRow, DetectorProfile } from '../core/types.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Cond = [string, number][];
 const DEVICE: Cond = [

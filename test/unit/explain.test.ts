@@ -1,44 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import type { Cube, CubeRow, Segment } from '../../core/types.js';
 import { drill, explain, suggestIncident } from '../../core/explain.js';
 import { settingsFor } from '../../core/detector.js';
 import { addDays, daysBetween, segmentContains, segmentKey } from '../../core/segments.js';
+import { mulberry32 } from '../../core/simulate.js';
+import { RETAILROCKET_DAILY_CSV as CSV, retailRocketCube as csvCube } from './fixtures/retailrocket-csv.js';
 
 // ------------------------------------------------------------------ fixtures
-
-const CSV = fileURLToPath(new URL('../../../shared/data/retailrocket_daily_by_combo.csv', import.meta.url));
-
-/** date × device × os × browser cube from the reference CSV (no revenue in it). */
-function csvCube(): Cube {
-  const lines = readFileSync(CSV, 'utf8').trim().split(/\r?\n/);
-  const head = lines[0].split(',');
-  const col = (n: string) => head.indexOf(n);
-  const rows: CubeRow[] = lines.slice(1).map((l) => {
-    const f = l.split(',');
-    return {
-      date: f[col('date')],
-      dims: { device: f[col('device')], os: f[col('os')], browser: f[col('browser')] },
-      views: Number(f[col('views')]),
-      carts: Number(f[col('addtocarts')]),
-      purchases: Number(f[col('transactions')]),
-      revenue: 0,
-    };
-  });
-  return { dimensions: ['device', 'os', 'browser'], grain: 'day', rows };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COMBOS: [string, string, string, number][] = [
   ['desktop', 'windows', 'chrome', 4000],

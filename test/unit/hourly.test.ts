@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { settingsFor } from '../../core/detector.js';
 import { detectHourly, hourlyVerdicts, toSlot, type HourCounts } from '../../core/hourly.js';
 import { addDays } from '../../core/segments.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../core/simulate.js';
 
 /** Traffic by hour of day (night low) and conversion by hour of day (night a third of the evening's). */
 const TRAFFIC = [

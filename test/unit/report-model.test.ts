@@ -9,17 +9,7 @@ import { buildReportModel, reportFormat as F, type ReportInput } from '../../cor
 import { explain } from '../../core/explain.js';
 import { detectSeries, settingsFor } from '../../core/detector.js';
 import { addDays, aggregateSeries, daysBetween, segmentKey } from '../../core/segments.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../core/simulate.js';
 
 /** Binomial draw by normal approximation (n large), never negative. */
 function binom(r: () => number, n: number, p: number): number {
