@@ -118,6 +118,42 @@ describe.skipIf(skipReason !== null)('Electron app', () => {
     await page.screenshot({ path: path.join(shots, 'sample.png') });
   });
 
+  it('exports the incident report over IPC: save dialog, printToPDF of app://funnelscope/report/, the PDF on disk', async () => {
+    const out = path.join(userData, 'exported', 'incident.pdf');
+    execFileSync('mkdir', ['-p', path.dirname(out)]);
+    // the native save dialog cannot be clicked by Playwright: answer it from the main process
+    await app.evaluate(
+      ({ dialog }, file) => {
+        const answers = [
+          { canceled: true, filePath: '' },
+          { canceled: false, filePath: file },
+        ];
+        (dialog as unknown as { showSaveDialog: unknown }).showSaveDialog = async () => answers.shift();
+      },
+      out.replace(/\.pdf$/, ''),
+    );
+    const result = await page.evaluate(async () => {
+      const fs = (globalThis as unknown as { funnelscope: Bridge }).funnelscope;
+      const info = (await fs.invoke('hostInfo', {})).data as { reportExport: { available: boolean } };
+      const opened = (await fs.invoke('openSample', {})) as { data: { datasetId: string } };
+      const cancelled = await fs.invoke('exportReport', { datasetId: opened.data.datasetId });
+      const saved = await fs.invoke('exportReport', { datasetId: opened.data.datasetId });
+      return { info, cancelled, saved };
+    });
+    expect(result.info.reportExport.available).toBe(true);
+    expect(result.cancelled).toMatchObject({ ok: true, data: { file: null, pages: 0 } });
+    expect(result.saved.ok).toBe(true);
+    const saved = result.saved.data as { file: string; pages: number; culprit: string };
+    expect(saved.file).toBe(out); // ".pdf" added to the typed name
+    expect(saved.pages).toBeGreaterThanOrEqual(2);
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', out, '-'], { encoding: 'utf8' }).replace(
+      /\s+/g,
+      ' ',
+    );
+    expect(text).toContain(saved.culprit);
+    expect(text).toMatch(/Page 1 of \d/);
+  }, 180_000);
+
   it('opens the sample in the UI by itself and shows every view (screenshots under test-results/electron)', async () => {
     // main.tsx asks hostInfo what to open first; for `--sample` that is the sample
     await page.waitForFunction(

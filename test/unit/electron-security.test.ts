@@ -15,11 +15,14 @@ import {
   APP_ENTRY_URL,
   APP_SCHEME_PRIVILEGES,
   CONTENT_SECURITY_POLICY,
+  REPORT_ENTRY_URL,
+  appFileFor,
   appUrlToRelativePath,
   createWindowOptions,
   isAllowedNavigation,
   parseLaunchArgs,
   permissionAllowed,
+  reportWindowOptions,
   securityHeaders,
   windowOpenHandler,
 } from '../../electron/window-options.js';
@@ -147,6 +150,49 @@ describe('navigation, new windows, permissions', () => {
     expect(appUrlToRelativePath('file:///etc/passwd')).toBeNull();
   });
 
+  it('serves the report page under app://funnelscope/report/ from its own folder, without SPA fallback', () => {
+    const dirs = { rendererDir: '/app/dist/renderer', reportDir: '/app/dist/report' };
+    const map = (url: string) => {
+      const rel = appUrlToRelativePath(url);
+      return rel === null ? null : appFileFor(rel, dirs, path.posix.join);
+    };
+    expect(REPORT_ENTRY_URL).toBe('app://funnelscope/report/index.html');
+    expect(map(REPORT_ENTRY_URL)).toEqual({
+      root: '/app/dist/report',
+      file: '/app/dist/report/index.html',
+      spaFallback: false,
+    });
+    expect(map('app://funnelscope/report/assets/index-x.js')!.file).toBe(
+      '/app/dist/report/assets/index-x.js',
+    );
+    expect(map('app://funnelscope/report/')!.file).toBe('/app/dist/report/index.html');
+    expect(map('app://funnelscope/index.html')).toEqual({
+      root: '/app/dist/renderer',
+      file: '/app/dist/renderer/index.html',
+      spaFallback: true,
+    });
+    // a renderer path that merely starts with "report" is not the report folder
+    expect(map('app://funnelscope/reports.js')!.root).toBe('/app/dist/renderer');
+    expect(map('app://funnelscope/report/..%2f..%2fetc/passwd')).toBeNull();
+    // no report folder built: nothing is served under report/
+    expect(appFileFor('report/index.html', { ...dirs, reportDir: null }, path.posix.join)).toBeNull();
+  });
+
+  it('prints the report in a hidden, sandboxed window without a preload', () => {
+    const o = reportWindowOptions();
+    expect(o.show).toBe(false);
+    expect(o.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      webviewTag: false,
+      devTools: false,
+    });
+    expect('preload' in o.webPreferences).toBe(false);
+  });
+
   it('reads the folder to open from the command line, skipping the app path and switches', () => {
     expect(parseLaunchArgs(['/usr/bin/electron', 'dist/electron/main.js', '/data/clicks'], false)).toEqual({
       folder: '/data/clicks',
@@ -183,6 +229,21 @@ describe('main process wiring (source checks: the binary is not available to run
     expect(main).toMatch(/'will-attach-webview'/);
     expect(main).toMatch(/setPermissionRequestHandler/);
     expect(main).toMatch(/setPermissionCheckHandler/);
+  });
+  it('exports the report: model from the open dataset, save dialog, printToPDF of app://…/report/, atomic write', () => {
+    expect(main).toMatch(/exportReport: electronReportExporter/);
+    expect(main).toMatch(/buildReportForRequest\(ctx\.dataset, req, ctx\)/);
+    expect(main).toMatch(/showSaveDialog\(/);
+    expect(main).toMatch(/app\.getPath\('downloads'\), reportFileName\(model\)/);
+    expect(main).toMatch(/new BrowserWindow\(reportWindowOptions\(\)\)/);
+    expect(main).toMatch(/loadURL\(REPORT_ENTRY_URL\)/);
+    expect(main).toMatch(/executeJavaScript\(reportInjectionScript\(model\)\)/);
+    expect(main).toMatch(/REPORT_READY_EXPRESSION/);
+    expect(main).toMatch(/printToPDF\(electronPrintOptions\(model\)\)/);
+    expect(main).toMatch(/writeFileAtomic\(file, pdf\)/);
+    // the menu item is live and sends the command the renderer answers
+    expect(main).not.toMatch(/coming soon/);
+    expect(main).toMatch(/click: \(\) => send\(\{ command: 'exportReport' \}\)/);
   });
   it('builds the window from createWindowOptions and holds a single-instance lock', () => {
     expect(main).toMatch(/new BrowserWindow\(\s*createWindowOptions\(/);
@@ -378,6 +439,8 @@ describe('IPC router', () => {
       { senderFrame: { url: 'https://evil.example/', parent: null }, sender: {} },
       { senderFrame: { url: 'app://funnelscope/index.html', parent: {} }, sender: {} },
       { senderFrame: null, sender: {} },
+      // the hidden report-printing window is same-origin but must never reach the host
+      { senderFrame: { url: 'app://funnelscope/report/index.html', parent: null }, sender: {} },
     ]) {
       expect(isAppSender(frame as never)).toBe(false);
       const r = await invoke(frame, { op: 'hostInfo', requestId: 'r2', request: {} });
