@@ -260,34 +260,44 @@ export async function scanAsync(cube: Cube, opts: ScanOptions): Promise<ScanResu
   }
 }
 
-/** The scan as a generator that yields after every `checkEvery` segments (after progress and the signal check). */
-function* scanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, void> {
-  if (opts.grain === 'hour') return yield* hourScanSteps(cube, opts);
-  if (opts.grain !== undefined && opts.grain !== 'day')
-    throw new Error(`scan grain must be 'day' or 'hour' (got '${String(opts.grain)}')`);
-  if (opts.index?.grain === 'hour')
-    throw new Error('scan: an hour-grain index was passed to a day-grain scan');
+interface ScanLevels {
+  dims: string[];
+  minLevel: number;
+  maxLevel: number;
+  includeAll: boolean;
+}
+
+/** The dimensions and levels a scan covers (day and hour grain alike); throws when the levels are empty. */
+function scanLevels(opts: ScanOptions): ScanLevels {
   const dims = [...opts.dimensions];
   const minLevel = Math.max(1, opts.minLevel ?? 1);
   const maxLevel = Math.min(dims.length, opts.maxLevel ?? dims.length);
   if (minLevel > maxLevel && dims.length > 0) {
     throw new Error(`scan levels ${minLevel}..${maxLevel} are empty for ${dims.length} dimension(s)`);
   }
-  const includeAll = opts.includeAllTraffic ?? true;
-  const index =
-    opts.index ??
-    buildSegmentIndex(cube, { dimensions: dims, minLevel, maxLevel, includeAllTraffic: includeAll });
-  const range = resolveRange(index, opts.range);
-  const settings: DetectorSettings = opts.directions
+  return { dims, minLevel, maxLevel, includeAll: opts.includeAllTraffic ?? true };
+}
+
+/** The detector settings of a scan: a copy, with the scan's own directions when it names them. */
+function scanSettings(opts: ScanOptions): DetectorSettings {
+  return opts.directions
     ? { ...opts.settings, directions: [...opts.directions] }
     : { ...opts.settings, directions: [...opts.settings.directions] };
+}
 
-  // Observed days of the range (denominator of views per day).
-  const a = Math.max(0, toDayNumber(range.from) - index.startDay);
-  const b = Math.min(index.dates.length - 1, toDayNumber(range.to) - index.startDay);
-  let observedDays = 0;
-  for (let i = a; i <= b; i++) observedDays += index.observed[i];
-
+/**
+ * The segments of the index a scan runs the detector on: those within the scan's dimensions and levels (all
+ * traffic when included), less those under the volume floors over index slots a..b (`skipped` counts them; all
+ * traffic is never skipped). Views per day are over `observedDays`.
+ */
+function selectSegments(
+  segments: Iterable<SegmentSeries>,
+  opts: ScanOptions,
+  { dims, minLevel, maxLevel, includeAll }: ScanLevels,
+  a: number,
+  b: number,
+  observedDays: number,
+): { todo: { s: SegmentSeries; total: number; perDay: number }[]; skipped: number } {
   const dimSet = new Set(dims);
   const inScope = (s: SegmentSeries): boolean => {
     const keys = Object.keys(s.segment);
@@ -295,12 +305,11 @@ function* scanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, 
     if (keys.length < minLevel || keys.length > maxLevel) return false;
     return keys.every((k) => dimSet.has(k));
   };
-
   const minPerDay = opts.minViewsPerDay ?? 0;
   const minTotal = opts.minTotalViews ?? 0;
   const todo: { s: SegmentSeries; total: number; perDay: number }[] = [];
   let skipped = 0;
-  for (const s of index.segments) {
+  for (const s of segments) {
     if (!inScope(s)) continue;
     const total = s.sumViews(a, b);
     const perDay = observedDays > 0 ? total / observedDays : 0;
@@ -310,6 +319,31 @@ function* scanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, 
     }
     todo.push({ s, total, perDay });
   }
+  return { todo, skipped };
+}
+
+/** The scan as a generator that yields after every `checkEvery` segments (after progress and the signal check). */
+function* scanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, void> {
+  if (opts.grain === 'hour') return yield* hourScanSteps(cube, opts);
+  if (opts.grain !== undefined && opts.grain !== 'day')
+    throw new Error(`scan grain must be 'day' or 'hour' (got '${String(opts.grain)}')`);
+  if (opts.index?.grain === 'hour')
+    throw new Error('scan: an hour-grain index was passed to a day-grain scan');
+  const levels = scanLevels(opts);
+  const { dims, minLevel, maxLevel, includeAll } = levels;
+  const index =
+    opts.index ??
+    buildSegmentIndex(cube, { dimensions: dims, minLevel, maxLevel, includeAllTraffic: includeAll });
+  const range = resolveRange(index, opts.range);
+  const settings = scanSettings(opts);
+
+  // Observed days of the range (denominator of views per day).
+  const a = Math.max(0, toDayNumber(range.from) - index.startDay);
+  const b = Math.min(index.dates.length - 1, toDayNumber(range.to) - index.startDay);
+  let observedDays = 0;
+  for (let i = a; i <= b; i++) observedDays += index.observed[i];
+
+  const { todo, skipped } = selectSegments(index.segments, opts, levels, a, b, observedDays);
 
   const every = Math.max(1, opts.checkEvery ?? 25);
   const withDaily = opts.daily ?? true;
@@ -477,13 +511,8 @@ function* hourScanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResu
   if (cube.grain !== 'hour') {
     throw new Error(`an hour-grain scan needs an hour-grain cube (this cube has grain '${cube.grain}')`);
   }
-  const dims = [...opts.dimensions];
-  const minLevel = Math.max(1, opts.minLevel ?? 1);
-  const maxLevel = Math.min(dims.length, opts.maxLevel ?? dims.length);
-  if (minLevel > maxLevel && dims.length > 0) {
-    throw new Error(`scan levels ${minLevel}..${maxLevel} are empty for ${dims.length} dimension(s)`);
-  }
-  const includeAll = opts.includeAllTraffic ?? true;
+  const levels = scanLevels(opts);
+  const { dims, minLevel, maxLevel, includeAll } = levels;
   const index =
     opts.index ??
     buildSegmentIndex(cube, {
@@ -501,9 +530,7 @@ function* hourScanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResu
   if (from === undefined || to === undefined) throw new Error('the cube has no rows: nothing to scan');
   if (toDayNumber(to) < toDayNumber(from)) throw new Error(`scan range ${from}..${to} ends before it starts`);
   const range: Period = { from, to };
-  const settings: DetectorSettings = opts.directions
-    ? { ...opts.settings, directions: [...opts.directions] }
-    : { ...opts.settings, directions: [...opts.settings.directions] };
+  const settings = scanSettings(opts);
   const rs = toDayNumber(from) * 24;
   const re = toDayNumber(to) * 24 + 23;
   const a = Math.max(0, rs - index.startDay);
@@ -512,27 +539,7 @@ function* hourScanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResu
   for (let i = a; i <= b; i++) if (index.observed[i]) obsDays.add(index.dates[i]);
   const observedDays = obsDays.size;
 
-  const dimSet = new Set(dims);
-  const inScope = (s: SegmentSeries): boolean => {
-    const keys = Object.keys(s.segment);
-    if (keys.length === 0) return includeAll;
-    if (keys.length < minLevel || keys.length > maxLevel) return false;
-    return keys.every((k) => dimSet.has(k));
-  };
-  const minPerDay = opts.minViewsPerDay ?? 0;
-  const minTotal = opts.minTotalViews ?? 0;
-  const todo: { s: SegmentSeries; total: number; perDay: number }[] = [];
-  let skipped = 0;
-  for (const s of index.segments) {
-    if (!inScope(s)) continue;
-    const total = s.sumViews(a, b);
-    const perDay = observedDays > 0 ? total / observedDays : 0;
-    if (s.level > 0 && (perDay < minPerDay || total < minTotal)) {
-      skipped++;
-      continue;
-    }
-    todo.push({ s, total, perDay });
-  }
+  const { todo, skipped } = selectSegments(index.segments, opts, levels, a, b, observedDays);
   const every = Math.max(1, opts.checkEvery ?? 25);
   const withDaily = opts.daily ?? true;
   const upto = Math.max(0, Math.min(index.dates.length, re - index.startDay + 1));
