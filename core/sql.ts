@@ -8,7 +8,14 @@
  * electron/services/duckdb.ts sets it); ids and dimensions are VARCHAR; price/quantity DOUBLE.
  */
 import type { ColumnMapping, RejectReason } from './schema.js';
-import { DERIVED_DIMENSIONS, EPOCH_S_MAX, EPOCH_S_MIN, PRICE_BANDS, derivedDimensions } from './schema.js';
+import {
+  CANONICAL_COLUMNS,
+  DERIVED_DIMENSIONS,
+  EPOCH_S_MAX,
+  EPOCH_S_MIN,
+  PRICE_BANDS,
+  derivedDimensions,
+} from './schema.js';
 
 /** Quote an identifier ("col""name"). */
 export function ident(name: string): string {
@@ -260,20 +267,10 @@ export function eventsViewSql(spec: EventsViewSpec): string[] {
   const union = spec.groups.map((g) => `(${groupSelectSql(g, spec.dimensions)})`).join(' UNION ALL BY NAME ');
   const hasPrice = spec.groups.some((g) => g.mapping.price);
   const derived = derivedDimensionSql(hasPrice, spec.dimensions.includes('category'));
-  const canon = [
-    'ts',
-    'visitor_id',
-    'session_id',
-    'event_type',
-    'item_id',
-    'transaction_id',
-    'price',
-    'quantity',
-  ];
   const dataDims = spec.dimensions.map(ident);
   return [
     `CREATE OR REPLACE TEMP VIEW raw_events AS SELECT *, ${rejectReasonSql()} AS reject_reason FROM (${union})`,
-    `CREATE OR REPLACE TEMP VIEW events AS SELECT ${[...canon, ...dataDims].join(', ')}` +
+    `CREATE OR REPLACE TEMP VIEW events AS SELECT ${[...CANONICAL_COLUMNS, ...dataDims].join(', ')}` +
       Object.entries(derived)
         .map(([d, e]) => `, ${e} AS ${ident(d)}`)
         .join('') +
@@ -283,17 +280,7 @@ export function eventsViewSql(spec: EventsViewSpec): string[] {
 
 /** Columns that define an exact duplicate: all canonical columns and all data dimensions. */
 export function identityColumns(dimensions: readonly string[]): string[] {
-  return [
-    'ts',
-    'visitor_id',
-    'session_id',
-    'event_type',
-    'item_id',
-    'transaction_id',
-    'price',
-    'quantity',
-    ...dimensions,
-  ];
+  return [...CANONICAL_COLUMNS, ...dimensions];
 }
 
 /**
