@@ -126,21 +126,22 @@ const sessionMode = (ds: Dataset): SessionMode =>
 /** Epoch ms of the end (exclusive) of a period: the start of the day after `to`. */
 const endMs = (p: ResolvedPeriod) => (dayNumber(p.to) + 1) * 86_400_000;
 
+/** The business views whose availability depends on the dataset's columns. */
+export const BUSINESS_VIEWS = [
+  'brands',
+  'categories',
+  'priceBands',
+  'anomalies',
+  'products',
+  'sessions',
+  'customers',
+  'hotLeads',
+  'summary',
+] as const;
+export type BusinessView = (typeof BUSINESS_VIEWS)[number];
+
 /** Columns a view needs that this dataset lacks ([] = available). */
-export function missingColumns(
-  ds: Dataset,
-  view:
-    | 'brands'
-    | 'categories'
-    | 'priceBands'
-    | 'anomalies'
-    | 'products'
-    | 'sessions'
-    | 'customers'
-    | 'hotLeads'
-    | 'summary',
-  dimension = 'brand',
-): string[] {
+export function missingColumns(ds: Dataset, view: BusinessView, dimension = 'brand'): string[] {
   const has = (c: string) =>
     ds.mappedColumns.includes(c) || ds.dimensions.includes(c) || ds.derivedDimensions.includes(c);
   switch (view) {
@@ -160,34 +161,12 @@ export function missingColumns(
 
 /** What each view can show on this dataset: `{view: [] | missing columns}`, plus the session source. */
 export function businessAvailability(ds: Dataset): {
-  views: Record<
-    | 'brands'
-    | 'categories'
-    | 'priceBands'
-    | 'anomalies'
-    | 'products'
-    | 'sessions'
-    | 'customers'
-    | 'hotLeads'
-    | 'summary',
-    string[]
-  >;
+  views: Record<BusinessView, string[]>;
   sessions: SessionMode;
   revenue: boolean;
 } {
-  const views = [
-    'brands',
-    'categories',
-    'priceBands',
-    'anomalies',
-    'products',
-    'sessions',
-    'customers',
-    'hotLeads',
-    'summary',
-  ] as const;
   return {
-    views: Object.fromEntries(views.map((v) => [v, missingColumns(ds, v)])) as ReturnType<
+    views: Object.fromEntries(BUSINESS_VIEWS.map((v) => [v, missingColumns(ds, v)])) as ReturnType<
       typeof businessAvailability
     >['views'],
     sessions: sessionMode(ds),
