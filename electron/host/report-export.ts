@@ -24,7 +24,7 @@ import {
   ReportError,
   type BuildReportOptions,
 } from '../services/report.js';
-import type { HostDataset, ReportAvailability, ReportExporter, ServiceProgress } from './operations.js';
+import type { HostDataset, ReportAvailability, ReportExporter } from './operations.js';
 
 // ------------------------------------------------------------------------------------------- pure helpers
 
