@@ -444,12 +444,12 @@ function ScanResults({ data }: { data: ScanRunResult }) {
               <tr>
                 {header('label', 'Segment', false)}
                 {header('level', 'Level')}
-                {header('daysChecked', 'Days checked', true, 'days with a verdict (OK, anomaly, critical)')}
-                {header('anomalousDays', 'Anomalous days')}
+                {header('daysChecked', 'Checked', true, 'days with a verdict (OK, anomaly, critical)')}
+                {header('anomalousDays', 'Anomalous', true, 'anomalous days (anomaly or critical)')}
                 {header('critical', 'Critical periods', false)}
                 {header('worstSigma', 'Worst σ')}
                 {header('firstCritical', 'First critical', false)}
-                {header('purchasesLost', 'Purchases lost')}
+                {header('purchasesLost', 'Lost purch.', true, 'purchases lost on the anomalous days')}
                 {summary.hasRevenue && header('revenueLost', 'Revenue lost')}
               </tr>
             </thead>
@@ -639,12 +639,20 @@ interface SideSpec {
   sigma: number;
   weeks: number;
   streak: number;
+  minViews: number;
 }
 
 function specOf(presetId: string): SideSpec {
   const p = SETTINGS_PRESETS.find((x) => x.id === presetId) ?? SETTINGS_PRESETS[0];
   const s = settingsFor(p.settings.profile, p.settings);
-  return { preset: p.id, profile: s.profile, sigma: s.sigma, weeks: s.weeks, streak: s.streak };
+  return {
+    preset: p.id,
+    profile: s.profile,
+    sigma: s.sigma,
+    weeks: s.weeks,
+    streak: s.streak,
+    minViews: s.minViews,
+  };
 }
 
 function settingsOfSpec(spec: SideSpec, base: DetectorSettings): DetectorSettings {
@@ -652,13 +660,13 @@ function settingsOfSpec(spec: SideSpec, base: DetectorSettings): DetectorSetting
     sigma: spec.sigma,
     weeks: spec.weeks,
     streak: spec.streak,
-    minViews: base.minViews,
+    minViews: spec.minViews,
     directions: base.directions,
   });
 }
 
 export function settingsText(s: DetectorSettings): string {
-  return `${s.profile === 'seed' ? 'Seed' : 'Robust'} ${s.sigma}σ / ${s.weeks} wk / streak ${s.streak}`;
+  return `${s.profile === 'seed' ? 'Seed' : 'Robust'} ${s.sigma}σ / ${s.weeks} wk / streak ${s.streak}${s.minViews ? ` / ≥ ${s.minViews} views` : ''}`;
 }
 
 function SideEditor({
@@ -723,6 +731,13 @@ function SideEditor({
           step={1}
           min={1}
           onChange={(streak) => onChange({ ...spec, streak: Math.round(streak), preset: 'custom' })}
+        />
+        <NumberField
+          label="Min views"
+          value={spec.minViews}
+          step={50}
+          min={0}
+          onChange={(minViews) => onChange({ ...spec, minViews: Math.max(0, minViews), preset: 'custom' })}
         />
       </div>
     </div>

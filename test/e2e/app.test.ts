@@ -5,7 +5,7 @@
  * a corrupt file is reported by name while the rest loads; screenshots of every view in light and dark.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Page } from 'playwright-core';
@@ -129,7 +129,7 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     await expect.poll(() => page.getByTestId('breadcrumbs').innerText()).toContain('Mobile');
     await expect
       .poll(() => page.getByTestId('rootcause-table').locator('thead th').first().innerText())
-      .toMatch(/Os|Browser/);
+      .toMatch(/^(OS|Browser)/);
     await expect.poll(() => state(page, (s) => s.drill)).toEqual({ device: 'mobile' });
     await shot(page, 'rootcause-drill');
   });
@@ -180,6 +180,120 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     expect(await state(page, (s) => (s.settings as { sigma: number }).sigma)).toBe(5);
     await page.getByTestId('setting-sigma').fill('3');
     await page.getByTestId('setting-sigma').blur();
+  });
+
+  it('scan view: device × os × browser finds mobile × ios × safari critical; heatmap; CSV; what-if; replay; click-through', async () => {
+    await page.keyboard.press('6');
+    await page.getByTestId('scan-setup').waitFor();
+    // back to the default detector settings (the calendar test left σ = 3)
+    await page.getByTestId('detector-settings').getByRole('button', { name: 'Robust', exact: true }).click();
+    for (const d of ['device', 'os', 'browser'])
+      expect(await page.getByTestId(`scan-dim-${d}`).getAttribute('aria-pressed')).toBe('true');
+    // the brushed period is the default range; scan the whole range instead
+    await page
+      .getByTestId('scan-from')
+      .fill(
+        await state(page, (s) => (s.dataset as { summary: { range: { from: string } } }).summary.range.from),
+      );
+    await page.getByTestId('scan-run').click();
+    const rows = page.getByTestId('scan-table').locator('tbody tr');
+    await rows.first().waitFor({ timeout: 60_000 });
+    const critical = await rows.evaluateAll((els) =>
+      els
+        .filter((e) => Number(e.getAttribute('data-critical')) > 0)
+        .map((e) => e.getAttribute('data-segment')),
+    );
+    expect(critical).toContain('device=mobile,os=ios,browser=safari');
+    const result = await state(
+      page,
+      (s) =>
+        (s.scanRun as { result: { result: { segments: { key: string; firstCritical: string | null }[] } } })
+          .result.result.segments,
+    );
+    const safari = result.find((r) => r.key === 'browser=safari,device=mobile,os=ios')!;
+    const inc = app.truth.incident!;
+    expect(safari.firstCritical! >= inc.start && safari.firstCritical! <= addDays(inc.start, 3)).toBe(true);
+    expect(result.length).toBeGreaterThan(20); // singles, pairs, triples, all traffic
+    // the heatmap is drawn: ECharts instance with a series of segments × days
+    await page.locator('[data-chart=scan-heatmap] canvas').first().waitFor();
+    const cells = await page.evaluate(() => {
+      const c = (
+        globalThis as unknown as {
+          __funnelscope: { charts: Map<string, { getOption(): { series: { data: unknown[] }[] } }> };
+        }
+      ).__funnelscope.charts.get('scan-heatmap')!;
+      return c.getOption().series[0].data.length;
+    });
+    expect(cells).toBeGreaterThan(20 * 100);
+    await shot(page, 'scan');
+    await shot(page, 'scan-full', true);
+
+    // filter + CSV of the rows shown
+    await page.getByTestId('scan-filter').fill('safari');
+    await expect.poll(() => rows.count()).toBeLessThan(result.length);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('scan-csv').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^funnelscope-scan-.*\.csv$/);
+    const csv = await readFile((await download.path())!, 'utf8');
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toMatch(/^device,os,browser,level,days_checked,anomalous_days,critical_periods,/);
+    expect(lines.length - 1).toBe(await rows.count());
+    const line = lines.find((l) => l.startsWith('mobile,ios,safari,3,'))!;
+    expect(line).toBeDefined();
+    expect(line).toContain(safari.firstCritical!);
+    expect(lines.slice(1).every((l) => l.includes('safari'))).toBe(true);
+    expect(await page.getByTestId('scan-parquet-reason').getAttribute('title')).toMatch(
+      /DuckDB-WASM cannot write Parquet/,
+    );
+    await page.getByTestId('scan-filter').fill('');
+
+    // what-if: robust 2σ/4 weeks vs robust 3σ/8 weeks (the presets)
+    await page.getByTestId('whatif-run').click();
+    const wt = page.getByTestId('whatif-table');
+    await wt.waitFor({ timeout: 60_000 });
+    const wtText = await wt.innerText();
+    expect(wtText).toContain('Robust 2σ / 4 wk');
+    expect(wtText).toContain('Robust 3σ / 8 wk');
+    expect(await wt.locator('tbody tr').count()).toBe(2);
+    await page.getByTestId('whatif-only-a').waitFor();
+
+    // replay of the detector's incident: one row per setting with the delay in days
+    await page.getByTestId('replay-suggested').click();
+    const rt = page.getByTestId('replay-table');
+    await rt.waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('replay-result').innerText()).toContain('Mobile × iOS × Safari');
+    expect(await rt.locator('tbody tr').count()).toBeGreaterThanOrEqual(4);
+    expect(await rt.innerText()).toMatch(/\d+ days?/);
+    await shot(page, 'scan-whatif', true);
+
+    // click through to the calendar
+    await page
+      .getByTestId('scan-table')
+      .locator('tr[data-segment="device=mobile,os=ios,browser=safari"]')
+      .click();
+    await expect.poll(() => state(page, (s) => s.view)).toBe('calendar');
+    expect(await state(page, (s) => s.calendarSegment)).toEqual({
+      device: 'mobile',
+      os: 'ios',
+      browser: 'safari',
+    });
+    await page.getByTestId('critical-periods').locator('button').first().waitFor({ timeout: 30_000 });
+  });
+
+  it('exports the incident report from the calendar: progress, then a PDF download from the web host', async () => {
+    await page.keyboard.press('5');
+    const box = page.getByTestId('export-report');
+    await box.getByRole('button', { name: 'Export Incident Report…' }).click();
+    await expect.poll(() => box.getAttribute('data-status'), { timeout: 180_000 }).toMatch(/done|error/);
+    const err = await page.getByTestId('export-report-error').count();
+    expect(err ? await page.getByTestId('export-report-error').innerText() : '').toBe('');
+    const link = page.getByTestId('export-report-link');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const pdf = await readFile((await download.path())!);
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    await shot(page, 'calendar-exported');
   });
 
   it('reports a corrupt file by name while the rest of the folder loads', async () => {
@@ -349,6 +463,12 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
       await p.getByTestId(ready).waitFor({ timeout: 30_000 });
       await shot(p, `${name}-dark`);
     }
+    await p.keyboard.press('6');
+    await p.getByTestId('scan-run').click();
+    await p.getByTestId('scan-table').locator('tbody tr').first().waitFor({ timeout: 60_000 });
+    await p.locator('[data-chart=scan-heatmap] canvas').first().waitFor();
+    await shot(p, 'scan-dark');
+    await shot(p, 'scan-dark-full', true);
     expect(dark.errors).toEqual([]);
     await p.context().close();
   });

@@ -249,7 +249,7 @@ describe('protocol', () => {
     } finally {
       db2.close();
     }
-  });
+  }, 30_000); // instantiates a second DuckDB-WASM: seconds on a loaded 2-core machine
 
   it('fails every request with the startup message when DuckDB-WASM cannot start', async () => {
     let deliver: ((m: FromWorker) => void) | null = null;
@@ -259,6 +259,8 @@ describe('protocol', () => {
     deliver!({ kind: 'error', id: 0, message: 'DuckDB-WASM failed to start: out of memory' });
     await expect(pending).rejects.toThrow('DuckDB-WASM failed to start: out of memory');
     await expect(ready).rejects.toThrow(/out of memory/);
-    await expect(client.request('suggest', { settings: settingsFor('robust') })).rejects.toThrow(/out of memory/);
+    await expect(client.request('suggest', { settings: settingsFor('robust') })).rejects.toThrow(
+      /out of memory/,
+    );
   });
 });
