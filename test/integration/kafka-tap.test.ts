@@ -260,8 +260,8 @@ describe.skipIf(!!skip)('Kafka tap against a real broker', () => {
     expect(reasons).toEqual(
       new Set([
         'not JSON',
-        'unknown event type',
-        'unparseable time',
+        'unknown_event_type',
+        'unparseable_time',
         'unknown layout (fields',
         'not a JSON object',
       ]),

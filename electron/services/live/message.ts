@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { EventType } from '../../../core/types.js';
+import { normalizeRecord, type LayoutName } from '../../../core/schema.js';
 
 export type LiveLayout = 'retailrocket' | 'cosmetics' | 'pipeline' | 'canonical' | 'mapped';
 
@@ -281,8 +282,35 @@ function finish(d: Draft, types: Record<string, EventType>): NormalizeResult {
   };
 }
 
-/** Normalize an already-parsed JSON object. */
+/**
+ * Normalize an already-parsed JSON object. Messages in the three known layouts are first validated and mapped
+ * by the foundation's `normalizeRecord` (core/schema.ts), so the tap accepts and rejects exactly what the
+ * dataset scanner does, with its reason codes; the extra fields the tap keeps (product name, event id, …)
+ * come from this module's own zod schema of the layout.
+ */
 export function normalizeObject(o: unknown, mapping?: LiveMapping): NormalizeResult {
+  if (mapping || typeof o !== 'object' || o === null || Array.isArray(o)) return normalizeOwn(o, mapping);
+  const layout = detectLayout(o as Record<string, unknown>);
+  if (layout === null || layout === 'canonical') return normalizeOwn(o, mapping);
+  const f = normalizeRecord(layout as LayoutName, o);
+  if (!f.ok) return { ok: false, reason: `${f.reason}: ${f.message}` };
+  const mine = normalizeOwn(o);
+  if (!mine.ok) return mine;
+  const e = f.event;
+  return {
+    ok: true,
+    event: {
+      ...mine.event,
+      ts: e.ts,
+      visitor_id: e.visitor_id,
+      event_type: e.event_type,
+      price: e.price ?? mine.event.price,
+      quantity: e.quantity === null ? mine.event.quantity : Math.round(e.quantity),
+    },
+  };
+}
+
+function normalizeOwn(o: unknown, mapping?: LiveMapping): NormalizeResult {
   if (typeof o !== 'object' || o === null || Array.isArray(o))
     return { ok: false, reason: 'not a JSON object' };
   const obj = o as Record<string, unknown>;
