@@ -9,6 +9,7 @@ import { FunnelView } from './views/FunnelView.js';
 import { RootCauseView } from './views/RootCauseView.js';
 import { CalendarView } from './views/CalendarView.js';
 import { ScanView } from './views/ScanView.js';
+import { ExportReportStatus } from './components/ExportReport.js';
 
 const ICONS: Record<ViewId, string> = {
   data: 'M4 6c0-1.1 3.6-2 8-2s8 .9 8 2-3.6 2-8 2-8-.9-8-2zm0 0v12c0 1.1 3.6 2 8 2s8-.9 8-2V6M4 12c0 1.1 3.6 2 8 2s8-.9 8-2',
@@ -161,6 +162,7 @@ export function App() {
           </span>
           {dataset.timings && <span>opened in {fmtDuration(dataset.timings.total)}</span>}
           <span className="spacer" />
+          {view !== 'rootcause' && view !== 'calendar' && <ExportReportStatus />}
           {last && (
             <span>
               last query {last.type} {fmtDuration(last.ms)}

@@ -62,3 +62,26 @@ export function ExportReportButton({
     </div>
   );
 }
+
+/** the export's state in the status bar, for exports started from the menu while another view is shown */
+export function ExportReportStatus() {
+  const state = useApp((s) => s.reportExport);
+  if (state.status === 'idle') return null;
+  return (
+    <span data-testid="export-report-status" className={state.status === 'error' ? 'tone-bad' : undefined}>
+      {state.status === 'running' ? (
+        `Incident report: ${state.progress?.message || 'exporting…'}`
+      ) : state.status === 'error' ? (
+        `Incident report failed: ${state.error}`
+      ) : state.result?.url ? (
+        <a href={state.result.url} download>
+          Incident report ready — download the PDF
+        </a>
+      ) : state.result?.file ? (
+        `Incident report saved to ${state.result.file}`
+      ) : (
+        'Incident report export cancelled'
+      )}
+    </span>
+  );
+}
