@@ -317,13 +317,13 @@ function print(r: Record<string, unknown>): void {
   row('scan view: device×os×browser all levels', r.scanDeviceOsBrowserMs);
   row('  of which in the worker', r.scanDeviceOsBrowserWorkerMs);
   console.log(
-    `    (${d.aggregated} segments from a ${d.cubeRows}-row cube; first run incl. the host cube ${String(r.scanDeviceOsBrowserFirstWithCubeMs)} ms)`,
+    `    (last run ${d.aggregated} segments (levels alternate 1–3 / 2–3) from a ${d.cubeRows}-row cube; first run incl. the host cube ${String(r.scanDeviceOsBrowserFirstWithCubeMs)} ms)`,
   );
   const f = r.scanFiveDimSegments as Record<string, number>;
   row(`5-dimension scan (≥ 200 views/day)`, r.scanFiveDimMs);
   row('  of which in the worker', r.scanFiveDimWorkerMs);
   console.log(
-    `    (${(r.scanFiveDimensions as string[]).join(' × ')}: ${f.aggregated} aggregated, ${f.scanned} scanned, ${f.skipped} under the filter; ${f.cubeRows}-row cube; first run incl. the host cube ${String(r.scanFiveDimFirstWithCubeMs)} ms)`,
+    `    (${(r.scanFiveDimensions as string[]).join(' × ')}, last run: ${f.aggregated} aggregated, ${f.scanned} scanned, ${f.skipped} under the filter; ${f.cubeRows}-row cube; first run incl. the host cube ${String(r.scanFiveDimFirstWithCubeMs)} ms)`,
   );
   const t = r.targets as Record<string, boolean>;
   console.log(
