@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  displayDimension,
   displayValue,
   fmtChange,
   fmtCompact,
@@ -74,5 +75,16 @@ describe('period arithmetic', () => {
     });
     expect(previousPeriod({ from: '2015-05-03', to: '2015-05-10' }, range)).toBeNull();
     expect(periodDays({ from: '2015-02-27', to: '2015-03-02' })).toBe(4);
+  });
+});
+
+describe('dimension labels', () => {
+  it('names the known dimensions properly and capitalises the others', () => {
+    expect(displayDimension('os')).toBe('OS');
+    expect(displayDimension('hour_of_day')).toBe('Hour of day');
+    expect(displayDimension('price_band')).toBe('Price band');
+    expect(displayDimension('category_root')).toBe('Category');
+    expect(displayDimension('device')).toBe('Device');
+    expect(displayDimension('utm_source')).toBe('Utm source');
   });
 });
