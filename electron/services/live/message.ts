@@ -294,18 +294,41 @@ export function normalizeObject(o: unknown, mapping?: LiveMapping): NormalizeRes
   if (layout === null || layout === 'canonical') return normalizeOwn(o, mapping);
   const f = normalizeRecord(layout as LayoutName, o);
   if (!f.ok) return { ok: false, reason: `${f.reason}: ${f.message}` };
-  const mine = normalizeOwn(o);
-  if (!mine.ok) return mine;
   const e = f.event;
+  const d = e.dims;
+  const raw = o as Record<string, unknown>;
+  // fields beyond the layout's mapping (the tap's own output carries them): kept when they are scalars
+  const x = (k: string): string | null => {
+    const v = raw[k];
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' ? str(v) : null;
+  };
+  const n = (k: string): number | null => {
+    const v = raw[k];
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  };
+  const quantity = e.quantity ?? n('quantity');
   return {
     ok: true,
     event: {
-      ...mine.event,
       ts: e.ts,
       visitor_id: e.visitor_id,
+      session_id: e.session_id ?? x('session_id'),
       event_type: e.event_type,
-      price: e.price ?? mine.event.price,
-      quantity: e.quantity === null ? mine.event.quantity : Math.round(e.quantity),
+      item_id: e.item_id,
+      transaction_id: e.transaction_id,
+      price: e.price ?? n('price'),
+      quantity: quantity === null ? null : Math.round(quantity),
+      device: d.device ?? x('device'),
+      os: d.os ?? x('os'),
+      browser: d.browser ?? x('browser'),
+      brand: d.brand ?? x('brand'),
+      category: d.category ?? x('category'),
+      category_id: d.category_id ?? x('category_id'),
+      product_name: x('product_name'),
+      country: d.country ?? x('country'),
+      city: d.city ?? x('city'),
+      event_id: x('event_id'),
+      source_layout: layout,
     },
   };
 }
