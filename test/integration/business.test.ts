@@ -3,15 +3,11 @@
  * category_code, user_session; one exact duplicate), a Retail Rocket-layout folder (no brand/price: those
  * views report "unavailable"; sessions derived from the 30-minute gap), and a smoke run on a generated sample.
  */
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupFunnelSql } from '../../core/business-sql.js';
-import { literal } from '../../core/sql.js';
 import { openDataset, type Dataset } from '../../electron/services/dataset.js';
-import { openDuckDB, type DuckDB } from '../../electron/services/duckdb.js';
 import { generateSample } from '../../electron/services/sample.js';
 import {
   businessArrow,
@@ -24,23 +20,10 @@ import {
   productMetrics,
   sessionMetrics,
 } from '../../electron/services/business.js';
+import { useParquetScratch } from './parquet-scratch.js';
 
-let tmp: string;
-let db: DuckDB;
-
-async function writeParquet(file: string, select: string) {
-  await mkdir(path.dirname(file), { recursive: true });
-  await db.exec(`COPY (${select}) TO ${literal(file)} (FORMAT parquet)`);
-}
-
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'funnelscope-biz-'));
-  db = await openDuckDB();
-});
-afterAll(async () => {
-  db?.close();
-  await rm(tmp, { recursive: true, force: true });
-});
+const scratch = useParquetScratch('funnelscope-biz-');
+const { writeParquet } = scratch;
 
 const close = (x: number | null | undefined, y: number) => expect(x).toBeCloseTo(y, 9);
 
@@ -48,7 +31,7 @@ describe('cosmetics layout (brand, price, category, sessions)', () => {
   let ds: Dataset;
   const period = { from: '2019-10-01', to: '2019-10-02' };
   beforeAll(async () => {
-    const dir = path.join(tmp, 'cosmetics');
+    const dir = path.join(scratch.dir, 'cosmetics');
     // p1 brand a 10.0 beauty.nails; p2 brand b 50.0 appliances.kitchen; p3 brand b 5.0 no category
     await writeParquet(
       path.join(dir, 'oct.parquet'),
@@ -259,7 +242,7 @@ describe('cosmetics layout (brand, price, category, sessions)', () => {
 
 describe('session ids with gaps', () => {
   it('events without a session id are sessionized by the 30-minute gap, apart from the identified ones', async () => {
-    const dir = path.join(tmp, 'nullsessions');
+    const dir = path.join(scratch.dir, 'nullsessions');
     await writeParquet(
       path.join(dir, 'x.parquet'),
       `SELECT * FROM (VALUES
@@ -289,7 +272,7 @@ describe('Retail Rocket layout (no brand, no price, no session id)', () => {
   const t0 = Date.UTC(2015, 8, 1, 10, 0, 0);
   const min = 60_000;
   beforeAll(async () => {
-    const dir = path.join(tmp, 'rr');
+    const dir = path.join(scratch.dir, 'rr');
     const rows: [number, number, string, number, number | null][] = [
       [t0, 1, 'view', 100, null],
       [t0 + 10 * min, 1, 'addtocart', 100, null],
@@ -361,7 +344,7 @@ describe('generated sample (100,000 events, 40 days)', () => {
   let ds: Dataset;
   let dir: string;
   beforeAll(async () => {
-    dir = path.join(tmp, 'sample');
+    dir = path.join(scratch.dir, 'sample');
     await generateSample(dir, { events: 100_000, days: 40 });
     ds = await openDataset(dir);
   });

@@ -4,8 +4,7 @@
  * without zone, the cosmetics "UTC" suffix), rejected rows by reason, duplicates, corrupt and foreign files.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tableFromIPC } from 'apache-arrow';
@@ -17,31 +16,16 @@ import {
   loadMappingFile,
   type Dataset,
 } from '../../electron/services/dataset.js';
-import { openDuckDB, type DuckDB } from '../../electron/services/duckdb.js';
 import { literal } from '../../core/sql.js';
+import { useParquetScratch } from './parquet-scratch.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DATA = path.resolve(here, '../../../shared/data');
 const RR_FILE = path.join(DATA, 'retailrocket_contaminated_events.parquet');
 const RR_CSV = path.join(DATA, 'retailrocket_daily_by_combo.csv');
 
-let tmp: string;
-let db: DuckDB;
-
-/** Write rows (a SELECT) as a Parquet file. */
-async function writeParquet(file: string, select: string) {
-  await mkdir(path.dirname(file), { recursive: true });
-  await db.exec(`COPY (${select}) TO ${literal(file)} (FORMAT parquet)`);
-}
-
-beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'funnelscope-ds-'));
-  db = await openDuckDB();
-});
-afterAll(async () => {
-  db?.close();
-  await rm(tmp, { recursive: true, force: true });
-});
+const scratch = useParquetScratch('funnelscope-ds-');
+const { writeParquet } = scratch;
 
 describe('real Retail Rocket file', () => {
   if (!existsSync(RR_FILE)) throw new Error(`reference data missing: ${RR_FILE}`);
@@ -73,7 +57,7 @@ describe('real Retail Rocket file', () => {
     // i.e. it applied no dedup. Our cube removes exact duplicates, so each cell must differ from the CSV by
     // the extra copies that fall into it — computed here independently from the raw file.
     const cube = await ds.cube({ dimensions: ['device', 'os', 'browser'], grain: 'day' });
-    const csv = await db.all<{
+    const csv = await scratch.db.all<{
       date: string;
       device: string;
       os: string;
@@ -86,7 +70,7 @@ describe('real Retail Rocket file', () => {
       `SELECT strftime(date, '%Y-%m-%d') AS date, device, os, browser, views::INTEGER AS views, addtocarts::INTEGER AS addtocarts,
               transactions::INTEGER AS transactions, visitors::INTEGER AS visitors FROM read_csv(${literal(RR_CSV)})`,
     );
-    const extra = await db.all<{ k: string; event: string; n: number }>(
+    const extra = await scratch.db.all<{ k: string; event: string; n: number }>(
       `SELECT strftime(epoch_ms("timestamp"), '%Y-%m-%d') || '|' || device || '|' || os || '|' || browser AS k, event, sum(c - 1)::INTEGER AS n
        FROM (SELECT *, count(*) AS c FROM read_parquet(${literal(RR_FILE)}) GROUP BY ALL HAVING count(*) > 1) GROUP BY ALL`,
     );
@@ -198,7 +182,7 @@ describe('real Retail Rocket file', () => {
 
 describe('fixtures of the three layouts', () => {
   it('reads Retail Rocket files with epoch-ms, epoch-s and ISO string timestamps to the same instants', async () => {
-    const dir = path.join(tmp, 'rr-times');
+    const dir = path.join(scratch.dir, 'rr-times');
     const rows = (ts: (ms: number) => string) =>
       `SELECT * FROM (VALUES (${ts(1441324800000)}, 1, 'view', 10, NULL::BIGINT, 'mobile', 'ios', 'safari'),
                              (${ts(1441328400500)}, 1, 'addtocart', 10, NULL, 'mobile', 'ios', 'safari'),
@@ -244,7 +228,7 @@ describe('fixtures of the three layouts', () => {
   });
 
   it('cosmetics export: "UTC" timestamps, rejected rows by reason, duplicates, revenue, derived dimensions', async () => {
-    const dir = path.join(tmp, 'cosmetics');
+    const dir = path.join(scratch.dir, 'cosmetics');
     await writeParquet(
       path.join(dir, '2019-Oct.parquet'),
       `SELECT * FROM (VALUES
@@ -303,7 +287,7 @@ describe('fixtures of the three layouts', () => {
   });
 
   it('streaming-pipeline layout: ISO with and without zone, quantity × price revenue', async () => {
-    const dir = path.join(tmp, 'pipeline');
+    const dir = path.join(scratch.dir, 'pipeline');
     await writeParquet(
       path.join(dir, 'part-0.parquet'),
       `SELECT * FROM (VALUES
@@ -341,13 +325,13 @@ describe('fixtures of the three layouts', () => {
   });
 
   it('a mapping JSON maps a custom layout; unknown mapping columns are named', async () => {
-    const dir = path.join(tmp, 'custom');
+    const dir = path.join(scratch.dir, 'custom');
     await writeParquet(
       path.join(dir, 'c.parquet'),
       `SELECT * FROM (VALUES (1441324800, 'a', 'PV', 'NL'), (1441324801, 'a', 'Buy', 'NL'), (1441324802, 'b', 'pv', 'BE'))
         t(time, uid, kind, market)`,
     );
-    const mappingFile = path.join(tmp, 'mapping.json');
+    const mappingFile = path.join(scratch.dir, 'mapping.json');
     await writeFile(
       mappingFile,
       JSON.stringify({
@@ -396,7 +380,7 @@ describe('bad files in a folder', () => {
        t("timestamp", visitorid, event, itemid, transactionid, device, os, browser)`;
 
   it('reports a corrupt, an empty, a foreign and a wrongly typed file by name while the rest loads', async () => {
-    const dir = path.join(tmp, 'mixed-bad');
+    const dir = path.join(scratch.dir, 'mixed-bad');
     await writeParquet(path.join(dir, 'a.parquet'), good(1441324800000));
     await writeParquet(path.join(dir, 'b.parquet'), good(1441411200000));
     await writeFile(
@@ -444,7 +428,7 @@ describe('bad files in a folder', () => {
   });
 
   it('a file with an intact footer but damaged data pages is skipped by name during the scan', async () => {
-    const dir = path.join(tmp, 'mid-corrupt');
+    const dir = path.join(scratch.dir, 'mid-corrupt');
     for (const n of ['a', 'b']) {
       await writeParquet(
         path.join(dir, `${n}.parquet`),
@@ -469,7 +453,7 @@ describe('bad files in a folder', () => {
   });
 
   it('a folder with files of two layouts loads both (dimensions united)', async () => {
-    const dir = path.join(tmp, 'two-layouts');
+    const dir = path.join(scratch.dir, 'two-layouts');
     await writeParquet(path.join(dir, 'rr.parquet'), good(1441324800000));
     await writeParquet(
       path.join(dir, 'pl.parquet'),
@@ -492,7 +476,7 @@ describe('bad files in a folder', () => {
   });
 
   it('a folder with no usable file is a clear error naming each file', async () => {
-    const dir = path.join(tmp, 'all-bad');
+    const dir = path.join(scratch.dir, 'all-bad');
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'x.parquet'), 'garbage');
     await writeParquet(path.join(dir, 'y.parquet'), `SELECT 1 AS a`);
@@ -503,8 +487,8 @@ describe('bad files in a folder', () => {
       /^no usable Parquet file in .*all-bad — x\.parquet: corrupt or unreadable Parquet: .*; y\.parquet: incompatible schema/,
     );
     expect(err.skipped.map((s: { file: string }) => s.file)).toEqual(['x.parquet', 'y.parquet']);
-    await expect(openDataset(path.join(tmp, 'nope'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const emptyDir = path.join(tmp, 'empty-dir');
+    await expect(openDataset(path.join(scratch.dir, 'nope'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const emptyDir = path.join(scratch.dir, 'empty-dir');
     await mkdir(emptyDir, { recursive: true });
     await expect(openDataset(emptyDir)).rejects.toMatchObject({
       code: 'NO_FILES',
