@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { InputError, UsageError, printJson, progress, progressDone } from '../common.js';
 import { replay, ReplayInputError, type ReplayProgress } from '../../electron/services/live/replay.js';
-import { loadMapping, type LiveMapping, type ReplayLayout } from '../../electron/services/live/message.js';
-import { parseBrokers } from './tap.js';
+import type { ReplayLayout } from '../../electron/services/live/message.js';
+import { mappingOption, parseBrokers } from './tap.js';
 
 interface Opts {
   brokers: string;
@@ -71,14 +71,7 @@ export function register(program: Command): void {
       const partitions = Number(o.partitions);
       if (!Number.isInteger(partitions) || partitions < 1)
         throw new UsageError(`--partitions must be a whole number ≥ 1 (got "${o.partitions}")`);
-      let mapping: LiveMapping | undefined;
-      if (o.mapping) {
-        try {
-          mapping = loadMapping(o.mapping);
-        } catch (e) {
-          throw new InputError((e as Error).message);
-        }
-      }
+      const mapping = mappingOption(o.mapping);
       const ac = new AbortController();
       const onSig = () => ac.abort();
       process.once('SIGINT', onSig);

@@ -32,6 +32,16 @@ export function parseBrokers(s: string): string[] {
   return list;
 }
 
+/** The `--mapping <file>` option of tap and replay: the mapping it names (none when not given). */
+export function mappingOption(file: string | undefined): LiveMapping | undefined {
+  if (!file) return undefined;
+  try {
+    return loadMapping(file);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+}
+
 export function statusLine(s: TapStatus): string {
   const lag = s.lag === null ? '?' : s.lag.toLocaleString('en-US');
   const err = s.lastError && s.state !== 'connected' ? ` · last error: ${s.lastError}` : '';
@@ -68,14 +78,7 @@ export function register(program: Command): void {
       const batchSeconds = o.batchSeconds === undefined ? undefined : Number(o.batchSeconds);
       if (batchSeconds !== undefined && !(batchSeconds > 0))
         throw new UsageError(`--batch-seconds must be > 0 (got "${o.batchSeconds}")`);
-      let mapping: LiveMapping | undefined;
-      if (o.mapping) {
-        try {
-          mapping = loadMapping(o.mapping);
-        } catch (e) {
-          throw new InputError((e as Error).message);
-        }
-      }
+      const mapping = mappingOption(o.mapping);
       const tap = new KafkaTap({
         brokers,
         topic: o.topic,
