@@ -198,20 +198,19 @@ function runSeed(g: Grid, s: DetectorSettings, upto: number): Verdicts {
   const pts = new Float64Array(s.weeks);
   const idx = new Int32Array(s.weeks);
   const scratch = new Float64Array(s.weeks);
-  let runDrop = 0;
-  let runSpike = 0;
+  const runs: SeedRuns = { drop: 0, spike: 0 };
   for (let i = 0; i < n; i++) {
     if (!(g.views[i] > 0)) {
       v.status[i] = ST_NO_DATA;
       v.bdIdx[i] = EMPTY_IDX;
-      runDrop = runSpike = 0;
+      runs.drop = runs.spike = 0;
       continue;
     }
     // minViews is 0 for the reference rule; when a user sets it, seed honours it like robust does
     if (!enough || g.views[i] < s.minViews) {
       v.status[i] = ST_INSUFFICIENT;
       v.bdIdx[i] = EMPTY_IDX;
-      runDrop = runSpike = 0;
+      runs.drop = runs.spike = 0;
       continue;
     }
     let m = 0;
@@ -237,27 +236,63 @@ function runSeed(g: Grid, s: DetectorSettings, upto: number): Verdicts {
       v.bdIdx[i] = EMPTY_IDX;
     }
     const r = rate[i];
-    const lower = Math.max(base - s.sigma * sig, 0);
-    const upper = base + s.sigma * sig;
-    // σ = 0: a day equal to its baseline is not a deviation (the packaged checker's bug flagged it)
-    const isDrop = wantDrop && (sig > 0 ? r <= lower : r < base);
-    const isSpike = !isDrop && wantSpike && (sig > 0 ? r >= upper : r > base);
-    v.baseline[i] = base;
-    v.sigma[i] = sig;
-    v.threshold[i] = wantDrop || !wantSpike ? lower : upper;
-    v.dev[i] = sig > 0 ? (r - base) / sig : NaN;
-    runDrop = isDrop ? runDrop + 1 : 0;
-    runSpike = isSpike ? runSpike + 1 : 0;
-    if (isDrop || isSpike) {
-      const run = isDrop ? runDrop : runSpike;
-      v.dir[i] = isDrop ? -1 : 1;
-      v.runLen[i] = run;
-      v.status[i] = run >= s.streak ? ST_CRITICAL : ST_ANOMALY;
-    } else {
-      v.status[i] = ST_OK;
-    }
+    seedVerdict(v, i, r, base, sig, s, wantDrop, wantSpike, runs);
   }
   return v;
+}
+
+/** Verdict arrays the reference (seed) rule writes; the day and the hour detector both have them. */
+export interface SeedVerdictArrays {
+  status: Uint8Array;
+  dir: Int8Array;
+  baseline: Float64Array;
+  sigma: Float64Array;
+  threshold: Float64Array;
+  dev: Float64Array;
+  runLen: Int32Array;
+}
+
+/** Current lengths of the runs of consecutive drop / spike points (the seed rule's streak). */
+export interface SeedRuns {
+  drop: number;
+  spike: number;
+}
+
+/**
+ * The reference (seed) rule at point i (a day, or an hour in core/hourly.ts): rate `r` against its same-weekday
+ * median `base` and MAD σ `sig`; writes baseline, sigma, threshold, deviation and the verdict at i and extends
+ * or ends the runs. Critical once a run reaches `s.streak` points.
+ */
+export function seedVerdict(
+  v: SeedVerdictArrays,
+  i: number,
+  r: number,
+  base: number,
+  sig: number,
+  s: DetectorSettings,
+  wantDrop: boolean,
+  wantSpike: boolean,
+  runs: SeedRuns,
+): void {
+  const lower = Math.max(base - s.sigma * sig, 0);
+  const upper = base + s.sigma * sig;
+  // σ = 0: a point equal to its baseline is not a deviation (the packaged checker's bug flagged it)
+  const isDrop = wantDrop && (sig > 0 ? r <= lower : r < base);
+  const isSpike = !isDrop && wantSpike && (sig > 0 ? r >= upper : r > base);
+  v.baseline[i] = base;
+  v.sigma[i] = sig;
+  v.threshold[i] = wantDrop || !wantSpike ? lower : upper;
+  v.dev[i] = sig > 0 ? (r - base) / sig : NaN;
+  runs.drop = isDrop ? runs.drop + 1 : 0;
+  runs.spike = isSpike ? runs.spike + 1 : 0;
+  if (isDrop || isSpike) {
+    const run = isDrop ? runs.drop : runs.spike;
+    v.dir[i] = isDrop ? -1 : 1;
+    v.runLen[i] = run;
+    v.status[i] = run >= s.streak ? ST_CRITICAL : ST_ANOMALY;
+  } else {
+    v.status[i] = ST_OK;
+  }
 }
 
 // ------------------------------------------------------------------ robust profile

@@ -27,7 +27,7 @@ import type {
   Period,
   Segment,
 } from './types.js';
-import { settingsFor } from './detector.js';
+import { seedVerdict, settingsFor, type SeedRuns } from './detector.js';
 import { MAD_TO_SIGMA, dayNumber, dayString, medianInPlace, weekdayMon0 } from './stats.js';
 
 /** Counts of one hour of one segment. */
@@ -409,13 +409,12 @@ function seedHourly(
   const pts = new Float64Array(s.weeks);
   const idx = new Int32Array(s.weeks);
   const scratch = new Float64Array(s.weeks);
-  let runDrop = 0;
-  let runSpike = 0;
+  const runs: SeedRuns = { drop: 0, spike: 0 };
   for (let i = 0; i < n; i++) {
     if (wantBd) v.bd![i] = EMPTY;
     if (!(views[i] > 0) || views[i] < minViews) {
       v.status[i] = views[i] > 0 ? ST_INSUFFICIENT : ST_NO_DATA;
-      runDrop = runSpike = 0;
+      runs.drop = runs.spike = 0;
       continue;
     }
     let m = 0;
@@ -429,7 +428,7 @@ function seedHourly(
     // the reference rule needs its full 4 same-weekday points here (no whole-series fallback: it is not causal)
     if (m < s.weeks) {
       v.status[i] = ST_INSUFFICIENT;
-      runDrop = runSpike = 0;
+      runs.drop = runs.spike = 0;
       continue;
     }
     for (let t = 0; t < m; t++) scratch[t] = pts[t];
@@ -438,22 +437,7 @@ function seedHourly(
     const sig = MAD_TO_SIGMA * medianInPlace(scratch, m);
     if (wantBd) v.bd![i] = Int32Array.from(idx.subarray(0, m), (k) => start + k);
     const r = purchases[i] / views[i];
-    const lower = Math.max(base - s.sigma * sig, 0);
-    const upper = base + s.sigma * sig;
-    const isDrop = wantDrop && (sig > 0 ? r <= lower : r < base);
-    const isSpike = !isDrop && wantSpike && (sig > 0 ? r >= upper : r > base);
-    v.baseline[i] = base;
-    v.sigma[i] = sig;
-    v.threshold[i] = wantDrop || !wantSpike ? lower : upper;
-    v.dev[i] = sig > 0 ? (r - base) / sig : NaN;
-    runDrop = isDrop ? runDrop + 1 : 0;
-    runSpike = isSpike ? runSpike + 1 : 0;
-    if (isDrop || isSpike) {
-      const run = isDrop ? runDrop : runSpike;
-      v.dir[i] = isDrop ? -1 : 1;
-      v.runLen[i] = run;
-      v.status[i] = run >= s.streak ? ST_CRITICAL : ST_ANOMALY;
-    } else v.status[i] = ST_OK;
+    seedVerdict(v, i, r, base, sig, s, wantDrop, wantSpike, runs);
   }
   return v;
 }
