@@ -228,6 +228,81 @@ export interface ExportReportResult {
   incidentStart?: string;
 }
 
+/** Most rows exportScan takes (a 5-dimension all-level scan of a large shop stays well under it). */
+export const MAX_EXPORT_SCAN_ROWS = 200_000;
+
+const count = z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be at least 0');
+const hour = z.number({ error: 'must be a number' }).int('must be an integer').min(0).max(23);
+const finiteOrNull = z.number({ error: 'must be a number or null' }).nullable();
+
+/** One scan row as the export table needs it (core ScanRow's exported fields). */
+export const exportScanRowSchema = z.object({
+  segment: z
+    .record(columnNameSchema, z.string({ error: 'must be a string' }).max(500, 'at most 500 characters'), {
+      error: 'must be an object {dimension: value}',
+    })
+    .refine((s) => Object.keys(s).length <= 12, 'at most 12 dimensions'),
+  level: count.max(12, 'must be at most 12'),
+  daysChecked: count,
+  anomalousDays: count,
+  hoursChecked: count.optional(),
+  anomalousHours: count.optional(),
+  criticalPeriods: z
+    .array(
+      z.object({
+        start: isoDay,
+        end: isoDay,
+        days: count,
+        startHour: hour.optional(),
+        endHour: hour.optional(),
+      }),
+    )
+    .max(1000, 'at most 1000 periods'),
+  firstCritical: isoDay.nullable(),
+  firstCriticalHour: hour.nullable().optional(),
+  worstSigma: finiteOrNull,
+  purchasesLost: finiteOrNull,
+  revenueLost: finiteOrNull,
+});
+export type ExportScanRow = z.output<typeof exportScanRowSchema>;
+
+export const exportScanRequestSchema = z
+  .strictObject({
+    datasetId: datasetIdSchema,
+    format: z.enum(['csv', 'parquet'], { error: 'must be "csv" or "parquet"' }),
+    /** the scanned dimensions, in column order */
+    dimensions: z
+      .array(columnNameSchema, { error: 'must be an array of column names' })
+      .max(12, 'at most 12 dimensions')
+      .refine((d) => new Set(d).size === d.length, 'must not repeat a dimension'),
+    /** 'hour' adds hours_checked, anomalous_hours and first_critical_hour (default 'day') */
+    grain: z.enum(['day', 'hour'], { error: 'must be "day" or "hour"' }).default('day'),
+    rows: z
+      .array(exportScanRowSchema, { error: 'must be an array of scan rows' })
+      .max(MAX_EXPORT_SCAN_ROWS, `at most ${MAX_EXPORT_SCAN_ROWS} rows`),
+    /** suggested file name (Electron: the save dialog's default; web host: the download's name) */
+    fileName: z
+      .string({ error: 'must be a string' })
+      .max(200, 'at most 200 characters')
+      .regex(/^[^/\\\0]+$/, 'must be a plain file name')
+      .optional(),
+  })
+  .refine((r) => r.rows.every((row) => Object.keys(row.segment).every((d) => r.dimensions.includes(d))), {
+    message: "every row's segment must use only the listed dimensions",
+    path: ['rows'],
+  });
+export type ExportScanRequest = z.output<typeof exportScanRequestSchema>;
+
+/** Answer of exportScan. */
+export interface ExportScanResult {
+  /** absolute path of the written file; null when the user cancelled the save dialog (Electron) */
+  file: string | null;
+  /** rows written (0 when nothing was written) */
+  rows: number;
+  /** web host: download URL path (`/download/<id>.csv|.parquet`), served as an attachment to this session only */
+  url?: string;
+}
+
 export const operations = {
   /** Host/version info and what to open first. */
   hostInfo: { request: strict({}), binary: false },
@@ -299,6 +374,15 @@ export const operations = {
     request: exportReportRequestSchema,
     binary: false,
   },
+  /**
+   * Write the scan rows the analyst has on screen as CSV or Parquet with native DuckDB (the CLI's writer). Long:
+   * progress + cancellable. Electron asks where to save (`file: null` when cancelled); the web host writes into
+   * a per-session folder and answers a token-protected download `url`.
+   */
+  exportScan: {
+    request: exportScanRequestSchema,
+    binary: false,
+  },
 } as const;
 
 export type OperationName = keyof typeof operations;
@@ -327,6 +411,7 @@ export interface OperationResponses {
   setPreferences: { preferences: Record<string, unknown> };
   cancel: { cancelled: boolean };
   exportReport: ExportReportResult;
+  exportScan: ExportScanResult;
 }
 export type OperationResponse<K extends OperationName> = OperationResponses[K];
 
@@ -337,6 +422,7 @@ export const LONG_OPERATIONS: readonly OperationName[] = [
   'setMapping',
   'cube',
   'exportReport',
+  'exportScan',
 ];
 
 export function isOperationName(op: unknown): op is OperationName {

@@ -32,7 +32,14 @@ import {
 import { IPC_CHANNELS, type HostCommand } from '../core/contract.js';
 import type { ReportModel } from '../core/report.js';
 import { registerIpcHandlers, ipcEmitter } from './host/ipc.js';
-import { createHost, defaultServices, type Host, type ReportExporter } from './host/operations.js';
+import {
+  createHost,
+  defaultServices,
+  type Host,
+  type ReportExporter,
+  type ScanExporter,
+} from './host/operations.js';
+import { scanExportFileName, withExportExtension, writeScanExport } from './host/scan-export.js';
 import {
   buildReportForRequest,
   reportFileName,
@@ -312,6 +319,28 @@ const electronReportExporter: ReportExporter = {
   },
 };
 
+/** Scan view ▸ Export CSV/Parquet: save dialog (Downloads/funnelscope-scan-<date>.<ext>), native DuckDB writer. */
+const electronScanExporter: ScanExporter = {
+  async export(req, ctx) {
+    ctx.report({ phase: 'choosing file', message: 'Choose where to save the scan' }, true);
+    const ext = req.format;
+    const options = {
+      title: ext === 'csv' ? 'Export scan as CSV' : 'Export scan as Parquet',
+      defaultPath: path.join(app.getPath('downloads'), req.fileName ?? scanExportFileName(ext)),
+      filters: [{ name: ext === 'csv' ? 'CSV' : 'Parquet', extensions: [ext] }],
+      properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const],
+    };
+    const choice = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+    if (choice.canceled || !choice.filePath) return { file: null, rows: 0 };
+    if (ctx.signal.aborted) throw new Error('Cancelled');
+    const file = withExportExtension(choice.filePath, ext);
+    ctx.report({ phase: 'writing', message: `Writing ${req.rows.length} rows` }, true);
+    const { rows } = await writeScanExport(req, file);
+    shell.showItemInFolder(file);
+    return { file, rows };
+  },
+};
+
 function visibleBounds(state: ReturnType<SettingsStore['windowState']>) {
   const { x, y, width, height } = state;
   if (x === undefined || y === undefined) return { width, height };
@@ -382,6 +411,7 @@ async function start(): Promise<void> {
     initial: initialFolder ? { kind: 'folder', folder: initialFolder } : { kind: 'sample' },
     chooseFolder,
     exportReport: electronReportExporter,
+    exportScan: electronScanExporter,
     appVersion: app.getVersion(),
   });
   registerIpcHandlers(ipcMain, host, { onDrop: (p) => openChosen(p) });

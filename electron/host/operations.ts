@@ -154,6 +154,17 @@ export interface ReportExporter {
   ): Promise<OperationResponses['exportReport']>;
 }
 
+/**
+ * The scan export (CSV/Parquet through native DuckDB), per transport (electron/host/scan-export.ts holds the
+ * shared writer and the web exporter; main.ts adds the save dialog). The host has checked the dataset id.
+ */
+export interface ScanExporter {
+  export(
+    request: OperationRequest<'exportScan'>,
+    context: { signal: AbortSignal; report: (p: ServiceProgress, force?: boolean) => void },
+  ): Promise<OperationResponses['exportScan']>;
+}
+
 export interface HostOptions {
   transport: 'electron' | 'web';
   services: HostServices;
@@ -168,6 +179,7 @@ export interface HostOptions {
   /** Electron only: native folder chooser */
   chooseFolder?: () => Promise<string | null>;
   exportReport?: ReportExporter;
+  exportScan?: ScanExporter;
   appVersion?: string;
   /** open datasets kept before the least recently used is closed (default 6) */
   maxOpenDatasets?: number;
@@ -554,6 +566,7 @@ export function createHost(options: HostOptions): Host {
           }))
         : { available: false, reason: 'Export Incident Report… is not available in this host' };
       if (!reportExport.available) unavailable.push('exportReport');
+      if (!options.exportScan) unavailable.push('exportScan');
       return {
         contractVersion: HOST_CONTRACT_VERSION,
         appVersion: options.appVersion ?? '0.0.0',
@@ -656,6 +669,19 @@ export function createHost(options: HostOptions): Host {
           signal: ctx.signal,
           report: ctx.report,
         }),
+      );
+      ctx.report({ phase: 'done', message: result.file ? `Saved ${result.file}` : 'Not saved' }, true);
+      return result;
+    },
+    async exportScan(req, ctx) {
+      if (!options.exportScan) {
+        throw new HostError('NOT_AVAILABLE', 'Exporting the scan is not available in this host');
+      }
+      entry(req.datasetId);
+      ctx.report({ phase: 'writing', message: `Writing ${req.rows.length} rows as ${req.format}` }, true);
+      const result = await abortable(
+        ctx.signal,
+        options.exportScan.export(req, { signal: ctx.signal, report: ctx.report }),
       );
       ctx.report({ phase: 'done', message: result.file ? `Saved ${result.file}` : 'Not saved' }, true);
       return result;

@@ -46,8 +46,9 @@ import {
   type ReportExporter,
 } from './operations.js';
 import { createWebReportExporter, type ReportDownload } from './report-export.js';
+import { createWebScanExporter, EXPORT_CONTENT_TYPES } from './scan-export.js';
 
-/** URL path prefix of exported reports: GET /download/<id>.pdf (session token required). */
+/** URL path prefix of exports: GET /download/<id>.pdf|.csv|.parquet (session token required). */
 export const DOWNLOAD_PATH = '/download/';
 
 export interface WebHostOptions {
@@ -133,8 +134,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
 
   const folder = options.folder ? path.resolve(options.folder) : null;
-  /** exported PDFs of this session by random id (only this host's token can fetch them) */
+  /** exported files of this session by random id + extension (only this host's token can fetch them) */
   const downloads = new Map<string, ReportDownload>();
+  const register = (d: ReportDownload, ext: 'pdf' | 'csv' | 'parquet') => {
+    const id = `${randomBytes(18).toString('base64url')}.${ext}`;
+    downloads.set(id, d);
+    return `${DOWNLOAD_PATH}${id}`;
+  };
+  const exportScan = createWebScanExporter({
+    userDataDir,
+    register: (d) => register(d, d.file.toLowerCase().endsWith('.csv') ? 'csv' : 'parquet'),
+  });
   const exportReport =
     options.exportReport === false
       ? undefined
@@ -142,11 +152,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         createWebReportExporter({
           userDataDir,
           chromiumPath: options.chromiumPath,
-          register: (d) => {
-            const id = randomBytes(18).toString('base64url');
-            downloads.set(id, d);
-            return `${DOWNLOAD_PATH}${id}.pdf`;
-          },
+          register: (d) => register(d, 'pdf'),
         }));
   const host = createHost({
     transport: 'web',
@@ -157,6 +163,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     allowedRoots: [...(folder ? [folder] : []), ...(options.allowedRoots ?? [])],
     initial: folder ? { kind: 'folder', folder } : { kind: 'sample' },
     exportReport,
+    exportScan,
     appVersion: options.appVersion,
   });
 
@@ -266,9 +273,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     sendJson(res, 200, result);
   }
 
-  /** GET /download/<id>.pdf: an exported report of this session, as an attachment. */
+  /** GET /download/<id>.<pdf|csv|parquet>: an exported report or scan of this session, as an attachment. */
   async function handleDownload(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
-    const m = /^\/download\/([A-Za-z0-9_-]{16,64})\.pdf$/.exec(url.pathname);
+    const m = /^\/download\/([A-Za-z0-9_-]{16,64}\.(pdf|csv|parquet))$/.exec(url.pathname);
     const d = m ? downloads.get(m[1]!) : undefined;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' });
@@ -277,11 +284,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const info = d ? await stat(d.file).catch(() => null) : null;
     if (!d || !info?.isFile()) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders(csp()) });
-      return res.end('No such report (export it again)');
+      return res.end('No such export (export it again)');
     }
     const ascii = d.name.replace(/[^A-Za-z0-9._-]/g, '_');
     res.writeHead(200, {
-      'Content-Type': 'application/pdf',
+      'Content-Type': EXPORT_CONTENT_TYPES[m![2]!]!,
       'Content-Length': String(info.size),
       'Content-Disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(d.name)}`,
       'Cache-Control': 'no-store',

@@ -50,8 +50,32 @@ export function periodText(p: { start: string; end: string; startHour?: number; 
     : `${p.start}..${p.end}`;
 }
 
+/** The fields of a scan row the export table reads (core ScanRow has them; so do the host's exportScan rows,
+ * where a non-finite number arrives as null). */
+export interface ExportableScanRow {
+  segment: Record<string, string>;
+  level: number;
+  daysChecked: number;
+  anomalousDays: number;
+  hoursChecked?: number;
+  anomalousHours?: number;
+  criticalPeriods: readonly { start: string; end: string; startHour?: number; endHour?: number }[];
+  firstCritical: string | null;
+  firstCriticalHour?: number | null;
+  worstSigma: number | null;
+  purchasesLost: number | null;
+  revenueLost: number | null;
+}
+
+/** What scanTable reads of a scan: a whole ScanResult, or rows + dimensions (+ grain) from the app. */
+export interface ExportableScan {
+  dimensions: string[];
+  grain?: 'day' | 'hour';
+  segments: readonly ExportableScanRow[];
+}
+
 /** The export table of a scan (row order = the scan's order). Pure: usable in the renderer too. */
-export function scanTable(res: ScanResult): ScanTable {
+export function scanTable(res: ExportableScan): ScanTable {
   const hourly = res.grain === 'hour';
   const dimCols = res.dimensions.map((d) => (METRICS.includes(d) ? `dim_${d}` : d));
   const columns: ScanTable['columns'] = [
@@ -99,9 +123,20 @@ export async function exportScan(
   file: string,
   format: ExportFormat,
 ): Promise<{ rows: number }> {
+  return exportScanTable(scanTable(res), file, format);
+}
+
+/**
+ * {@link exportScan} for an already built table (the app host builds it from the rows on screen with
+ * `scanTable({dimensions, grain, segments: rows})`). Same columns, writer and temp-then-rename.
+ */
+export async function exportScanTable(
+  t: ScanTable,
+  file: string,
+  format: ExportFormat,
+): Promise<{ rows: number }> {
   if (format !== 'csv' && format !== 'parquet')
     throw new Error(`export format must be csv or parquet (got "${String(format)}")`);
-  const t = scanTable(res);
   const dir = path.dirname(path.resolve(file));
   // the folder must exist (no recursive mkdir: Node's hangs on some special file systems such as /proc)
   const st = await stat(dir).catch(() => null);
