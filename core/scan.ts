@@ -322,6 +322,19 @@ function selectSegments(
   return { todo, skipped };
 }
 
+/**
+ * Before segment t of n, every `every` segments: report progress and yield (not before the first), then stop
+ * with ScanCancelledError when the signal has been aborted.
+ */
+function* checkpoint(t: number, n: number, every: number, opts: ScanOptions): Generator<void, void, void> {
+  if (t % every !== 0) return;
+  if (t > 0) {
+    opts.onProgress?.(t, n);
+    yield;
+  }
+  if (opts.signal?.aborted) throw new ScanCancelledError();
+}
+
 /** The scan as a generator that yields after every `checkEvery` segments (after progress and the signal check). */
 function* scanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, void> {
   if (opts.grain === 'hour') return yield* hourScanSteps(cube, opts);
@@ -349,13 +362,7 @@ function* scanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, 
   const withDaily = opts.daily ?? true;
   const rows: { row: ScanRow; code: string }[] = [];
   for (let t = 0; t < todo.length; t++) {
-    if (t % every === 0) {
-      if (t > 0) {
-        opts.onProgress?.(t, todo.length);
-        yield;
-      }
-      if (opts.signal?.aborted) throw new ScanCancelledError();
-    }
+    yield* checkpoint(t, todo.length, every, opts);
     const { s, total, perDay } = todo[t];
     const series = seriesOf(index, s);
     const results = detectSeries(series, settings, s.segment, range);
@@ -545,13 +552,7 @@ function* hourScanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResu
   const upto = Math.max(0, Math.min(index.dates.length, re - index.startDay + 1));
   const rows: { row: ScanRow; code: string }[] = [];
   for (let t = 0; t < todo.length; t++) {
-    if (t % every === 0) {
-      if (t > 0) {
-        opts.onProgress?.(t, todo.length);
-        yield;
-      }
-      if (opts.signal?.aborted) throw new ScanCancelledError();
-    }
+    yield* checkpoint(t, todo.length, every, opts);
     const { s, total, perDay } = todo[t];
     const v = hourlyVerdicts(index.startDay, s.views, s.purchases, upto, settings, {
       baselineDays: false,
