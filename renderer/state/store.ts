@@ -7,9 +7,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { DetectorProfile, DetectorSettings, Period, Segment } from '../../core/types.js';
 import { settingsFor } from '../../core/detector.js';
+import type { ScanRow } from '../../core/scan.js';
 import type { HostClient, ProgressEvent } from '../host/client.js';
 import type {
   ExportReportResult,
+  ExportScanResult,
   OpenDatasetResult,
   PreviewResult,
   RecentFolder,
@@ -74,6 +76,50 @@ export interface ReportExportState {
   progress: ProgressEvent | null;
   result: ExportReportResult | null;
   error: string | null;
+}
+
+export interface ScanExportState {
+  status: JobStatus;
+  format: 'csv' | 'parquet' | null;
+  progress: ProgressEvent | null;
+  result: ExportScanResult | null;
+  error: string | null;
+}
+
+const num = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+
+/** the exportScan request for `rows` (the table on screen) of the current scan (exported for tests) */
+export function scanExportRequestOf(s: AppState, format: 'csv' | 'parquet', rows: readonly ScanRow[]) {
+  const opened = s.dataset.opened;
+  const res = s.scanRun.result?.result;
+  if (!opened || !res) throw new Error('Run a scan first');
+  return {
+    datasetId: opened.datasetId,
+    format,
+    dimensions: [...res.dimensions],
+    grain: res.grain === 'hour' ? ('hour' as const) : ('day' as const),
+    fileName: `funnelscope-scan-${res.range.from}_${res.range.to}.${format}`,
+    rows: rows.map((r) => ({
+      segment: { ...r.segment },
+      level: r.level,
+      daysChecked: r.daysChecked,
+      anomalousDays: r.anomalousDays,
+      ...(r.hoursChecked !== undefined ? { hoursChecked: r.hoursChecked } : {}),
+      ...(r.anomalousHours !== undefined ? { anomalousHours: r.anomalousHours } : {}),
+      criticalPeriods: r.criticalPeriods.map((p) => ({
+        start: p.start,
+        end: p.end,
+        days: p.days,
+        ...(p.startHour !== undefined ? { startHour: p.startHour } : {}),
+        ...(p.endHour !== undefined ? { endHour: p.endHour } : {}),
+      })),
+      firstCritical: r.firstCritical,
+      ...(r.firstCriticalHour !== undefined ? { firstCriticalHour: r.firstCriticalHour } : {}),
+      worstSigma: num(r.worstSigma),
+      purchasesLost: num(r.purchasesLost),
+      revenueLost: num(r.revenueLost),
+    })),
+  };
 }
 
 /** the export request for what the analyst has on screen (exported for tests) */
@@ -184,6 +230,7 @@ export interface AppState {
   whatIf: JobState<WhatIfResult>;
   replay: JobState<ReplayResult>;
   reportExport: ReportExportState;
+  scanExport: ScanExportState;
 
   setView(view: ViewId): void;
   openFolder(folder: string, mapping?: Record<string, unknown>): Promise<void>;
@@ -226,6 +273,9 @@ export interface AppState {
   openScanSegment(segment: Segment, view?: ViewId): boolean;
   exportReport(segment?: Segment): Promise<void>;
   cancelExport(): void;
+  /** write `rows` of the current scan through the host (native DuckDB): Electron save dialog / web download */
+  exportScan(format: 'csv' | 'parquet', rows: readonly ScanRow[]): Promise<void>;
+  cancelScanExport(): void;
 }
 
 export interface StoreDeps {
@@ -257,6 +307,13 @@ export type AppStore = StoreApi<AppState>;
 
 const IDLE_SCAN: ScanRunState = { status: 'idle', progress: null, cube: null, result: null, error: null };
 const IDLE_EXPORT: ReportExportState = { status: 'idle', progress: null, result: null, error: null };
+const IDLE_SCAN_EXPORT: ScanExportState = {
+  status: 'idle',
+  format: null,
+  progress: null,
+  result: null,
+  error: null,
+};
 const idleJob = <T>(): JobState<T> => ({ status: 'idle', progress: null, result: null, error: null });
 
 export function defaultScanSetup(opened: OpenDatasetResult | null): ScanSetup {
@@ -282,6 +339,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
   let openAbort: AbortController | null = null;
   let scanAbort: AbortController | null = null;
   let exportAbort: AbortController | null = null;
+  let scanExportAbort: AbortController | null = null;
 
   return createStore<AppState>()((set, get) => {
     const needHost = (): HostClient => {
@@ -369,6 +427,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
         whatIf: idleJob(),
         replay: idleJob(),
         reportExport: IDLE_EXPORT,
+        scanExport: IDLE_SCAN_EXPORT,
         // after an open from the Data view go to the Overview — unless files were skipped: then the warning stays in view
         view: s.view === 'data' && !(opened.profile.files.skipped?.length > 0) ? 'overview' : s.view,
       }));
@@ -456,6 +515,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       whatIf: idleJob<WhatIfResult>(),
       replay: idleJob<ReplayResult>(),
       reportExport: IDLE_EXPORT,
+      scanExport: IDLE_SCAN_EXPORT,
 
       setView: (view) => set({ view }),
 
@@ -758,6 +818,43 @@ export function createAppStore(deps: StoreDeps): AppStore {
         exportAbort?.abort();
         exportAbort = null;
         set({ reportExport: IDLE_EXPORT });
+      },
+
+      exportScan: async (format, rows) => {
+        scanExportAbort?.abort();
+        const ctrl = new AbortController();
+        scanExportAbort = ctrl;
+        set({ scanExport: { status: 'running', format, progress: null, result: null, error: null } });
+        try {
+          const request = scanExportRequestOf(get(), format, rows);
+          const result = await needHost().invoke('exportScan', request, {
+            signal: ctrl.signal,
+            onProgress: (progress) =>
+              scanExportAbort === ctrl && set((s) => ({ scanExport: { ...s.scanExport, progress } })),
+          });
+          if (scanExportAbort !== ctrl) return;
+          set({ scanExport: { status: 'done', format, progress: null, result, error: null } });
+        } catch (e) {
+          if (scanExportAbort !== ctrl) return;
+          const cancelled = (e as { code?: string })?.code === 'CANCELLED';
+          set({
+            scanExport: {
+              status: cancelled ? 'idle' : 'error',
+              format,
+              progress: null,
+              result: null,
+              error: cancelled ? null : e instanceof Error ? e.message : String(e),
+            },
+          });
+        } finally {
+          if (scanExportAbort === ctrl) scanExportAbort = null;
+        }
+      },
+
+      cancelScanExport: () => {
+        scanExportAbort?.abort();
+        scanExportAbort = null;
+        set({ scanExport: IDLE_SCAN_EXPORT });
       },
     };
   });

@@ -1,10 +1,12 @@
 /**
  * 6 · Scan & what-if: every combination of the chosen dimensions through the detector (core scan in the worker),
  * a sortable, filterable table and a segments × days heatmap; two settings side by side (core compareScans);
- * incident replay per setting (core incidentReplay); CSV export.
+ * incident replay per setting (core incidentReplay); CSV and Parquet export of the rows shown. Parquet (and CSV in
+ * Electron, for the save dialog) goes through the host's `exportScan` (native DuckDB, the CLI's writer): DuckDB-WASM
+ * cannot write Parquet offline. In the browser CSV is generated here (lib/csv.ts, same columns).
  */
 import { useMemo, useState } from 'react';
-import { useApp } from '../app/context.js';
+import { useApp, useServices } from '../app/context.js';
 import { Chart, type EChartsOption } from '../components/Chart.js';
 import { Card, Empty, ErrorBox, Segmented, SkeletonRows } from '../components/ui.js';
 import {
@@ -27,9 +29,77 @@ import type { ScanRunResult } from '../worker/protocol.js';
 import { NoData } from './common.js';
 import { NumberField, SettingsBar, statusColor } from './CalendarView.js';
 
-const PARQUET_REASON =
-  'Parquet export is not available in the app: DuckDB-WASM cannot write Parquet offline (its parquet extension is ' +
-  'not linked into the bundle) and the host has no scan-export operation. Use `funnelscope scan --parquet FILE`, or CSV.';
+const NO_HOST_REASON =
+  'Parquet is written by the Funnelscope host (native DuckDB); no host is connected. Use CSV, or `funnelscope scan --parquet FILE`.';
+
+/** Export CSV / Parquet buttons of the scan table, with the host export's progress, result or error. */
+function ScanExport({ rows, csvName, csv }: { rows: ScanRow[]; csvName: string; csv: () => string }) {
+  const state = useApp((s) => s.scanExport);
+  const exportScan = useApp((s) => s.exportScan);
+  const cancel = useApp((s) => s.cancelScanExport);
+  const { host } = useServices();
+  const running = state.status === 'running';
+  const viaHost = host?.transport === 'electron';
+  const kind = state.format === 'csv' ? 'CSV' : 'Parquet';
+  return (
+    <div className="row" style={{ gap: 6 }} data-testid="scan-export" data-status={state.status}>
+      <button
+        type="button"
+        className="btn small"
+        data-testid="scan-csv"
+        disabled={running}
+        title="The rows shown (filters applied) as CSV, the columns of `funnelscope scan --csv`"
+        onClick={() =>
+          viaHost ? void exportScan('csv', rows) : download(csvName, csv(), 'text/csv;charset=utf-8')
+        }
+      >
+        Export CSV
+      </button>
+      <button
+        type="button"
+        className="btn small"
+        data-testid="scan-parquet"
+        disabled={!host || running}
+        title={
+          host
+            ? 'The rows shown (filters applied) as Parquet, written by native DuckDB like `funnelscope scan --parquet`'
+            : NO_HOST_REASON
+        }
+        onClick={() => void exportScan('parquet', rows)}
+      >
+        {running ? 'Exporting…' : 'Parquet'}
+      </button>
+      {running && (
+        <span className="small muted" data-testid="scan-export-progress">
+          {state.progress?.message || 'exporting…'}{' '}
+          <button type="button" className="btn ghost small" onClick={cancel}>
+            Cancel
+          </button>
+        </span>
+      )}
+      {state.status === 'done' && state.result && (
+        <span className="small" data-testid="scan-export-result">
+          {state.result.url ? (
+            <a href={state.result.url} download data-testid="scan-export-link">
+              Download the {kind} ({fmtInt(state.result.rows)} rows)
+            </a>
+          ) : state.result.file ? (
+            <>
+              Saved {fmtInt(state.result.rows)} rows to <code>{state.result.file}</code>
+            </>
+          ) : (
+            <span className="muted">Export cancelled.</span>
+          )}
+        </span>
+      )}
+      {state.status === 'error' && state.error && (
+        <span className="small tone-bad" role="alert" data-testid="scan-export-error">
+          {state.error}
+        </span>
+      )}
+    </div>
+  );
+}
 
 export function ScanView() {
   const summary = useApp((s) => s.dataset.summary);
@@ -368,31 +438,11 @@ function ScanResults({ data }: { data: ScanRunResult }) {
           </span>
         }
         actions={
-          <div className="row" style={{ gap: 6 }}>
-            <button
-              type="button"
-              className="btn small"
-              data-testid="scan-csv"
-              title="The rows shown (filters applied) as CSV, the columns of `funnelscope scan --csv`"
-              onClick={() =>
-                download(
-                  `funnelscope-scan-${res.range.from}_${res.range.to}.csv`,
-                  scanCsv(res, rows),
-                  'text/csv;charset=utf-8',
-                )
-              }
-            >
-              Export CSV
-            </button>
-            <span title={PARQUET_REASON} data-testid="scan-parquet-reason">
-              <button type="button" className="btn small" disabled aria-describedby="parquet-reason">
-                Parquet
-              </button>
-              <span id="parquet-reason" className="sr-only">
-                {PARQUET_REASON}
-              </span>
-            </span>
-          </div>
+          <ScanExport
+            rows={rows}
+            csvName={`funnelscope-scan-${res.range.from}_${res.range.to}.csv`}
+            csv={() => scanCsv(res, rows)}
+          />
         }
         testId="scan-results"
       >
@@ -494,7 +544,7 @@ function ScanResults({ data }: { data: ScanRunResult }) {
         </div>
         {rows.length > 500 && (
           <div className="small muted" style={{ marginTop: 6 }}>
-            The first 500 rows are shown; the CSV has all {fmtInt(rows.length)}.
+            The first 500 rows are shown; the CSV and Parquet exports have all {fmtInt(rows.length)}.
           </div>
         )}
       </Card>
