@@ -330,6 +330,26 @@ export interface IncidentRow {
   falseBefore: number;
 }
 
+/** One incident run: `leaf` alone, losing `loss` of its purchases for INCIDENT_DAYS from `start` (day `startOffset`). */
+function incidentWorld(
+  sc: Scenario,
+  leaf: SimLeaf,
+  loss: number,
+  seed: number,
+  startOffset: number,
+  start: string,
+): ReturnType<typeof simulate> {
+  return simulate({
+    seed,
+    start: START,
+    days: startOffset + INCIDENT_DAYS + 3,
+    leaves: [leaf],
+    dimensions: ['device', 'os', 'browser'],
+    incidents: [{ segment: leaf.segment, start, days: INCIDENT_DAYS, loss }],
+    ...sc.options,
+  });
+}
+
 export function incidents(sc: Scenario, profile: DetectorProfile, sigma?: number): IncidentRow[] {
   const settings = settingsFor(profile, { sigma });
   const rows: IncidentRow[] = [];
@@ -340,15 +360,7 @@ export function incidents(sc: Scenario, profile: DetectorProfile, sigma?: number
         seed++;
         const startOffset = WARMUP + 28 + r * 5; // varies the weekday of the start
         const start = dayString(dayNumber(START) + startOffset);
-        const world = simulate({
-          seed,
-          start: START,
-          days: startOffset + INCIDENT_DAYS + 3,
-          leaves: [leaf],
-          dimensions: ['device', 'os', 'browser'],
-          incidents: [{ segment: leaf.segment, start, days: INCIDENT_DAYS, loss }],
-          ...sc.options,
-        });
+        const world = incidentWorld(sc, leaf, loss, seed, startOffset, start);
         const res = detectSeries(world.leaves[0].series, settings, leaf.segment);
         const s = res.findIndex((x) => x.date === start);
         let delay: number | null = null;
@@ -440,15 +452,7 @@ function oracle(sc: Scenario, bar: number): OracleFigures {
         if (!isTargetIncident(loss, leaf.views)) continue;
         const startOffset = WARMUP + 28 + r * 5;
         const start = dayString(dayNumber(START) + startOffset);
-        const world = simulate({
-          seed,
-          start: START,
-          days: startOffset + INCIDENT_DAYS + 3,
-          leaves: [leaf],
-          dimensions: ['device', 'os', 'browser'],
-          incidents: [{ segment: leaf.segment, start, days: INCIDENT_DAYS, loss }],
-          ...sc.options,
-        });
+        const world = incidentWorld(sc, leaf, loss, seed, startOffset, start);
         const z = oracleZ(world.leaves[0].series, world.leaves[0].truth!);
         f.target++;
         const hit = (d: number) => oracleCritical(z, startOffset + d, streak, bar);
