@@ -141,15 +141,7 @@ const ST_CRITICAL = 4;
 const STATUS_NAMES: DetectionStatus[] = ['NO_DATA', 'INSUFFICIENT_DATA', 'OK', 'ANOMALY', 'CRITICAL'];
 const ALERTS: AlertLevel[] = ['NONE', 'NONE', 'NONE', 'MEDIUM', 'HIGH'];
 
-interface Verdicts {
-  status: Uint8Array;
-  /** -1 drop, +1 spike, 0 none */
-  dir: Int8Array;
-  baseline: Float64Array;
-  sigma: Float64Array;
-  threshold: Float64Array;
-  dev: Float64Array;
-  runLen: Int32Array;
+interface Verdicts extends SeedVerdictArrays {
   /** baseline days used: offsets into the grid, per day a slice [bdStart[i], bdStart[i]+bdCount[i]) of bdIdx */
   bdIdx: Int32Array[];
 }
@@ -244,6 +236,7 @@ function runSeed(g: Grid, s: DetectorSettings, upto: number): Verdicts {
 /** Verdict arrays the reference (seed) rule writes; the day and the hour detector both have them. */
 export interface SeedVerdictArrays {
   status: Uint8Array;
+  /** -1 drop, +1 spike, 0 none */
   dir: Int8Array;
   baseline: Float64Array;
   sigma: Float64Array;

@@ -27,7 +27,7 @@ import type {
   Period,
   Segment,
 } from './types.js';
-import { seedVerdict, settingsFor, type SeedRuns } from './detector.js';
+import { seedVerdict, settingsFor, type SeedRuns, type SeedVerdictArrays } from './detector.js';
 import { MAD_TO_SIGMA, dayNumber, dayString, medianInPlace, weekdayMon0 } from './stats.js';
 
 /** Counts of one hour of one segment. */
@@ -93,20 +93,12 @@ const STATUS_NAMES: DetectionStatus[] = ['NO_DATA', 'INSUFFICIENT_DATA', 'OK', '
 const ALERTS = ['NONE', 'NONE', 'NONE', 'MEDIUM', 'HIGH'] as const;
 
 /** Per-hour verdicts as arrays (index = slot − start). */
-export interface HourVerdicts {
+export interface HourVerdicts extends SeedVerdictArrays {
   /** slot of index 0 (dayNumber·24 + hour) */
   start: number;
   len: number;
   views: ArrayLike<number>;
   purchases: ArrayLike<number>;
-  status: Uint8Array;
-  /** −1 drop, +1 spike, 0 none */
-  dir: Int8Array;
-  baseline: Float64Array;
-  sigma: Float64Array;
-  threshold: Float64Array;
-  dev: Float64Array;
-  runLen: Int32Array;
   /** baseline slots (absolute) listed per hour; only when asked for */
   bd?: Int32Array[];
 }
