@@ -36,6 +36,7 @@ const OPERATIONS = new Set([
   'setPreferences',
   'cancel',
   'exportReport',
+  'exportScan',
 ]);
 
 let counter = 0;

@@ -244,9 +244,33 @@ describe.skipIf(missing !== null)('analyst app in Chromium (web host)', () => {
     expect(line).toBeDefined();
     expect(line).toContain(safari.firstCritical!);
     expect(lines.slice(1).every((l) => l.includes('safari'))).toBe(true);
-    expect(await page.getByTestId('scan-parquet-reason').getAttribute('title')).toMatch(
-      /DuckDB-WASM cannot write Parquet/,
-    );
+
+    // Parquet of the same rows: written by the host (native DuckDB), downloaded through the token-protected link
+    await page.getByTestId('scan-parquet').click();
+    const link = page.getByTestId('scan-export-link');
+    await link.waitFor({ timeout: 60_000 });
+    expect(await link.innerText()).toContain(`${await rows.count()} rows`);
+    const [pq] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(pq.suggestedFilename()).toMatch(/^funnelscope-scan-.*\.parquet$/);
+    const pqFile = (await pq.path())!;
+    const bytes = await readFile(pqFile);
+    expect(bytes.subarray(0, 4).toString('latin1')).toBe('PAR1');
+    expect(bytes.subarray(bytes.length - 4).toString('latin1')).toBe('PAR1');
+    const pqDb = await DuckDBInstance.create(':memory:');
+    const pqCon = await pqDb.connect();
+    try {
+      const read = await pqCon.runAndReadAll(
+        `SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE device = 'mobile' AND os = 'ios' AND browser = 'safari' AND level = 3)::INTEGER AS safari, max(first_critical) FILTER (WHERE device = 'mobile' AND os = 'ios' AND browser = 'safari' AND level = 3) AS first FROM read_parquet('${pqFile.replace(/'/g, "''")}')`,
+      );
+      const [n, safariRows, first] = read.getRows()[0]!;
+      expect(n).toBe(await rows.count());
+      expect(safariRows).toBe(1);
+      expect(first).toBe(safari.firstCritical);
+    } finally {
+      pqCon.closeSync();
+      pqDb.closeSync();
+    }
+    await shot(page, 'scan-parquet-export');
     await page.getByTestId('scan-filter').fill('');
 
     // what-if: robust 2σ/4 weeks vs robust 3σ/8 weeks (the presets)

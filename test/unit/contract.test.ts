@@ -11,6 +11,7 @@ import {
   operations,
   parseRequest,
   type HostResult,
+  MAX_EXPORT_SCAN_ROWS,
 } from '../../core/contract.js';
 import { createHostClient, type FunnelscopeBridge } from '../../renderer/host/client.js';
 
@@ -36,12 +37,14 @@ describe('operations', () => {
       'cancel',
       'hostInfo',
       'exportReport',
+      'exportScan',
     ]) {
       expect(OPERATION_NAMES).toContain(op);
     }
     expect([...LONG_OPERATIONS].sort()).toEqual([
       'cube',
       'exportReport',
+      'exportScan',
       'openFolder',
       'openSample',
       'setMapping',
@@ -118,6 +121,44 @@ describe('operations', () => {
         parseRequest('cube', { datasetId: 'ds-1', dimensions: ['device"; DROP TABLE x; --'], grain: 'day' }),
       ).message,
     ).toContain('dimensions[0]: must be a column name');
+  });
+
+  it('exportScan validates format, rows (at most MAX_EXPORT_SCAN_ROWS) and segments against the dimensions', () => {
+    const row = {
+      segment: { device: 'mobile', os: 'ios' },
+      level: 2,
+      daysChecked: 30,
+      anomalousDays: 3,
+      criticalPeriods: [{ start: '2015-09-01', end: '2015-09-04', days: 4 }],
+      firstCritical: '2015-09-01',
+      worstSigma: -5.1,
+      purchasesLost: 40,
+      revenueLost: 1234.5,
+    };
+    const ok = { datasetId: 'ds-1', format: 'parquet', dimensions: ['device', 'os'], rows: [row] };
+    expect(parseRequest('exportScan', ok)).toEqual({ ...ok, grain: 'day' });
+    const msg = (request: Record<string, unknown>) =>
+      errorOf(() => parseRequest('exportScan', { ...ok, ...request })).message;
+    expect(msg({ format: 'xlsx' })).toBe(
+      'Invalid request for "exportScan": format: must be "csv" or "parquet"',
+    );
+    const many = new Array(MAX_EXPORT_SCAN_ROWS + 1).fill(row);
+    expect(msg({ rows: many })).toBe(
+      `Invalid request for "exportScan": rows: at most ${MAX_EXPORT_SCAN_ROWS} rows`,
+    );
+    expect(parseRequest('exportScan', { ...ok, rows: many.slice(1) }).rows).toHaveLength(
+      MAX_EXPORT_SCAN_ROWS,
+    );
+    expect(msg({ dimensions: ['device'] })).toBe(
+      'Invalid request for "exportScan": rows: every row\'s segment must use only the listed dimensions',
+    );
+    expect(msg({ rows: [{ ...row, firstCritical: 'yesterday' }] })).toBe(
+      'Invalid request for "exportScan": rows[0].firstCritical: must be a date YYYY-MM-DD',
+    );
+    expect(msg({ fileName: '../etc/passwd' })).toBe(
+      'Invalid request for "exportScan": fileName: must be a plain file name',
+    );
+    expect(msg({ datasetId: undefined })).toMatch(/datasetId/);
   });
 
   it('exportReport takes what the analyst has on screen, with the profile default filled', () => {
