@@ -22,6 +22,10 @@ import { generateSample } from '../../electron/services/sample.js';
 import { settingsFor } from '../../core/detector.js';
 import { reportFormat as F } from '../../core/report.js';
 import { createHostClient, type HostClient } from '../../renderer/host/client.js';
+import { scan } from '../../core/scan.js';
+import { openDuckDB } from '../../electron/services/duckdb.js';
+import { periodText } from '../../electron/services/export.js';
+import { scanExportRequestOf, type AppState } from '../../renderer/state/store.js';
 
 let tmp: string;
 let dataDir: string;
@@ -802,4 +806,141 @@ describe('incident report export (web host)', () => {
       await web4.close();
     }
   }, 120_000);
+});
+
+describe('scan export (web host)', () => {
+  let dir: string;
+  let web5: WebHost;
+  let c5: HostClient;
+  let datasetId5 = '';
+
+  beforeAll(async () => {
+    dir = path.join(tmp, 'scan-sample');
+    await generateSample(dir, { events: 100_000, days: 50 });
+    web5 = await startWebHost({
+      folder: dir,
+      staticDir,
+      userDataDir: path.join(tmp, 'user5'),
+      useSettings: false,
+    });
+    c5 = createHostClient({ baseUrl: web5.origin, token: web5.token, WebSocket });
+    datasetId5 = (await c5.invoke('openFolder', { folder: dir })).datasetId;
+  }, 120_000);
+  afterAll(async () => {
+    c5?.close();
+    await web5?.close();
+  });
+
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: web5.port, method: 'GET', path: url, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('writes the scan as Parquet through the host; it downloads with the token only and reads back equal to core scan', async () => {
+    const dimensions = ['device', 'os', 'browser'];
+    const ds = await openDataset(dir);
+    let res;
+    try {
+      const cube = await ds.cube({ dimensions, grain: 'day' });
+      // 3 baseline weeks (50 days of data) and sensitive settings, so that this small sample has anomalous
+      // days and losses to export (no critical period: the CSV test below covers the periods' text)
+      res = scan(cube, { dimensions, settings: settingsFor('robust', { sigma: 2, streak: 1, weeks: 3 }) });
+    } finally {
+      await ds.close();
+    }
+    expect(res.segments.length).toBeGreaterThan(20);
+    expect(res.segments.some((r) => r.anomalousDays > 0 && r.purchasesLost > 0)).toBe(true);
+    // the request exactly as the Scan view builds it (store.scanExportRequestOf)
+    const fake = { dataset: { opened: { datasetId: datasetId5 } }, scanRun: { result: { result: res } } };
+    const request = scanExportRequestOf(fake as unknown as AppState, 'parquet', res.segments);
+    const events: ProgressEvent[] = [];
+    const result = await c5.invoke('exportScan', request, { onProgress: (e) => events.push(e) });
+    expect(result.rows).toBe(res.segments.length);
+    expect(result.file).toMatch(/exports[\\/]session-[^\\/]+[\\/]funnelscope-scan-[\d-]+_[\d-]+\.parquet$/);
+    expect(result.url).toMatch(/^\/download\/[A-Za-z0-9_-]{16,64}\.parquet$/);
+    expect(events.at(-1)?.phase).toBe('done');
+
+    expect((await get(result.url!)).status).toBe(401);
+    expect(
+      (await get(result.url!.replace(/\.parquet$/, '.csv'), { 'x-funnelscope-token': web5.token })).status,
+    ).toBe(404);
+    const got = await get(result.url!, { 'x-funnelscope-token': web5.token });
+    expect(got.status).toBe(200);
+    expect(got.headers['content-type']).toBe('application/vnd.apache.parquet');
+    expect(got.headers['content-disposition']).toContain(`filename="${path.basename(result.file!)}"`);
+    expect(got.body.subarray(0, 4).toString('latin1')).toBe('PAR1');
+    const local = path.join(tmp, 'downloaded-scan.parquet');
+    await writeFile(local, got.body);
+
+    const db = await openDuckDB({ threads: 1 });
+    try {
+      const back = await db.all<Record<string, unknown>>(
+        `SELECT * FROM read_parquet('${local.replace(/'/g, "''")}')`,
+      );
+      expect(back.length).toBe(res.segments.length);
+      res.segments.forEach((r, i) => {
+        const b = back[i]!;
+        for (const d of dimensions) expect(b[d] ?? null).toBe(r.segment[d] ?? null);
+        expect(b.level).toBe(r.level);
+        expect(b.days_checked).toBe(r.daysChecked);
+        expect(b.anomalous_days).toBe(r.anomalousDays);
+        expect(b.critical_periods).toBe(r.criticalPeriods.map(periodText).join('; '));
+        expect(b.critical_period_count).toBe(r.criticalPeriods.length);
+        expect(b.first_critical).toBe(r.firstCritical);
+        expect(b.worst_sigma).toBe(r.worstSigma);
+        expect(b.purchases_lost).toBe(r.purchasesLost);
+        expect(b.revenue_lost).toBe(r.revenueLost);
+      });
+    } finally {
+      db.close();
+    }
+  }, 180_000);
+
+  it('writes CSV too (text/csv), and refuses a bad format and unknown datasets with specific errors', async () => {
+    const ok = await c5.invoke('exportScan', {
+      datasetId: datasetId5,
+      format: 'csv',
+      dimensions: ['device'],
+      rows: [
+        {
+          segment: { device: 'mobile' },
+          level: 1,
+          daysChecked: 40,
+          anomalousDays: 2,
+          criticalPeriods: [{ start: '2015-09-01', end: '2015-09-03', days: 3 }],
+          firstCritical: '2015-09-01',
+          worstSigma: -4.5,
+          purchasesLost: 12.5,
+          revenueLost: null,
+        },
+      ],
+      fileName: 'my scan.csv',
+    });
+    expect(ok.rows).toBe(1);
+    const got = await get(ok.url!, { 'x-funnelscope-token': web5.token });
+    expect(got.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(got.body.toString('utf8').split('\n')[1]).toBe(
+      'mobile,1,40,2,2015-09-01..2015-09-03,1,2015-09-01,-4.5,12.5,',
+    );
+    const bad = (await c5
+      .invoke('exportScan', { datasetId: datasetId5, format: 'xlsx' as 'csv', dimensions: [], rows: [] })
+      .catch((e: unknown) => e)) as HostError;
+    expect(bad.code).toBe('INVALID_REQUEST');
+    expect(bad.message).toBe('Invalid request for "exportScan": format: must be "csv" or "parquet"');
+    const gone = (await c5
+      .invoke('exportScan', { datasetId: 'ds-999', format: 'csv', dimensions: [], rows: [] })
+      .catch((e: unknown) => e)) as HostError;
+    expect(gone.code).toBe('DATASET_NOT_FOUND');
+  }, 60_000);
 });
