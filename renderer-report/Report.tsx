@@ -178,32 +178,8 @@ function FunnelTable({ model }: { model: ReportModel }) {
               <td className={`r ${sigmaClass(s.deviationSigma)}`}>{F.sigma(s.deviationSigma)}</td>
             </tr>
           ))}
-          <tr className="sub">
-            <td>Cart → purchase</td>
-            <td className="r">{F.pct(side.checkoutRate.baseline)}</td>
-            <td className="r">{F.pct(side.checkoutRate.incident)}</td>
-            <td className="r">
-              {F.change(
-                side.checkoutRate.baseline && side.checkoutRate.incident !== null
-                  ? side.checkoutRate.incident / side.checkoutRate.baseline - 1
-                  : null,
-              )}
-            </td>
-            <td />
-          </tr>
-          <tr className="sub">
-            <td>View → purchase</td>
-            <td className="r">{F.pct(side.conversion.baseline)}</td>
-            <td className="r">{F.pct(side.conversion.incident)}</td>
-            <td className="r">
-              {F.change(
-                side.conversion.baseline && side.conversion.incident !== null
-                  ? side.conversion.incident / side.conversion.baseline - 1
-                  : null,
-              )}
-            </td>
-            <td />
-          </tr>
+          <RateRow label="Cart → purchase" rate={side.checkoutRate} />
+          <RateRow label="View → purchase" rate={side.conversion} />
         </tbody>
       ))}
     </table>
@@ -561,5 +537,26 @@ export function Report({ model }: { model: ReportModel }) {
         <DataQuality model={model} />
       </Section>
     </main>
+  );
+}
+
+/** A ratio row of the funnel table (baseline, incident, relative change; no σ). */
+function RateRow({
+  label,
+  rate,
+}: {
+  label: string;
+  rate: { baseline: number | null; incident: number | null };
+}) {
+  return (
+    <tr className="sub">
+      <td>{label}</td>
+      <td className="r">{F.pct(rate.baseline)}</td>
+      <td className="r">{F.pct(rate.incident)}</td>
+      <td className="r">
+        {F.change(rate.baseline && rate.incident !== null ? rate.incident / rate.baseline - 1 : null)}
+      </td>
+      <td />
+    </tr>
   );
 }
