@@ -15,7 +15,31 @@
  * - long operations push `ProgressEvent`s tagged with the caller's requestId; `cancel {requestId}` aborts them.
  */
 import { z } from 'zod';
-import { MappingFileSchema, type DataProfile } from './schema.js';
+import { type DataProfile } from './schema.js';
+import {
+  ISO_DAY_OK,
+  datasetIdSchema,
+  columnNameSchema,
+  detectorSettingsSchema,
+  folderSchema,
+  isoDay,
+  mappingSchema,
+  periodSchema,
+  requestIdSchema,
+  segmentSchema,
+  strict,
+} from './contract-blocks.js';
+import { businessOperations, type BusinessResponses } from './contract-business.js';
+import {
+  liveOperations,
+  LIVE_LONG_OPERATIONS,
+  type LiveHostEvent,
+  type LiveResponses,
+} from './contract-live.js';
+
+export * from './contract-blocks.js';
+export * from './contract-business.js';
+export * from './contract-live.js';
 
 export const HOST_CONTRACT_VERSION = 1;
 
@@ -36,53 +60,6 @@ export const TOKEN_HEADER = 'x-funnelscope-token';
 export const TOKEN_COOKIE = 'funnelscope_token';
 export const TOKEN_QUERY = 'token';
 export const ARROW_STREAM_MIME = 'application/vnd.apache.arrow.stream';
-
-// ------------------------------------------------------------------------------------------- building blocks
-
-export const requestIdSchema = z
-  .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be 1-100 characters of letters, digits, _ . : -');
-
-export const datasetIdSchema = z
-  .string({ error: 'must be a string' })
-  .regex(/^ds-[a-z0-9-]{1,64}$/, 'must look like "ds-…" (as returned by openFolder/openSample)');
-
-const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
-const isoDay = z
-  .string({ error: 'must be a date string YYYY-MM-DD' })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => {
-    if (!ISO_DAY.test(s)) return true; // already reported by the regex
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, 'is not a valid calendar date');
-const ISO_DAY_OK = (s: unknown): s is string => {
-  if (typeof s !== 'string' || !ISO_DAY.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-};
-
-/** A column / dimension name as it appears in the data (letters, digits, _ ; what the SQL builders accept). */
-export const columnNameSchema = z
-  .string({ error: 'must be a column name string' })
-  .regex(
-    /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
-    'must be a column name (letters, digits, _; not starting with a digit)',
-  );
-
-const folderSchema = z
-  .string({ error: 'must be a string (an absolute folder path)' })
-  .min(1, 'must not be empty')
-  .max(4096, 'path is too long')
-  .refine((s) => !s.includes('\0'), 'must not contain NUL characters');
-
-/**
- * Column mapping override: the mapping JSON of core/schema.ts (`MappingFileSchema`: every field optional, over
- * a named or auto-detected layout). Whether the named columns exist is checked by the dataset service, which
- * answers with a specific message (e.g. "mapping names column(s) the file does not have: uid").
- */
-export const mappingSchema = MappingFileSchema;
-export type MappingInput = z.infer<typeof mappingSchema>;
 
 // ------------------------------------------------------------------------------------------- response types
 
@@ -126,67 +103,6 @@ export interface HostInfo {
 }
 
 // ------------------------------------------------------------------------------------------- operations
-
-const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
-
-/** An inclusive day period {from, to}, from ≤ to. */
-export const periodSchema = z
-  .strictObject({ from: isoDay, to: isoDay }, { error: 'must be a period {from, to}' })
-  .refine((p) => !ISO_DAY_OK(p.from) || !ISO_DAY_OK(p.to) || p.from <= p.to, {
-    message: 'from must not be after to',
-    path: ['from'],
-  });
-
-/** Detector settings as the calendar view edits them (core/types.ts DetectorSettings; omitted = profile default). */
-export const detectorSettingsSchema = z.strictObject(
-  {
-    profile: z.enum(['seed', 'robust'], { error: 'must be "seed" or "robust"' }).default('robust'),
-    sigma: z
-      .number({ error: 'must be a number' })
-      .gt(0, 'must be greater than 0')
-      .max(20, 'must be at most 20')
-      .optional(),
-    weeks: z
-      .number({ error: 'must be a number' })
-      .int('must be a whole number of weeks')
-      .min(1, 'must be at least 1')
-      .max(52, 'must be at most 52')
-      .optional(),
-    streak: z
-      .number({ error: 'must be a number' })
-      .int('must be a whole number of days')
-      .min(1, 'must be at least 1')
-      .max(60, 'must be at most 60')
-      .optional(),
-    minViews: z
-      .number({ error: 'must be a number' })
-      .min(0, 'must not be negative')
-      .max(1e9, 'is too large')
-      .optional(),
-    directions: z
-      .array(z.enum(['drop', 'spike'], { error: 'must be "drop" or "spike"' }))
-      .min(1, 'must name at least one direction')
-      .max(2)
-      .optional(),
-  },
-  { error: 'must be an object of detector settings' },
-);
-
-/** A segment: dimension → value, e.g. {device: 'mobile', os: 'ios', browser: 'safari'}. */
-export const segmentSchema = z
-  .record(
-    columnNameSchema,
-    z.string({ error: 'must be a string value' }).min(1, 'must not be empty').max(200),
-    {
-      error: (issue) =>
-        issue.code === 'invalid_type'
-          ? 'must be an object {dimension: value}'
-          : issue.code === 'invalid_key'
-            ? 'must be a dimension name (letters, digits, _; not starting with a digit)'
-            : undefined,
-    },
-  )
-  .refine((s) => Object.keys(s).length <= 8, 'at most 8 dimensions');
 
 export const exportReportRequestSchema = z
   .strictObject({
@@ -383,6 +299,10 @@ export const operations = {
     request: exportScanRequestSchema,
     binary: false,
   },
+  /** Business views (issue 6): see core/contract-business.ts. */
+  ...businessOperations,
+  /** Live Kafka tap (issue 5): see core/contract-live.ts. */
+  ...liveOperations,
 } as const;
 
 export type OperationName = keyof typeof operations;
@@ -393,7 +313,7 @@ export type OperationInput<K extends OperationName> = z.input<(typeof operations
 /** Request after validation (defaults filled). */
 export type OperationRequest<K extends OperationName> = z.output<(typeof operations)[K]['request']>;
 
-export interface OperationResponses {
+export interface OperationResponses extends BusinessResponses, LiveResponses {
   hostInfo: HostInfo;
   chooseFolder: { folder: string | null };
   openFolder: OpenDatasetResult;
@@ -423,6 +343,7 @@ export const LONG_OPERATIONS: readonly OperationName[] = [
   'cube',
   'exportReport',
   'exportScan',
+  ...LIVE_LONG_OPERATIONS,
 ];
 
 export function isOperationName(op: unknown): op is OperationName {
@@ -539,7 +460,7 @@ export interface CommandEvent {
   payload: HostCommand;
 }
 
-export type HostEvent = ProgressEvent | CommandEvent;
+export type HostEvent = ProgressEvent | CommandEvent | LiveHostEvent;
 
 /** IPC/HTTP response envelope (the IPC transport never throws across the bridge; errors travel as data). */
 export type HostResult<T> = { ok: true; data: T } | { ok: false; error: HostErrorPayload };

@@ -37,6 +37,10 @@ const OPERATIONS = new Set([
   'cancel',
   'exportReport',
   'exportScan',
+  'businessCube',
+  'liveConnect',
+  'liveDisconnect',
+  'liveStatus',
 ]);
 
 let counter = 0;

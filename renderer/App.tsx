@@ -1,4 +1,4 @@
-/** The shell: left navigation (views + shortcuts 1–6 / Ctrl+1–6), top bar with the active period, status bar. */
+/** The shell: left navigation (views + shortcuts 1–8 / Ctrl+1–8), top bar with the active period, status bar. */
 import { useEffect, useState } from 'react';
 import { useApp, useServices } from './app/context.js';
 import { VIEWS, type ViewId } from './state/store.js';
@@ -9,6 +9,8 @@ import { FunnelView } from './views/FunnelView.js';
 import { RootCauseView } from './views/RootCauseView.js';
 import { CalendarView } from './views/CalendarView.js';
 import { ScanView } from './views/ScanView.js';
+import { BusinessView } from './views/BusinessView.js';
+import { LiveView } from './views/LiveView.js';
 import { ExportReportStatus } from './components/ExportReport.js';
 
 const ICONS: Record<ViewId, string> = {
@@ -18,6 +20,8 @@ const ICONS: Record<ViewId, string> = {
   rootcause: 'M11 4a7 7 0 1 0 0 14 7 7 0 0 0 0-14zm9 16-4-4',
   calendar: 'M5 6h14v14H5zM5 10h14M9 4v4m6-4v4',
   scan: 'M4 4h4v4H4zm6 0h4v4h-4zm6 0h4v4h-4zM4 10h4v4H4zm6 0h4v4h-4zM4 16h4v4H4zm12-6h4v4h-4zm-6 6h4v4h-4zm6 0h4v4h-4z',
+  business: 'M4 7h16v12H4zM9 7V5h6v2M4 12h16',
+  live: 'M12 12m-2 0a2 2 0 1 0 4 0 2 2 0 1 0-4 0M7.8 7.8a6 6 0 0 0 0 8.4m8.4 0a6 6 0 0 0 0-8.4M5 5a10 10 0 0 0 0 14m14 0a10 10 0 0 0 0-14',
 };
 
 function NavIcon({ id }: { id: ViewId }) {
@@ -112,7 +116,7 @@ export function App() {
             </div>
           </>
         )}
-        <div className="nav-footer">Everything runs on this machine. Keys 1–6 switch views.</div>
+        <div className="nav-footer">Everything runs on this machine. Keys 1–8 switch views.</div>
       </nav>
       <div className="main">
         <header className="topbar">
@@ -153,6 +157,8 @@ export function App() {
           {view === 'rootcause' && <RootCauseView />}
           {view === 'calendar' && <CalendarView />}
           {view === 'scan' && <ScanView />}
+          {view === 'business' && <BusinessView />}
+          {view === 'live' && <LiveView />}
         </main>
         <footer className="statusbar">
           <span>

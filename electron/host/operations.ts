@@ -35,6 +35,8 @@ import {
 import type { MappingFile } from '../../core/schema.js';
 import type { CubeSpec, Dataset, IngestProgress } from '../services/dataset.js';
 import type { SettingsStore } from '../settings-store.js';
+import { businessExtension } from './business-ops.js';
+import { liveExtension } from './live-ops.js';
 
 // ------------------------------------------------------------------------------------------- services seam
 
@@ -200,13 +202,49 @@ export interface Host {
   close(): Promise<void>;
 }
 
-interface OpenEntry {
+export interface OpenEntry {
   id: string;
   dataset: HostDataset;
   folder: string;
   sample: boolean;
   mapping?: MappingFile;
   lastUsed: number;
+}
+
+/** What one operation's implementation receives besides its validated request. */
+export interface OpContext {
+  requestId: string;
+  signal: AbortSignal;
+  report: (p: ServiceProgress, force?: boolean) => void;
+}
+export type OpImpl<K extends OperationName> = (
+  req: OperationRequest<K>,
+  ctx: OpContext,
+) => Promise<OperationResponses[K]>;
+
+/** The host's internals a feature extension (business-ops.ts, live-ops.ts) builds its operations on. */
+export interface HostInternals {
+  options: HostOptions;
+  /** the open dataset (throws DATASET_NOT_FOUND) */
+  entry(id: string): OpenEntry;
+  /** every open dataset */
+  openEntries(): OpenEntry[];
+  /** resolve and check a folder from a request (allowed, exists, no symlink escape) */
+  checkFolder(input: string): Promise<string>;
+  /** grant access to a folder; answers its real path */
+  addAllowed(folder: string): Promise<string>;
+  /** run `work` so that cancel answers at once; late results are disposed */
+  abortable<T>(signal: AbortSignal, work: Promise<T>, dispose?: (value: T) => void): Promise<T>;
+  emit(event: HostEvent): void;
+  settings: SettingsStore | null;
+}
+
+/** A feature's operations (and what to do when the host closes). */
+export interface HostExtension<K extends OperationName> {
+  impl: { [P in K]: OpImpl<P> };
+  /** operations of this extension not available in this host (reported by hostInfo) */
+  unavailable?(): OperationName[];
+  close?(): Promise<void>;
 }
 
 // ------------------------------------------------------------------------------------------- helpers
@@ -548,14 +586,25 @@ export function createHost(options: HostOptions): Host {
     return abortable(signal, samplePending);
   }
 
-  type Impl = {
-    [K in OperationName]: (
-      req: OperationRequest<K>,
-      ctx: { requestId: string; signal: AbortSignal; report: (p: ServiceProgress, force?: boolean) => void },
-    ) => Promise<OperationResponses[K]>;
+  type Impl = { [K in OperationName]: OpImpl<K> };
+
+  const internals: HostInternals = {
+    options,
+    entry,
+    openEntries: () => [...datasets.values()],
+    checkFolder,
+    addAllowed,
+    abortable,
+    emit,
+    settings,
   };
+  const business = businessExtension(internals);
+  const live = liveExtension(internals);
+  const extensions: Omit<HostExtension<never>, 'impl'>[] = [business, live];
 
   const impl: Impl = {
+    ...business.impl,
+    ...live.impl,
     async hostInfo() {
       const unavailable: OperationName[] = [];
       if (!options.chooseFolder) unavailable.push('chooseFolder');
@@ -567,6 +616,7 @@ export function createHost(options: HostOptions): Host {
         : { available: false, reason: 'Export Incident Report… is not available in this host' };
       if (!reportExport.available) unavailable.push('exportReport');
       if (!options.exportScan) unavailable.push('exportScan');
+      for (const x of extensions) unavailable.push(...(x.unavailable?.() ?? []));
       return {
         contractVersion: HOST_CONTRACT_VERSION,
         appVersion: options.appVersion ?? '0.0.0',
@@ -749,6 +799,7 @@ export function createHost(options: HostOptions): Host {
     running: () => [...running.keys()],
     async close() {
       closed = true;
+      for (const x of extensions) await x.close?.().catch(() => undefined);
       for (const c of running.values()) c.abort();
       running.clear();
       const all = [...datasets.values()];

@@ -30,7 +30,7 @@ import type {
 import { isCancelled } from '../worker/protocol.js';
 import { addDays, clampPeriod, presetPeriods } from '../lib/dates.js';
 
-export type ViewId = 'data' | 'overview' | 'funnel' | 'rootcause' | 'calendar' | 'scan';
+export type ViewId = 'data' | 'overview' | 'funnel' | 'rootcause' | 'calendar' | 'scan' | 'business' | 'live';
 
 export const VIEWS: { id: ViewId; label: string; key: string; hint: string }[] = [
   { id: 'data', label: 'Data', key: '1', hint: 'Folder, mapping, data quality' },
@@ -39,6 +39,8 @@ export const VIEWS: { id: ViewId; label: string; key: string; hint: string }[] =
   { id: 'rootcause', label: 'Root cause', key: '4', hint: 'σ analysis, drill-down' },
   { id: 'calendar', label: 'Anomaly calendar', key: '5', hint: 'Detector verdict per day' },
   { id: 'scan', label: 'Scan & what-if', key: '6', hint: 'Every combination, two settings, replay' },
+  { id: 'business', label: 'Business', key: '7', hint: 'Brands, products, sessions, customers, leads' },
+  { id: 'live', label: 'Live', key: '8', hint: 'Kafka tap: today against the same weekdays' },
 ];
 
 /** What the Scan view scans (detector settings are the app's `settings`, shared with the calendar). */

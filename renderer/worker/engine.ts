@@ -30,6 +30,8 @@ import { CancelledError } from './protocol.js';
 import { ident, inPeriod, lit, segmentWhere } from './sql.js';
 import { runCalendar, runRootCause, runSuggest } from './analysis.js';
 import { loadScanCube, runReplay, runScan, runWhatIf } from './scan.js';
+import { isBusinessRequest, runBusiness } from './business.js';
+import { isLiveRequest, runLive } from './live.js';
 
 export type Row = Record<string, unknown>;
 
@@ -108,6 +110,8 @@ export class AnalysisEngine {
       case 'replay':
         return (await runReplay(this, r as RequestOf<'replay'>, ctx)) as Responses[K];
       default:
+        if (isBusinessRequest(r)) return (await runBusiness(this, this.db, r, ctx)) as Responses[K];
+        if (isLiveRequest(r)) return (await runLive(this, this.db, r, ctx)) as Responses[K];
         throw new Error(`unknown request type ${(r as { type: string }).type}`);
     }
   }

@@ -25,6 +25,8 @@ import type {
 } from '../../core/types.js';
 import type { ExplainRow, ExplainTotal, RankedCandidate } from '../../core/explain.js';
 import type { ReplayOutcome, ScanComparison, ScanResult } from '../../core/scan.js';
+import type { BusinessRequests, BusinessResponses } from './protocol-business.js';
+import type { LiveRequests, LiveResponses } from './protocol-live.js';
 
 // ------------------------------------------------------------------ results
 
@@ -192,7 +194,8 @@ export interface ReplayResult {
 
 // ------------------------------------------------------------------ requests
 
-export interface Requests {
+/** business view requests: renderer/worker/protocol-business.ts; live view requests: protocol-live.ts */
+export interface Requests extends BusinessRequests, LiveRequests {
   load: { cube: Uint8Array; label?: string };
   overview: { period: Period | null; segment: Segment; dimension: string };
   funnel: { baseline: Period; incident: Period; segment: Segment };
@@ -210,7 +213,7 @@ export interface Requests {
   };
 }
 
-export interface Responses {
+export interface Responses extends BusinessResponses, LiveResponses {
   load: CubeSummary;
   overview: OverviewResult;
   funnel: FunnelResult;

@@ -49,7 +49,7 @@ describe('operations', () => {
       'openSample',
       'setMapping',
     ]);
-    expect(OPERATION_NAMES.filter((op) => operations[op].binary)).toEqual(['cube']);
+    expect(OPERATION_NAMES.filter((op) => operations[op].binary)).toEqual(['cube', 'businessCube']);
   });
 
   it('accepts valid requests and fills defaults', () => {
