@@ -278,6 +278,11 @@ export interface AppState {
   /** write `rows` of the current scan through the host (native DuckDB): Electron save dialog / web download */
   exportScan(format: 'csv' | 'parquet', rows: readonly ScanRow[]): Promise<void>;
   cancelScanExport(): void;
+  /**
+   * Re-aggregate the open dataset's cube and reload it into the worker, keeping the period, comparison,
+   * segments and settings (new live batches arrived). No-op without a ready dataset; superseded by a newer call.
+   */
+  reloadCube(): Promise<void>;
 }
 
 export interface StoreDeps {
@@ -520,6 +525,30 @@ export function createAppStore(deps: StoreDeps): AppStore {
       scanExport: IDLE_SCAN_EXPORT,
 
       setView: (view) => set({ view }),
+      async reloadCube() {
+        const { opened, status } = get().dataset;
+        if (!opened || status !== 'ready') return;
+        const t0 = now();
+        try {
+          const bytes = await needHost().invoke('cube', {
+            datasetId: opened.datasetId,
+            dimensions: cubeDimensions(opened),
+            grain: 'day',
+          });
+          if (get().dataset.opened?.datasetId !== opened.datasetId) return;
+          const summary = await deps.worker.request('load', { cube: bytes }, { key: 'load' });
+          if (get().dataset.opened?.datasetId !== opened.datasetId) return;
+          set((s) => ({
+            dataset: {
+              ...s.dataset,
+              summary,
+              timings: s.dataset.timings ? { ...s.dataset.timings, total: now() - t0 } : s.dataset.timings,
+            },
+          }));
+        } catch (e) {
+          if (!isCancelled(e)) console.warn('reloading the cube failed:', (e as Error).message);
+        }
+      },
 
       openFolder: (folder, mapping) =>
         open(folder, (host, signal, onProgress) =>
