@@ -89,114 +89,95 @@ function KpiSkeleton() {
   );
 }
 
-function perDay(
-  k: Kpis,
-  key: 'events' | 'visitors' | 'views' | 'carts' | 'purchases' | 'revenue',
-): number | null {
+type CountKey = 'events' | 'visitors' | 'views' | 'carts' | 'purchases' | 'revenue';
+type RateKey = 'viewToCart' | 'cartToPurchase' | 'conversion';
+
+function perDay(k: Kpis, key: CountKey): number | null {
   const v = k[key];
   return v === null || k.days === 0 ? null : v / k.days;
+}
+
+interface KpiSpec<K> {
+  key: K;
+  label: string;
+  color?: string;
+  /** shown only when true (default: always) */
+  show?: boolean;
+  value: string;
+  note?: string;
 }
 
 function KpiGrid({ data, hasRevenue }: { data: OverviewResult; hasRevenue: boolean }) {
   const k = data.kpis;
   const p = data.previousKpis;
-  const count = (key: 'events' | 'visitors' | 'views' | 'carts' | 'purchases' | 'revenue') => {
+  const count = (key: CountKey) => {
     if (!p) return null;
     const a = perDay(k, key);
     const b = perDay(p, key);
     return a === null || b === null || b === 0 ? null : a / b - 1;
   };
-  const rate = (key: 'viewToCart' | 'cartToPurchase' | 'conversion') =>
-    p && k[key] !== null && p[key] ? k[key]! / p[key]! - 1 : null;
+  const rate = (key: RateKey) => (p && k[key] !== null && p[key] ? k[key]! / p[key]! - 1 : null);
   const title = p
     ? `Change of the daily average vs the previous ${p.days} days with data (${fmtPeriod(data.previous)})`
     : undefined;
-  const counts = [
-    <Kpi
-      key="events"
-      testId="kpi-events"
-      label="Events"
-      value={fmtInt(k.events)}
-      delta={<Delta value={count('events')} />}
-      title={title}
-    />,
-    k.visitors !== null && (
-      <Kpi
-        key="visitors"
-        testId="kpi-visitors"
-        label="Visitors"
-        value={fmtInt(k.visitors)}
-        delta={<Delta value={count('visitors')} />}
-        title={`${title ?? ''} · visitors are summed per day and segment`}
-      />
-    ),
-    <Kpi
-      key="views"
-      testId="kpi-views"
-      label="Views"
-      color="var(--views)"
-      value={fmtInt(k.views)}
-      delta={<Delta value={count('views')} />}
-      title={title}
-    />,
-    <Kpi
-      key="carts"
-      testId="kpi-carts"
-      label="Carts"
-      color="var(--carts)"
-      value={fmtInt(k.carts)}
-      delta={<Delta value={count('carts')} />}
-      title={title}
-    />,
-    <Kpi
-      key="purchases"
-      testId="kpi-purchases"
-      label="Purchases"
-      color="var(--purchases)"
-      value={fmtInt(k.purchases)}
-      delta={<Delta value={count('purchases')} />}
-      title={title}
-    />,
-    hasRevenue && (
-      <Kpi
-        key="revenue"
-        testId="kpi-revenue"
-        label="Revenue"
-        color="var(--revenue)"
-        value={fmtMoney(k.revenue)}
-        delta={<Delta value={count('revenue')} />}
-        title={title}
-      />
-    ),
-  ].filter(Boolean);
+  const counts: KpiSpec<CountKey>[] = [
+    { key: 'events', label: 'Events', value: fmtInt(k.events) },
+    {
+      key: 'visitors',
+      label: 'Visitors / day',
+      show: k.visitors !== null,
+      value: fmtInt(perDay(k, 'visitors')),
+      note: 'distinct visitors per day (per segment), averaged over the days with data',
+    },
+    { key: 'views', label: 'Views', color: 'var(--views)', value: fmtInt(k.views) },
+    { key: 'carts', label: 'Carts', color: 'var(--carts)', value: fmtInt(k.carts) },
+    { key: 'purchases', label: 'Purchases', color: 'var(--purchases)', value: fmtInt(k.purchases) },
+    {
+      key: 'revenue',
+      label: 'Revenue',
+      color: 'var(--revenue)',
+      show: hasRevenue,
+      value: fmtMoney(k.revenue),
+    },
+  ];
+  const rates: KpiSpec<RateKey>[] = [
+    { key: 'viewToCart', label: 'View → cart', value: fmtPct(k.viewToCart) },
+    { key: 'cartToPurchase', label: 'Cart → purchase', value: fmtPct(k.cartToPurchase) },
+    { key: 'conversion', label: 'Conversion (purchases / views)', value: fmtPct(k.conversion) },
+  ];
+  const TEST_IDS: Record<CountKey | RateKey, string> = {
+    events: 'kpi-events',
+    visitors: 'kpi-visitors',
+    views: 'kpi-views',
+    carts: 'kpi-carts',
+    purchases: 'kpi-purchases',
+    revenue: 'kpi-revenue',
+    viewToCart: 'kpi-view-cart',
+    cartToPurchase: 'kpi-cart-purchase',
+    conversion: 'kpi-conversion',
+  };
+  const row = <K extends CountKey | RateKey>(specs: KpiSpec<K>[], change: (key: K) => number | null) => {
+    const shown = specs.filter((x) => x.show !== false);
+    return (
+      <div className="kpi-row" style={{ gridTemplateColumns: `repeat(${shown.length}, minmax(0, 1fr))` }}>
+        {shown.map((x) => (
+          <Kpi
+            key={x.key}
+            testId={TEST_IDS[x.key]}
+            label={x.label}
+            color={x.color}
+            value={x.value}
+            delta={<Delta value={change(x.key)} />}
+            title={x.note ? `${title ? `${title} · ` : ''}${x.note}` : title}
+          />
+        ))}
+      </div>
+    );
+  };
   return (
     <div className="stack" style={{ gap: 12 }} data-testid="kpis">
-      <div className="kpi-row" style={{ gridTemplateColumns: `repeat(${counts.length}, minmax(0, 1fr))` }}>
-        {counts}
-      </div>
-      <div className="kpi-row" style={{ gridTemplateColumns: 'repeat(3, minmax(0, 1fr))' }}>
-        <Kpi
-          testId="kpi-view-cart"
-          label="View → cart"
-          value={fmtPct(k.viewToCart)}
-          delta={<Delta value={rate('viewToCart')} />}
-          title={title}
-        />
-        <Kpi
-          testId="kpi-cart-purchase"
-          label="Cart → purchase"
-          value={fmtPct(k.cartToPurchase)}
-          delta={<Delta value={rate('cartToPurchase')} />}
-          title={title}
-        />
-        <Kpi
-          testId="kpi-conversion"
-          label="Conversion (purchases / views)"
-          value={fmtPct(k.conversion)}
-          delta={<Delta value={rate('conversion')} />}
-          title={title}
-        />
-      </div>
+      {row(counts, count)}
+      {row(rates, rate)}
     </div>
   );
 }
