@@ -138,28 +138,75 @@ function KeyFigures({ model }: { model: ReportModel }) {
   );
 }
 
+/** A table column: header text, width (share of the table) and alignment ('r' = right). */
+type Col = readonly [label: string, width?: string | null, align?: 'r'];
+
+/** colgroup (when any column has a width) + thead of one header row; `null` columns are left out. */
+function Head({ cols }: { cols: readonly (Col | null)[] }) {
+  const shown = cols.filter((c): c is Col => c !== null);
+  return (
+    <>
+      {shown.some((c) => c[1]) ? (
+        <colgroup>
+          {shown.map((c, i) => (
+            <col key={i} style={c[1] ? { width: c[1] } : undefined} />
+          ))}
+        </colgroup>
+      ) : null}
+      <thead>
+        <tr>
+          {shown.map((c, i) => (
+            <th key={i} className={c[2]}>
+              {c[0]}
+            </th>
+          ))}
+        </tr>
+      </thead>
+    </>
+  );
+}
+
+/** A two-column key/value table. */
+function KvTable({
+  className,
+  head,
+  rows,
+  valueClass,
+}: {
+  className: string;
+  head: readonly [Col, Col];
+  rows: readonly (readonly [key: string, label: React.ReactNode, value: React.ReactNode])[];
+  valueClass?: string;
+}) {
+  return (
+    <table className={className}>
+      <Head cols={head} />
+      <tbody>
+        {rows.map(([key, label, value]) => (
+          <tr key={key}>
+            <td>{label}</td>
+            <td className={valueClass}>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function FunnelTable({ model }: { model: ReportModel }) {
   const sides: FunnelSide[] = [model.funnel.allTraffic, model.funnel.culprit];
   return (
     <table className="data funnel">
-      <colgroup>
-        <col style={{ width: '23%' }} />
-        <col style={{ width: '19%' }} />
-        <col style={{ width: '17%' }} />
-        <col style={{ width: '17%' }} />
-        <col style={{ width: '12%' }} />
-        <col style={{ width: '12%' }} />
-      </colgroup>
-      <thead>
-        <tr>
-          <th>Segment</th>
-          <th>Step</th>
-          <th className="r">Per day, baseline</th>
-          <th className="r">Per day, incident</th>
-          <th className="r">Change</th>
-          <th className="r">σ</th>
-        </tr>
-      </thead>
+      <Head
+        cols={[
+          ['Segment', '23%'],
+          ['Step', '19%'],
+          ['Per day, baseline', '17%', 'r'],
+          ['Per day, incident', '17%', 'r'],
+          ['Change', '12%', 'r'],
+          ['σ', '12%', 'r'],
+        ]}
+      />
       {sides.map((side) => (
         <tbody key={side.label} className="group">
           {side.steps.map((s, i) => (
@@ -193,28 +240,18 @@ function RootCauseTable({ model }: { model: ReportModel }) {
     return <p className="note">No segment lost purchases between the two periods.</p>;
   return (
     <table className="data rootcause">
-      <colgroup>
-        <col style={{ width: '4%' }} />
-        <col style={{ width: revenue ? '27%' : '35%' }} />
-        <col style={{ width: '9%' }} />
-        <col style={{ width: '10%' }} />
-        {revenue ? <col style={{ width: '10%' }} /> : null}
-        <col style={{ width: '8%' }} />
-        <col style={{ width: '17%' }} />
-        <col style={{ width: '15%' }} />
-      </colgroup>
-      <thead>
-        <tr>
-          <th className="r">#</th>
-          <th>Segment and drill-down path</th>
-          <th className="r">Explains</th>
-          <th className="r">Purchases lost</th>
-          {revenue ? <th className="r">Revenue lost</th> : null}
-          <th className="r">σ</th>
-          <th className="r">Conversion</th>
-          <th className="r">Views / purchases</th>
-        </tr>
-      </thead>
+      <Head
+        cols={[
+          ['#', '4%', 'r'],
+          ['Segment and drill-down path', revenue ? '27%' : '35%'],
+          ['Explains', '9%', 'r'],
+          ['Purchases lost', '10%', 'r'],
+          revenue ? ['Revenue lost', '10%', 'r'] : null,
+          ['σ', '8%', 'r'],
+          ['Conversion', '17%', 'r'],
+          ['Views / purchases', '15%', 'r'],
+        ]}
+      />
       <tbody>
         {rc.candidates.map((c) => (
           <tr key={c.exact} className={c.isCulprit ? 'culprit' : ''}>
@@ -266,22 +303,15 @@ function ScanTable({ model }: { model: ReportModel }) {
   if (alerts.length === 0) return null;
   return (
     <table className="data scan">
-      <colgroup>
-        <col style={{ width: '30%' }} />
-        <col style={{ width: '20%' }} />
-        <col style={{ width: '26%' }} />
-        <col style={{ width: '12%' }} />
-        <col style={{ width: '12%' }} />
-      </colgroup>
-      <thead>
-        <tr>
-          <th>Segment</th>
-          <th>Relation</th>
-          <th>Critical periods</th>
-          <th className="r">Worst day</th>
-          <th className="r">Purchases lost</th>
-        </tr>
-      </thead>
+      <Head
+        cols={[
+          ['Segment', '30%'],
+          ['Relation', '20%'],
+          ['Critical periods', '26%'],
+          ['Worst day', '12%', 'r'],
+          ['Purchases lost', '12%', 'r'],
+        ]}
+      />
       <tbody>
         {alerts.map((a) => (
           <tr key={a.exact} className={a.relation === 'unrelated' ? 'unrelated' : ''}>
@@ -317,104 +347,48 @@ function DataQuality({ model }: { model: ReportModel }) {
         ))}
       </ul>
       <div className="three-col">
-        <table className="data kv">
-          <thead>
-            <tr>
-              <th>Load</th>
-              <th className="r">Value</th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              <td>Layout</td>
-              <td className="r">{q.layout}</td>
-            </tr>
-            <tr>
-              <td>Files read</td>
-              <td className="r">{F.int(q.filesRead)}</td>
-            </tr>
-            <tr>
-              <td>Files skipped</td>
-              <td className="r">{F.int(q.filesSkipped.length)}</td>
-            </tr>
-            <tr>
-              <td>Rows read</td>
-              <td className="r">{F.int(q.rowsRead)}</td>
-            </tr>
-            {q.rejected.map((r) => (
-              <tr key={r.reason}>
-                <td>Rejected: {r.reason.replace(/_/g, ' ')}</td>
-                <td className="r">{F.int(r.count)}</td>
-              </tr>
-            ))}
-            <tr>
-              <td>Duplicates (counted once)</td>
-              <td className="r">{F.int(q.duplicates)}</td>
-            </tr>
-            <tr>
-              <td>First day</td>
-              <td className="r">{q.range.from ?? '—'}</td>
-            </tr>
-            <tr>
-              <td>Last day</td>
-              <td className="r">{q.range.to ?? '—'}</td>
-            </tr>
-          </tbody>
-        </table>
-        <table className="data kv">
-          <thead>
-            <tr>
-              <th>Column mapping</th>
-              <th>Column</th>
-            </tr>
-          </thead>
-          <tbody>
-            {q.columns.map((c) => (
-              <tr key={c.role}>
-                <td>{c.role}</td>
-                <td className="mono">{c.column}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <table className="data kv">
-          <thead>
-            <tr>
-              <th>Dimension</th>
-              <th className="r">Values</th>
-            </tr>
-          </thead>
-          <tbody>
-            {q.dimensions.map((d) => (
-              <tr key={d.name}>
-                <td>{d.name}</td>
-                <td className="r">{F.int(d.distinct)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <KvTable
+          className="data kv"
+          head={[['Load'], ['Value', null, 'r']]}
+          valueClass="r"
+          rows={[
+            ['layout', 'Layout', q.layout],
+            ['read', 'Files read', F.int(q.filesRead)],
+            ['skipped', 'Files skipped', F.int(q.filesSkipped.length)],
+            ['rows', 'Rows read', F.int(q.rowsRead)],
+            ...q.rejected.map(
+              (r) =>
+                [`rejected-${r.reason}`, `Rejected: ${r.reason.replace(/_/g, ' ')}`, F.int(r.count)] as const,
+            ),
+            ['duplicates', 'Duplicates (counted once)', F.int(q.duplicates)],
+            ['from', 'First day', q.range.from ?? '—'],
+            ['to', 'Last day', q.range.to ?? '—'],
+          ]}
+        />
+        <KvTable
+          className="data kv"
+          head={[['Column mapping'], ['Column']]}
+          valueClass="mono"
+          rows={q.columns.map((c) => [c.role, c.role, c.column] as const)}
+        />
+        <KvTable
+          className="data kv"
+          head={[['Dimension'], ['Values', null, 'r']]}
+          valueClass="r"
+          rows={q.dimensions.map((d) => [d.name, d.name, F.int(d.distinct)] as const)}
+        />
       </div>
       {q.filesSkipped.length ? (
-        <table className="data skipped">
-          <colgroup>
-            <col style={{ width: '40%' }} />
-            <col style={{ width: '60%' }} />
-          </colgroup>
-          <thead>
-            <tr>
-              <th>Skipped file</th>
-              <th>Reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {q.filesSkipped.map((f) => (
-              <tr key={f.file}>
-                <td className="mono">{f.file}</td>
-                <td>{f.reason}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <KvTable
+          className="data skipped"
+          head={[
+            ['Skipped file', '40%'],
+            ['Reason', '60%'],
+          ]}
+          rows={q.filesSkipped.map(
+            (f) => [f.file, <span className="mono">{f.file}</span>, f.reason] as const,
+          )}
+        />
       ) : null}
     </>
   );
@@ -506,26 +480,16 @@ export function Report({ model }: { model: ReportModel }) {
         ))}
         <div className="two-col">
           {halves(model.methodology.table).map((rows, i) => (
-            <table key={i} className="data kv settings">
-              <colgroup>
-                <col style={{ width: '52%' }} />
-                <col style={{ width: '48%' }} />
-              </colgroup>
-              <thead>
-                <tr>
-                  <th>Setting</th>
-                  <th>Value</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.name}>
-                    <td>{r.name}</td>
-                    <td className="val">{r.value}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <KvTable
+              key={i}
+              className="data kv settings"
+              head={[
+                ['Setting', '52%'],
+                ['Value', '48%'],
+              ]}
+              valueClass="val"
+              rows={rows.map((r) => [r.name, r.name, r.value] as const)}
+            />
           ))}
         </div>
       </Section>
