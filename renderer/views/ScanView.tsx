@@ -136,6 +136,36 @@ export function ScanView() {
   );
 }
 
+function LevelSelect({
+  label,
+  testId,
+  levels,
+  value,
+  onChange,
+}: {
+  label: string;
+  testId: string;
+  levels: number[];
+  value: number;
+  onChange: (level: number) => void;
+}) {
+  return (
+    <select
+      className="select"
+      aria-label={label}
+      value={value}
+      data-testid={testId}
+      onChange={(e) => onChange(Number(e.target.value))}
+    >
+      {levels.map((l) => (
+        <option key={l} value={l}>
+          {l}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 function ScanSetupCard() {
   const opened = useApp((s) => s.dataset.opened);
   const setup = useApp((s) => s.scanSetup);
@@ -183,33 +213,21 @@ function ScanSetupCard() {
           <label className="field">
             Levels
             <span className="row" style={{ gap: 4 }}>
-              <select
-                className="select"
-                aria-label="Fewest dimensions per segment"
+              <LevelSelect
+                label="Fewest dimensions per segment"
+                testId="scan-min-level"
+                levels={levels}
                 value={setup.minLevel}
-                data-testid="scan-min-level"
-                onChange={(e) => setSetup({ minLevel: Number(e.target.value) })}
-              >
-                {levels.map((l) => (
-                  <option key={l} value={l}>
-                    {l}
-                  </option>
-                ))}
-              </select>
+                onChange={(minLevel) => setSetup({ minLevel })}
+              />
               <span className="muted">to</span>
-              <select
-                className="select"
-                aria-label="Most dimensions per segment"
+              <LevelSelect
+                label="Most dimensions per segment"
+                testId="scan-max-level"
+                levels={levels}
                 value={setup.maxLevel}
-                data-testid="scan-max-level"
-                onChange={(e) => setSetup({ maxLevel: Number(e.target.value) })}
-              >
-                {levels.map((l) => (
-                  <option key={l} value={l}>
-                    {l}
-                  </option>
-                ))}
-              </select>
+                onChange={(maxLevel) => setSetup({ maxLevel })}
+              />
             </span>
           </label>
           <label className="field">
@@ -719,6 +737,20 @@ export function settingsText(s: DetectorSettings): string {
   return `${s.profile === 'seed' ? 'Seed' : 'Robust'} ${s.sigma}σ / ${s.weeks} wk / streak ${s.streak}${s.minViews ? ` / ≥ ${s.minViews} views` : ''}`;
 }
 
+/** the numeric detector settings a what-if side edits */
+const SIDE_FIELDS: {
+  key: 'sigma' | 'weeks' | 'streak' | 'minViews';
+  label: string;
+  step: number;
+  min: number;
+  normalize: (v: number) => number;
+}[] = [
+  { key: 'sigma', label: 'σ', step: 0.5, min: 0.5, normalize: (v) => v },
+  { key: 'weeks', label: 'Weeks', step: 1, min: 1, normalize: Math.round },
+  { key: 'streak', label: 'Streak', step: 1, min: 1, normalize: Math.round },
+  { key: 'minViews', label: 'Min views', step: 50, min: 0, normalize: (v) => Math.max(0, v) },
+];
+
 function SideEditor({
   name,
   spec,
@@ -761,34 +793,16 @@ function SideEditor({
             <option value="seed">Seed</option>
           </select>
         </label>
-        <NumberField
-          label="σ"
-          value={spec.sigma}
-          step={0.5}
-          min={0.5}
-          onChange={(sigma) => onChange({ ...spec, sigma, preset: 'custom' })}
-        />
-        <NumberField
-          label="Weeks"
-          value={spec.weeks}
-          step={1}
-          min={1}
-          onChange={(weeks) => onChange({ ...spec, weeks: Math.round(weeks), preset: 'custom' })}
-        />
-        <NumberField
-          label="Streak"
-          value={spec.streak}
-          step={1}
-          min={1}
-          onChange={(streak) => onChange({ ...spec, streak: Math.round(streak), preset: 'custom' })}
-        />
-        <NumberField
-          label="Min views"
-          value={spec.minViews}
-          step={50}
-          min={0}
-          onChange={(minViews) => onChange({ ...spec, minViews: Math.max(0, minViews), preset: 'custom' })}
-        />
+        {SIDE_FIELDS.map((f) => (
+          <NumberField
+            key={f.key}
+            label={f.label}
+            value={spec[f.key]}
+            step={f.step}
+            min={f.min}
+            onChange={(v) => onChange({ ...spec, [f.key]: f.normalize(v), preset: 'custom' })}
+          />
+        ))}
       </div>
     </div>
   );
