@@ -34,53 +34,13 @@ import { scan, type ScanOptions } from '../core/scan.js';
 import { addDays, buildSegmentIndex } from '../core/segments.js';
 import { mulberry32 } from '../core/simulate.js';
 import type { Cube, CubeRow, DetectorProfile } from '../core/types.js';
+import {
+  BROWSER_GIVEN_OS as BROWSER,
+  DEVICE,
+  OS_GIVEN_DEVICE as OS,
+  type Cond,
+} from '../core/traffic-mix.js';
 
-type Cond = [string, number][];
-const DEVICE: Cond = [
-  ['desktop', 0.44],
-  ['mobile', 0.48],
-  ['tablet', 0.08],
-];
-const OS: Record<string, Cond> = {
-  desktop: [
-    ['windows', 0.72],
-    ['macos', 0.22],
-    ['linux', 0.06],
-  ],
-  mobile: [
-    ['ios', 0.52],
-    ['android', 0.48],
-  ],
-  tablet: [
-    ['ios', 0.62],
-    ['android', 0.38],
-  ],
-};
-const BROWSER: Record<string, Cond> = {
-  windows: [
-    ['chrome', 0.66],
-    ['edge', 0.2],
-    ['firefox', 0.14],
-  ],
-  macos: [
-    ['safari', 0.5],
-    ['chrome', 0.42],
-    ['firefox', 0.08],
-  ],
-  linux: [
-    ['chrome', 0.75],
-    ['firefox', 0.25],
-  ],
-  ios: [
-    ['safari', 0.86],
-    ['chrome', 0.14],
-  ],
-  android: [
-    ['chrome', 0.72],
-    ['samsung', 0.22],
-    ['firefox', 0.06],
-  ],
-};
 const PRICE_BANDS: Cond = [
   ['<10', 0.35],
   ['10-30', 0.35],

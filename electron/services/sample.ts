@@ -23,6 +23,7 @@ import { DOUBLE, DuckDBDataChunk, INTEGER, UTINYINT, type DuckDBAppender } from 
 import type { Segment } from '../../core/types.js';
 import { listLiteral, literal } from '../../core/sql.js';
 import { AbortError, openDuckDB } from './duckdb.js';
+import { BROWSER_GIVEN_OS, DEVICE, OS_GIVEN_DEVICE } from '../../core/traffic-mix.js';
 
 /** The incident to inject. */
 export interface SampleIncident {
@@ -90,52 +91,6 @@ export interface SampleTruth {
 
 // ---------------------------------------------------------------- device / os / browser model
 
-type Cond = ReadonlyArray<readonly [string, number]>;
-const DEVICE: Cond = [
-  ['desktop', 0.44],
-  ['mobile', 0.48],
-  ['tablet', 0.08],
-];
-const OS_GIVEN_DEVICE: Record<string, Cond> = {
-  desktop: [
-    ['windows', 0.72],
-    ['macos', 0.22],
-    ['linux', 0.06],
-  ],
-  mobile: [
-    ['ios', 0.52],
-    ['android', 0.48],
-  ],
-  tablet: [
-    ['ios', 0.62],
-    ['android', 0.38],
-  ],
-};
-const BROWSER_GIVEN_OS: Record<string, Cond> = {
-  windows: [
-    ['chrome', 0.66],
-    ['edge', 0.2],
-    ['firefox', 0.14],
-  ],
-  macos: [
-    ['safari', 0.5],
-    ['chrome', 0.42],
-    ['firefox', 0.08],
-  ],
-  linux: [
-    ['chrome', 0.75],
-    ['firefox', 0.25],
-  ],
-  ios: [
-    ['safari', 0.86],
-    ['chrome', 0.14],
-  ],
-  android: [
-    ['chrome', 0.72],
-    ['samsung', 0.22],
-    ['firefox', 0.06],
-  ],
-};
 /** Browsers that exist on each os (used by tests to check no impossible pair is generated). */
 export const POSSIBLE_BROWSERS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
   Object.entries(BROWSER_GIVEN_OS).map(([os, c]) => [os, c.map(([b]) => b)]),
