@@ -35,12 +35,14 @@ import {
   duplicateBatches,
   duplicateCandidatesSql,
   duplicatesTableSql,
+  ident,
   eventsViewSql,
   literal,
   profileSql,
   viewDimensions,
   type CubeSpec,
   type FileGroup,
+  type FileRange,
 } from '../../core/sql.js';
 import type { Cube, CubeRow } from '../../core/types.js';
 import { AbortError, openDuckDB, type DuckDB } from './duckdb.js';
@@ -161,8 +163,35 @@ export interface Dataset {
    * dates in the SQL). NULLs stay NULL.
    */
   arrow(sql: string, opts?: { signal?: AbortSignal }): Promise<Uint8Array>;
+  /**
+   * Add Parquet files that appeared since the dataset was opened (e.g. the live tap's new batches) without
+   * reopening it: only the new files are checked and profiled, duplicates are searched among the new files and
+   * the old files whose time range overlaps theirs, and every cached cube is updated by recomputing just the
+   * days the new events fall on (distinct visitors per day cannot be summed) over the files that touch those
+   * days. `files` default: every *.parquet under the folder not read or skipped yet. Files with other columns
+   * than the open dataset's (a different set of dimensions) are skipped with a reason; reopen to include them.
+   * Serialized with every other query, so a cube asked for afterwards includes the new files.
+   */
+  addFiles(files?: readonly string[], opts?: { signal?: AbortSignal }): Promise<AddFilesResult>;
   /** Release the DuckDB instance. Idempotent. */
   close(): void;
+}
+
+/** What {@link Dataset.addFiles} added. */
+export interface AddFilesResult {
+  /** absolute paths of the files now read */
+  added: string[];
+  /** new files that could not be used, with the reason (relative to the folder) */
+  skipped: { file: string; reason: string }[];
+  /** rows read from the added files (valid or not) */
+  rows: number;
+  /** valid events among them */
+  events: number;
+  /** UTC days [from, to] the new valid events fall on (the days whose aggregates were recomputed) */
+  days: { from: string; to: string } | null;
+  /** latest event time of the new files (epoch ms), null when none */
+  latestEventMs: number | null;
+  ms: number;
 }
 
 /** Read and validate a mapping JSON file (CLI `--mapping FILE`); throws DatasetError('BAD_MAPPING') with details. */
@@ -339,11 +368,21 @@ export async function openDataset(folder: string, opts: OpenDatasetOptions = {})
       if ('reason' in info) skipped.push({ file: rel(candidates[i]), reason: info.reason });
       else good.push(info);
     });
-    return await buildDataset(db, root, good, skipped, rel, opts);
+    return await buildDataset(db, root, good, skipped, rel, opts, override, st.isDirectory());
   } catch (err) {
     db.close();
     throw err;
   }
+}
+
+/** The per-file rows and time ranges of a profile row (profileSql's `file_ranges`). */
+function fileRanges(profileRow: Record<string, unknown>): FileRange[] {
+  return ((profileRow.file_ranges as Record<string, unknown>[] | null) ?? []).map((r) => ({
+    file: String(r.file),
+    rows: Number(r.rows),
+    lo: r.lo === null ? null : Number(r.lo),
+    hi: r.hi === null ? null : Number(r.hi),
+  }));
 }
 
 function parseMappingOrThrow(m: MappingFile): MappingFile {
@@ -446,8 +485,12 @@ async function buildDataset(
   skipped: { file: string; reason: string }[],
   rel: (f: string) => string,
   opts: OpenDatasetOptions,
+  override: MappingFile | null,
+  isFolder: boolean,
 ): Promise<Dataset> {
   let good = initialGood;
+  /** per file: rows and event-time range (epoch ms), from the profile scans */
+  let ranges: FileRange[] = [];
   let profileRow: Record<string, unknown> | null = null;
   let dims: { data: string[]; derived: string[] } = { data: [], derived: [] };
   let groups: (FileGroup & { layout: string })[] = [];
@@ -476,12 +519,7 @@ async function buildDataset(
       )[0];
       // Duplicate search, step 1 per batch of files whose time ranges can overlap (bounded memory),
       // step 2 over the candidates only.
-      const ranges = ((profileRow.file_ranges as Record<string, unknown>[] | null) ?? []).map((r) => ({
-        file: String(r.file),
-        rows: Number(r.rows),
-        lo: r.lo === null ? null : Number(r.lo),
-        hi: r.hi === null ? null : Number(r.hi),
-      }));
+      ranges = fileRanges(profileRow);
       // (Folding step 1 into the profile scan as one more grouping set was measured: it costs more CPU than
       // this separate scan, which reads only the time and visitor columns.)
       const batches = duplicateBatches(ranges, DUPLICATE_BATCH_ROWS);
@@ -535,7 +573,7 @@ async function buildDataset(
   const dupRow = (
     await db.all<{ n: bigint | null; groups: bigint }>(`SELECT sum(c - 1) AS n, count(*) AS groups FROM dups`)
   )[0];
-  const duplicates = Number(dupRow.n ?? 0);
+  let duplicates = Number(dupRow.n ?? 0);
   const row = profileRow!;
   const rejected: Record<string, number> = {};
   for (const r of REJECT_REASONS) rejected[r] = Number(row[`rej_${r}`] ?? 0);
@@ -544,7 +582,7 @@ async function buildDataset(
   const fileCount = new Map<string, number>();
   for (const g of groups) fileCount.set(g.layout, (fileCount.get(g.layout) ?? 0) + g.files.length);
   const largest = [...groups].sort((a, b) => b.files.length - a.files.length)[0];
-  const profile: DataProfile = {
+  let profile: DataProfile = {
     layout: [...fileCount.keys()].join('+'),
     mapping: largest.mapping,
     files: { read: good.length, skipped: [...skipped].sort((a, b) => a.file.localeCompare(b.file)) },
@@ -553,6 +591,8 @@ async function buildDataset(
     dimensions: dimensionCounts,
   };
   const allDims = new Set([...dims.data, ...dims.derived]);
+  /** absolute paths of skipped files (addFiles does not look at them again) */
+  const skippedAbs = new Set(skipped.map((s) => path.resolve(isFolder ? root : path.dirname(root), s.file)));
 
   // One query at a time on the connection.
   let chain: Promise<unknown> = Promise.resolve();
@@ -585,28 +625,232 @@ async function buildDataset(
       }
     }
   };
-  // Small LRU of raw cube results: the app asks for the same cube again when views switch.
-  const cache = new Map<string, Awaited<ReturnType<DuckDB['columns']>>>();
+  // Small LRU of raw cube results: the app asks for the same cube again when views switch. Keyed by the spec
+  // (not the SQL, which changes when duplicates appear), so addFiles can update each entry's affected days.
+  type CubeColumns = Awaited<ReturnType<DuckDB['columns']>>;
+  const cache = new Map<string, { spec: CubeSpec; r: CubeColumns }>();
   const CACHE_ENTRIES = 6;
+  const cubeKey = (spec: CubeSpec) =>
+    JSON.stringify([
+      spec.dimensions,
+      spec.grain,
+      spec.from ?? null,
+      spec.to ?? null,
+      spec.visitors !== false,
+    ]);
   const runCube = (spec: CubeSpec, signal?: AbortSignal) =>
     serial(async () => {
       assertOpen();
       validate(spec);
-      const sql = cubeSql(spec, duplicates > 0);
-      const hit = cache.get(sql);
+      const key = cubeKey(spec);
+      const hit = cache.get(key);
       if (hit) {
-        cache.delete(sql);
-        cache.set(sql, hit);
-        return hit;
+        cache.delete(key);
+        cache.set(key, hit);
+        return hit.r;
       }
+      const sql = cubeSql(spec, duplicates > 0);
       const r = await db.withProgress(() => db.columns(sql), undefined, signal);
-      cache.set(sql, r);
+      cache.set(key, { spec: { ...spec, dimensions: [...spec.dimensions] }, r });
       if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
       return r;
     });
 
+  // ---------------------------------------------------------------- incremental additions (live batches)
+  const DAY_MS = 86_400_000;
+  const dataDimsKey = JSON.stringify(dims);
+  /** distinct values per dimension are not additive: after additions they are recounted on the next profile() */
+  let dimensionCountsStale = false;
+  /** point the views `raw_events`/`events` at some of the files (restored with `allViews`) */
+  const viewsOver = async (files: readonly FileInfo[]) => {
+    for (const s of eventsViewSql({ groups: groupFiles([...files]).groups, dimensions: dims.data }))
+      await db.exec(s);
+  };
+  const allViews = async () => {
+    for (const s of eventsViewSql({ groups, dimensions: dims.data })) await db.exec(s);
+    await db.exec(dedupEventsViewSql(duplicates > 0));
+  };
+  /** replace the rows of days [from, to] of a cached cube result with `fresh` (same columns, same order) */
+  const splice = (r: CubeColumns, fresh: CubeColumns, from: string, to: string): CubeColumns => {
+    const dates = r.columns[r.names.indexOf('date')] as string[];
+    let a = 0;
+    while (a < dates.length && dates[a] < from) a++;
+    let b = a;
+    while (b < dates.length && dates[b] <= to) b++;
+    return {
+      names: r.names,
+      types: r.types,
+      columns: r.columns.map((col, j) => {
+        const add = fresh.columns[fresh.names.indexOf(r.names[j])] ?? [];
+        return [...col.slice(0, a), ...add, ...col.slice(b)];
+      }),
+    };
+  };
+
+  const addFiles = (filesIn?: readonly string[], o?: { signal?: AbortSignal }) =>
+    serial(async (): Promise<AddFilesResult> => {
+      assertOpen();
+      const t0 = Date.now();
+      const known = new Set([...good.map((f) => f.file), ...skippedAbs]);
+      const listed = filesIn ? filesIn.map((f) => path.resolve(f)) : isFolder ? await listParquet(root) : [];
+      const candidates = [...new Set(listed)].filter((f) => !known.has(f)).sort();
+      const result: AddFilesResult = {
+        added: [],
+        skipped: [],
+        rows: 0,
+        events: 0,
+        days: null,
+        latestEventMs: null,
+        ms: 0,
+      };
+      if (!candidates.length) return result;
+      const conn = await db.instance.connect();
+      const all = async <T>(sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as T[];
+      const fresh: FileInfo[] = [];
+      try {
+        for (const file of candidates) {
+          if (o?.signal?.aborted) throw new AbortError();
+          const info = await inspectFile(all, file, override);
+          if ('reason' in info) result.skipped.push({ file: rel(file), reason: info.reason });
+          else fresh.push(info);
+        }
+      } finally {
+        conn.closeSync();
+      }
+      // the views' columns must stay the same (the cached cubes, `dups` and the worker's cube depend on them)
+      const nextGood = [...good, ...fresh];
+      const nextGroups = groupFiles(nextGood).groups;
+      const nextData: string[] = [];
+      for (const g of nextGroups)
+        for (const d of Object.keys(g.mapping.dimensions)) if (!nextData.includes(d)) nextData.push(d);
+      if (
+        fresh.length &&
+        JSON.stringify(viewDimensions({ groups: nextGroups, dimensions: nextData })) !== dataDimsKey
+      ) {
+        for (const f of fresh)
+          result.skipped.push({
+            file: rel(f.file),
+            reason: `its columns give other dimensions than the open dataset's (${[...dims.data, ...dims.derived].join(', ')}); reopen the folder to include it`,
+          });
+        fresh.length = 0;
+      }
+      for (const s of result.skipped)
+        skippedAbs.add(path.resolve(isFolder ? root : path.dirname(root), s.file));
+      if (!fresh.length) {
+        if (result.skipped.length) skipped.push(...result.skipped);
+        profile.files.skipped = [...skipped].sort((a, b) => a.file.localeCompare(b.file));
+        result.ms = Date.now() - t0;
+        return result;
+      }
+      try {
+        // 1. profile the new files only
+        await viewsOver(fresh);
+        const row = (
+          await db.withProgress(() => db.all(profileSql(dims.data, dims.derived)), undefined, o?.signal)
+        )[0];
+        const newRanges = fileRanges(row);
+        const timed = newRanges.filter((r) => r.lo !== null && r.hi !== null);
+        // 2. duplicates: copies share their timestamp, so only old files whose range overlaps a new file's matter
+        const overlaps = (r: FileRange, lo: number, hi: number) =>
+          r.lo !== null && r.hi !== null && r.lo <= hi && r.hi >= lo;
+        const near = good.filter((f) => {
+          const r = ranges.find((x) => x.file === f.file);
+          return r && timed.some((n) => overlaps(r, n.lo!, n.hi!));
+        });
+        await viewsOver([...near, ...fresh]);
+        await db.exec(
+          `CREATE OR REPLACE TEMP TABLE new_hashes AS ${duplicateCandidatesSql({ groups: groupFiles([...near, ...fresh]).groups, dimensions: dims.data })}`,
+        );
+        const [{ n: newCandidates }] = await db.all<{ n: bigint }>(`SELECT count(*) AS n FROM new_hashes`);
+        if (Number(newCandidates) > 0) {
+          await db.exec(
+            `INSERT INTO dup_hashes SELECT h FROM new_hashes WHERE h NOT IN (SELECT h FROM dup_hashes)`,
+          );
+          await db.exec(`DELETE FROM dups WHERE hash(ts, visitor_id) IN (SELECT h FROM new_hashes)`);
+          await db.exec(
+            `INSERT INTO dups SELECT *, count(*) AS c FROM events WHERE hash(ts, visitor_id) IN (SELECT h FROM new_hashes) GROUP BY ALL HAVING count(*) > 1`,
+          );
+          const d = (await db.all<{ n: bigint | null }>(`SELECT sum(c - 1) AS n FROM dups`))[0];
+          duplicates = Number(d.n ?? 0);
+        }
+        // 3. the affected days of every cached cube, over the files that touch those days
+        const from = row.range_from as string | null;
+        const to = row.range_to as string | null;
+        if (from && to) {
+          result.days = { from, to };
+          const lo = Date.parse(`${from}T00:00:00Z`);
+          const hi = Date.parse(`${to}T00:00:00Z`) + DAY_MS - 1;
+          const touching = good.filter((f) => {
+            const r = ranges.find((x) => x.file === f.file);
+            return r && overlaps(r, lo, hi);
+          });
+          await viewsOver([...touching, ...fresh]);
+          for (const [key, entry] of cache) {
+            const a = entry.spec.from && entry.spec.from > from ? entry.spec.from : from;
+            const b = entry.spec.to && entry.spec.to < to ? entry.spec.to : to;
+            if (a > b) continue;
+            const part = await db.withProgress(
+              () => db.columns(cubeSql({ ...entry.spec, from: a, to: b }, duplicates > 0)),
+              undefined,
+              o?.signal,
+            );
+            cache.set(key, { spec: entry.spec, r: splice(entry.r, part, a, b) });
+          }
+        }
+        // 4. the dataset now reads the new files
+        good = nextGood;
+        groups = nextGroups;
+        ranges = [...ranges, ...newRanges];
+        const rejected = { ...profile.rows.rejected };
+        for (const r of REJECT_REASONS) rejected[r] = (rejected[r] ?? 0) + Number(row[`rej_${r}`] ?? 0);
+        const rowsNew = Number(row.rows_read);
+        const validNew = rowsNew - REJECT_REASONS.reduce((acc, r) => acc + Number(row[`rej_${r}`] ?? 0), 0);
+        if (result.skipped.length) skipped.push(...result.skipped);
+        const fileCount = new Map<string, number>();
+        for (const g of groups) fileCount.set(g.layout, (fileCount.get(g.layout) ?? 0) + g.files.length);
+        profile = {
+          ...profile,
+          layout: [...fileCount.keys()].join('+'),
+          files: { read: good.length, skipped: [...skipped].sort((x, y) => x.file.localeCompare(y.file)) },
+          rows: { read: profile.rows.read + rowsNew, rejected, duplicates },
+          range: {
+            from:
+              profile.range.from && from
+                ? profile.range.from < from
+                  ? profile.range.from
+                  : from
+                : (profile.range.from ?? from),
+            to:
+              profile.range.to && to
+                ? profile.range.to > to
+                  ? profile.range.to
+                  : to
+                : (profile.range.to ?? to),
+          },
+        };
+        dimensionCountsStale = true;
+        result.added = fresh.map((f) => f.file);
+        result.rows = rowsNew;
+        result.events = validNew;
+        result.latestEventMs = timed.length ? Math.max(...timed.map((r) => r.hi!)) : null;
+        result.ms = Date.now() - t0;
+        return result;
+      } finally {
+        await allViews();
+      }
+    });
+
   const mappedColumns = (
-    ['ts', 'visitor_id', 'session_id', 'event_type', 'item_id', 'transaction_id', 'price', 'quantity'] as const
+    [
+      'ts',
+      'visitor_id',
+      'session_id',
+      'event_type',
+      'item_id',
+      'transaction_id',
+      'price',
+      'quantity',
+    ] as const
   ).filter((c) => groups.some((g) => g.mapping[c]));
   const runQuery = (sql: string, signal?: AbortSignal) =>
     serial(async () => {
@@ -616,7 +860,10 @@ async function buildDataset(
 
   return {
     folder: root,
-    files: good.map((f) => f.file),
+    get files() {
+      return good.map((f) => f.file);
+    },
+    addFiles,
     mappedColumns,
     async query<T>(sql: string, o?: { signal?: AbortSignal }) {
       const r = await runQuery(sql, o?.signal);
@@ -643,13 +890,31 @@ async function buildDataset(
             new Float64(),
           );
         else if (t === 'BOOLEAN') vectors[name] = vectorFromArray(values as (boolean | null)[], new Bool());
-        else vectors[name] = vectorFromArray(values.map((v) => (v == null ? null : String(v))), new Utf8());
+        else
+          vectors[name] = vectorFromArray(
+            values.map((v) => (v == null ? null : String(v))),
+            new Utf8(),
+          );
       });
       return tableToIPC(new Table(vectors), 'stream');
     },
     dimensions: dims.data,
     derivedDimensions: dims.derived,
     async profile() {
+      if (dimensionCountsStale) {
+        // one scan of the (small) dimension columns after live additions
+        await serial(async () => {
+          assertOpen();
+          const all = [...dims.data, ...dims.derived];
+          const row = (
+            await db.all<Record<string, bigint>>(
+              `SELECT ${all.map((d, i) => `count(DISTINCT ${ident(d)}) AS d${i}`).join(', ')} FROM events`,
+            )
+          )[0];
+          all.forEach((d, i) => (profile.dimensions[d] = Number(row[`d${i}`] ?? 0)));
+          dimensionCountsStale = false;
+        });
+      }
       return structuredClone(profile);
     },
     async cube(spec, o) {
