@@ -6,17 +6,20 @@
  */
 import { z } from 'zod';
 import { datasetIdSchema, strict } from './contract-blocks.js';
+import { BUSINESS_TABLES } from './business-sql.js';
 
 export const businessOperations = {
   /**
-   * Compact tables the business views need beyond the day cube, built by native DuckDB from the dataset and
-   * answered as Arrow IPC stream bytes (the worker computes the views from them).
+   * One compact table the Business view needs (core/business-sql.ts BUSINESS_TABLES: availability, daily,
+   * groups, hourly, sessions, products, orders, carts), built by native DuckDB over the dataset's whole range
+   * and answered as Arrow IPC stream bytes; the worker loads it into DuckDB-WASM and computes every view for
+   * any period from it. A table the dataset's columns do not allow fails with NOT_AVAILABLE naming them.
    */
   businessCube: {
     request: strict({
       datasetId: datasetIdSchema,
-      table: z.enum(['products', 'sessions', 'visitors'], {
-        error: 'must be "products", "sessions" or "visitors"',
+      table: z.enum(BUSINESS_TABLES, {
+        error: `must be one of ${BUSINESS_TABLES.map((t) => `"${t}"`).join(', ')}`,
       }),
     }),
     binary: true,

@@ -16,8 +16,17 @@
  */
 import { Bool, Float64, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import {
+  GROUP_DIMENSIONS,
+  HOURLY_TOP,
+  PRODUCT_MIN_VIEWS,
   buyersSql,
+  cartsTableSql,
   dailyTotalsSql,
+  groupsTableSql,
+  hourlyTableSql,
+  ordersTableSql,
+  productsTableSql,
+  type BusinessTable,
   groupFunnelSql,
   groupTimeSql,
   leadCandidatesSql,
@@ -26,6 +35,7 @@ import {
   sessionDailySql,
   type SessionMode,
 } from '../../core/business-sql.js';
+export { BUSINESS_TABLES, type BusinessTable } from '../../core/business-sql.js';
 import {
   DEFAULT_HOURLY_SETTINGS,
   dailyKpis,
@@ -636,4 +646,94 @@ export function businessArrow(result: Result<object>): Record<string, Uint8Array
   walk(result as unknown as Record<string, unknown>, '');
   out.meta = rowsToArrow([meta]);
   return out;
+}
+
+// ---------------------------------------------------------------- compact tables for the app (host → worker)
+
+/** Columns a compact table needs that this dataset lacks ([] = it can be built). */
+export function tableMissingColumns(ds: Dataset, table: BusinessTable): string[] {
+  switch (table) {
+    case 'groups':
+      return groupDimensionsOf(ds).length ? [] : ['brand', 'category', 'price'];
+    case 'hourly':
+      return missingColumns(ds, 'anomalies', 'brand');
+    case 'products':
+      return missingColumns(ds, 'products');
+    default:
+      return [];
+  }
+}
+
+/** The group dimensions (brand, category_root, price_band) this dataset has. */
+export function groupDimensionsOf(ds: Dataset): string[] {
+  return GROUP_DIMENSIONS.filter((d) => missingColumns(ds, 'brands', d).length === 0);
+}
+
+/** A compact table this dataset cannot give: `needs` names the missing columns (any one of them for `groups`). */
+export class BusinessUnavailableError extends Error {
+  readonly needs: string[];
+  constructor(ds: Dataset, table: BusinessTable, needs: string[]) {
+    const cols = table === 'groups' ? needs.join(' or ') : needs.join(', ');
+    super(
+      `The ${table} table needs column${needs.length > 1 && table !== 'groups' ? 's' : ''} ${cols} ` +
+        `(this dataset has: ${[...ds.mappedColumns, ...ds.dimensions].join(', ')})`,
+    );
+    this.name = 'BusinessUnavailableError';
+    this.needs = needs;
+  }
+}
+
+/**
+ * One compact table of the Business view (core/business-sql.ts BUSINESS_TABLES) over the dataset's whole
+ * range, as Arrow IPC stream bytes for the renderer worker. `availability` is one row per view: view, needs
+ * (comma-separated missing columns, '' when available), reason, plus sessions ('column' | 'derived'),
+ * revenue (price mapped) and dimensions (group dimensions, comma-separated) repeated on every row.
+ * Throws BusinessUnavailableError naming the missing columns when the table cannot be built.
+ */
+export async function businessTableArrow(
+  ds: Dataset,
+  table: BusinessTable,
+  o: Opts = {},
+): Promise<Uint8Array> {
+  const missing = tableMissingColumns(ds, table);
+  if (missing.length) throw new BusinessUnavailableError(ds, table, missing);
+  const opts = { signal: o.signal };
+  switch (table) {
+    case 'availability': {
+      const a = businessAvailability(ds);
+      const dims = groupDimensionsOf(ds).join(',');
+      return rowsToArrow(
+        BUSINESS_VIEWS.map((v) => ({
+          view: v,
+          needs: a.views[v].join(','),
+          reason: a.views[v].length ? unavailable(ds, a.views[v]).reason : '',
+          sessions: a.sessions,
+          revenue: a.revenue,
+          dimensions: dims,
+        })),
+      );
+    }
+    case 'daily':
+      return ds.arrow(dailyTotalsSql({}), opts);
+    case 'groups':
+      return ds.arrow(groupsTableSql(groupDimensionsOf(ds)), opts);
+    case 'hourly':
+      return ds.arrow(hourlyTableSql('brand', HOURLY_TOP), opts);
+    case 'sessions':
+      return ds.arrow(sessionDailySql({}, sessionMode(ds)), opts);
+    case 'products':
+      return ds.arrow(
+        productsTableSql(
+          ['brand', 'category'].filter((d) => ds.dimensions.includes(d)),
+          PRODUCT_MIN_VIEWS,
+        ),
+        opts,
+      );
+    case 'orders':
+      return ds.arrow(ordersTableSql(), opts);
+    case 'carts':
+      return ds.arrow(cartsTableSql(), opts);
+    default:
+      throw new DatasetError('BAD_REQUEST', `unknown business table ${JSON.stringify(table)}`);
+  }
 }
