@@ -374,8 +374,13 @@ export function bizGroupCountsSql(dim: string, p: { from: string; to: string }):
 }
 
 /** Daily rows (value, date, views, purchases, revenue) of the given values of `dim` over a period. */
-export function bizGroupDailySql(dim: string, values: readonly string[], p: { from: string; to: string }): string {
-  if (!values.length) return `SELECT NULL::VARCHAR AS value, NULL::VARCHAR AS date, 0::DOUBLE AS views, 0::DOUBLE AS purchases, 0::DOUBLE AS revenue WHERE FALSE`;
+export function bizGroupDailySql(
+  dim: string,
+  values: readonly string[],
+  p: { from: string; to: string },
+): string {
+  if (!values.length)
+    return `SELECT NULL::VARCHAR AS value, NULL::VARCHAR AS date, 0::DOUBLE AS views, 0::DOUBLE AS purchases, 0::DOUBLE AS revenue WHERE FALSE`;
   return (
     `SELECT value, date, sum(views)::DOUBLE AS views, sum(purchases)::DOUBLE AS purchases, sum(revenue)::DOUBLE AS revenue ` +
     `FROM ${bizTable('groups')} WHERE dim = ${literal(dim)} AND value IN (${values.map(literal).join(', ')}) AND ${bizDateWhere(p)} ` +

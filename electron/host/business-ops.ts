@@ -22,7 +22,8 @@ export function businessExtension(host: HostInternals): HostExtension<'businessC
           ctx.report({ phase: 'done' }, true);
           return bytes;
         } catch (err) {
-          if (err instanceof BusinessUnavailableError) throw new HostError('NOT_AVAILABLE', err.message, { needs: err.needs });
+          if (err instanceof BusinessUnavailableError)
+            throw new HostError('NOT_AVAILABLE', err.message, { needs: err.needs });
           throw err;
         }
       },

@@ -205,7 +205,9 @@ async function groups(
   need(owner, r.key, ['availability', 'daily', 'groups']);
   const { info: i, p } = await resolve(owner, db, r.key, r.period);
   if (!i.dimensions.includes(r.dimension))
-    throw new Error(`this dataset has no ${r.dimension} (${i.dimensions.join(', ') || 'no group dimension'})`);
+    throw new Error(
+      `this dataset has no ${r.dimension} (${i.dimensions.join(', ') || 'no group dimension'})`,
+    );
   const top = r.top ?? 10;
   const minViews = r.minViews ?? 1000;
   const uplift = r.uplift ?? 0.1;
@@ -230,7 +232,15 @@ async function groups(
   const ranked = i.revenue ? rows : [...rows].sort((a, b) => b.views - a.views);
   const topRows = ranked.filter((x) => x.value !== 'unknown').slice(0, top);
   ctx.checkpoint();
-  const daily = (await db.query(bizGroupDailySql(r.dimension, topRows.map((x) => x.value), p))).map((x) => ({
+  const daily = (
+    await db.query(
+      bizGroupDailySql(
+        r.dimension,
+        topRows.map((x) => x.value),
+        p,
+      ),
+    )
+  ).map((x) => ({
     value: String(x.value),
     date: String(x.date),
     views: num(x.views),
@@ -302,7 +312,11 @@ const dailyTotalsOf = (rows: Row[]): DailyTotals[] =>
     visitors: num(x.visitors),
   }));
 
-async function sessions(owner: object, db: SqlDb, r: RequestOf<'businessSessions'>): Promise<BizSessionsResult> {
+async function sessions(
+  owner: object,
+  db: SqlDb,
+  r: RequestOf<'businessSessions'>,
+): Promise<BizSessionsResult> {
   need(owner, r.key, ['availability', 'daily', 'sessions']);
   const { info: i, p } = await resolve(owner, db, r.key, r.period);
   const daily: SessionDaily[] = (await db.query(bizSessionsSql(p))).map((x) => ({
@@ -317,9 +331,7 @@ async function sessions(owner: object, db: SqlDb, r: RequestOf<'businessSessions
     events: num(x.events),
   }));
   const totals = dailyTotalsOf(
-    await db.query(
-      `SELECT * FROM ${bizTable('daily')} WHERE ${bizDateWhere(p)} ORDER BY date`,
-    ),
+    await db.query(`SELECT * FROM ${bizTable('daily')} WHERE ${bizDateWhere(p)} ORDER BY date`),
   );
   return {
     period: p,

@@ -26,14 +26,7 @@ import type {
 
 /** The Business view's tabs (availability is per tab). */
 export type BusinessTab =
-  | 'brands'
-  | 'categories'
-  | 'priceBands'
-  | 'anomalies'
-  | 'sessions'
-  | 'products'
-  | 'customers'
-  | 'hotLeads';
+  'brands' | 'categories' | 'priceBands' | 'anomalies' | 'sessions' | 'products' | 'customers' | 'hotLeads';
 
 export interface BusinessInfo {
   key: string;

@@ -195,80 +195,86 @@ describe('cosmetics layout: worker = service', { timeout: 60_000 }, () => {
     await expect(
       fresh.run({ type: 'businessLoad', key, table: 'daily', bytes: new Uint8Array() }),
     ).rejects.toThrow(/empty/);
-    await expect(
-      engine.run({ type: 'businessLeads', key, period: null, windowDays: 0 }),
-    ).rejects.toThrow(/windowDays/);
-  });
-});
-
-describe('Retail Rocket layout (no brand, no price; transaction ids; derived sessions): worker = service', { timeout: 60_000 }, () => {
-  let ds: Dataset;
-  let engine: AnalysisEngine;
-  const key = 'rr#1';
-  beforeAll(async () => {
-    const dir = path.join(tmp, 'rr');
-    await generateSample(dir, { events: 40_000, days: 28, files: 4, seed: 5 });
-    ds = await openDataset(dir);
-    engine = new AnalysisEngine(db);
-    expect(await loadAll(engine, ds, key)).toEqual(
-      BUSINESS_TABLES.filter((t) => t !== 'groups' && t !== 'hourly'),
+    await expect(engine.run({ type: 'businessLeads', key, period: null, windowDays: 0 })).rejects.toThrow(
+      /windowDays/,
     );
-  }, 120_000);
-  afterAll(() => ds?.close());
-
-  it('brand tabs say which column they need; the tables refuse with the column named', async () => {
-    const info = await engine.run({ type: 'businessInfo', key });
-    expect(info.views.brands.needs).toEqual(['brand']);
-    expect(info.views.anomalies.needs).toEqual(['brand']);
-    expect(info.views.categories.needs).toEqual(['category']);
-    expect(info.views.priceBands.needs).toEqual(['price']);
-    expect(info.views.brands.reason).toMatch(/needs column brand/);
-    expect(info.views.products.needs).toEqual([]);
-    expect(info.sessions).toBe('derived');
-    expect(info.revenue).toBe(false);
-    await expect(businessTableArrow(ds, 'hourly')).rejects.toThrow(/needs column brand/);
-    await expect(businessTableArrow(ds, 'groups')).rejects.toThrow(/needs columns? brand or category or price/);
-  });
-
-  it('sessions, products (by views), customers and leads equal the service on the whole range', async () => {
-    const s = await sessionMetrics(ds);
-    const w = await engine.run({ type: 'businessSessions', key, period: null });
-    if (!s.available) throw new Error('unavailable');
-    expect(w.mode).toBe('derived');
-    expect(norm(w.funnel)).toEqual(norm(s.funnel));
-
-    const info = await engine.run({ type: 'businessInfo', key });
-    const last14 = { from: '2025-03-17', to: info.range!.to };
-    const first = { from: info.range!.from, to: '2025-03-16' };
-    const sp = await productMetrics(ds, { period: last14, compare: first, minViews: 20 });
-    if (!sp.available) throw new Error('unavailable');
-    const wp = await engine.run({
-      type: 'businessProducts',
-      key,
-      period: last14,
-      compare: { baseline: first, incident: last14 },
-      minViews: 20,
-    });
-    // ranked by views (no price): the same view counts in the same order; tied products may swap (the
-    // service sorts raw numeric ids, the worker text ids), every product both list has the same numbers
-    expect(wp.leaderboard.map((r) => r.views)).toEqual(sp.leaderboard.map((r) => r.views));
-    const svc = new Map(sp.leaderboard.map((r) => [r.itemId, r]));
-    const both = wp.leaderboard.filter((r) => svc.has(r.itemId));
-    expect(both.length).toBeGreaterThan(50);
-    for (const r of both) expect(norm(r)).toEqual(norm(svc.get(r.itemId)));
-    expect(norm(wp.changed!.rows)).toEqual(norm(sp.changed!.rows));
-
-    const sc = await customerMetrics(ds);
-    const wc = await engine.run({ type: 'businessCustomers', key, period: null });
-    if (!sc.available) throw new Error('unavailable');
-    expect(norm(wc.tiers)).toEqual(norm(sc.tiers));
-    expect(norm(wc.heatmap)).toEqual(norm(sc.heatmap));
-    expect(wc.customers).toBeGreaterThan(20);
-
-    const sl = await hotLeadMetrics(ds, { windowDays: 7 });
-    const wl = await engine.run({ type: 'businessLeads', key, period: null, windowDays: 7 });
-    if (!sl.available) throw new Error('unavailable');
-    expect(norm(wl.leads)).toEqual(norm(sl.leads));
-    expect(wl.leads[0].cartValue).toBeNull();
   });
 });
+
+describe(
+  'Retail Rocket layout (no brand, no price; transaction ids; derived sessions): worker = service',
+  { timeout: 60_000 },
+  () => {
+    let ds: Dataset;
+    let engine: AnalysisEngine;
+    const key = 'rr#1';
+    beforeAll(async () => {
+      const dir = path.join(tmp, 'rr');
+      await generateSample(dir, { events: 40_000, days: 28, files: 4, seed: 5 });
+      ds = await openDataset(dir);
+      engine = new AnalysisEngine(db);
+      expect(await loadAll(engine, ds, key)).toEqual(
+        BUSINESS_TABLES.filter((t) => t !== 'groups' && t !== 'hourly'),
+      );
+    }, 120_000);
+    afterAll(() => ds?.close());
+
+    it('brand tabs say which column they need; the tables refuse with the column named', async () => {
+      const info = await engine.run({ type: 'businessInfo', key });
+      expect(info.views.brands.needs).toEqual(['brand']);
+      expect(info.views.anomalies.needs).toEqual(['brand']);
+      expect(info.views.categories.needs).toEqual(['category']);
+      expect(info.views.priceBands.needs).toEqual(['price']);
+      expect(info.views.brands.reason).toMatch(/needs column brand/);
+      expect(info.views.products.needs).toEqual([]);
+      expect(info.sessions).toBe('derived');
+      expect(info.revenue).toBe(false);
+      await expect(businessTableArrow(ds, 'hourly')).rejects.toThrow(/needs column brand/);
+      await expect(businessTableArrow(ds, 'groups')).rejects.toThrow(
+        /needs columns? brand or category or price/,
+      );
+    });
+
+    it('sessions, products (by views), customers and leads equal the service on the whole range', async () => {
+      const s = await sessionMetrics(ds);
+      const w = await engine.run({ type: 'businessSessions', key, period: null });
+      if (!s.available) throw new Error('unavailable');
+      expect(w.mode).toBe('derived');
+      expect(norm(w.funnel)).toEqual(norm(s.funnel));
+
+      const info = await engine.run({ type: 'businessInfo', key });
+      const last14 = { from: '2025-03-17', to: info.range!.to };
+      const first = { from: info.range!.from, to: '2025-03-16' };
+      const sp = await productMetrics(ds, { period: last14, compare: first, minViews: 20 });
+      if (!sp.available) throw new Error('unavailable');
+      const wp = await engine.run({
+        type: 'businessProducts',
+        key,
+        period: last14,
+        compare: { baseline: first, incident: last14 },
+        minViews: 20,
+      });
+      // ranked by views (no price): the same view counts in the same order; tied products may swap (the
+      // service sorts raw numeric ids, the worker text ids), every product both list has the same numbers
+      expect(wp.leaderboard.map((r) => r.views)).toEqual(sp.leaderboard.map((r) => r.views));
+      const svc = new Map(sp.leaderboard.map((r) => [r.itemId, r]));
+      const both = wp.leaderboard.filter((r) => svc.has(r.itemId));
+      expect(both.length).toBeGreaterThan(50);
+      for (const r of both) expect(norm(r)).toEqual(norm(svc.get(r.itemId)));
+      expect(norm(wp.changed!.rows)).toEqual(norm(sp.changed!.rows));
+
+      const sc = await customerMetrics(ds);
+      const wc = await engine.run({ type: 'businessCustomers', key, period: null });
+      if (!sc.available) throw new Error('unavailable');
+      expect(norm(wc.tiers)).toEqual(norm(sc.tiers));
+      expect(norm(wc.heatmap)).toEqual(norm(sc.heatmap));
+      expect(wc.customers).toBeGreaterThan(20);
+
+      const sl = await hotLeadMetrics(ds, { windowDays: 7 });
+      const wl = await engine.run({ type: 'businessLeads', key, period: null, windowDays: 7 });
+      if (!sl.available) throw new Error('unavailable');
+      expect(norm(wl.leads)).toEqual(norm(sl.leads));
+      expect(wl.leads[0].cartValue).toBeNull();
+    });
+  },
+);
