@@ -10,7 +10,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { RecentFolder } from '../core/contract.js';
+import type { LiveSettings, RecentFolder } from '../core/contract.js';
 
 export const MAX_RECENT_FOLDERS = 10;
 
@@ -35,6 +35,15 @@ const settingsSchema = z.object({
   recentFolders: z.array(recentSchema).default([]),
   /** free-form UI preferences (theme override, detector settings…) owned by the renderer */
   preferences: z.record(z.string(), z.unknown()).default({}),
+  /** the last Live ▸ Connect… settings (prefill of the form) */
+  live: z
+    .object({
+      brokers: z.string().min(1).max(2000),
+      topic: z.string().min(1).max(249),
+      group: z.string().min(1).max(249).optional(),
+      folder: z.string().min(1).max(4096).optional(),
+    })
+    .optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -161,6 +170,19 @@ export class SettingsStore {
 
   setPreferences(prefs: Record<string, unknown>): void {
     this.data.preferences = structuredClone(prefs);
+    this.save();
+  }
+
+  /** The remembered Live ▸ Connect… settings, or null. */
+  liveSettings(): LiveSettings | null {
+    return this.data.live ? structuredClone(this.data.live) : null;
+  }
+
+  setLiveSettings(live: LiveSettings): void {
+    const entry: LiveSettings = { brokers: live.brokers, topic: live.topic };
+    if (live.group) entry.group = live.group;
+    if (live.folder) entry.folder = live.folder;
+    this.data.live = entry;
     this.save();
   }
 }

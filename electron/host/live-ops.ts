@@ -1,20 +1,300 @@
 /**
  * Host operations of the live Kafka tap (issue 5), composed into the host by createHost (operations.ts).
+ *
+ * - liveConnect starts a KafkaTap (electron/services/live/tap.ts, the service `funnelscope tap` runs) in the
+ *   host process, writing into the target folder (default `<user data>/live/<topic>`, a folder of its own per
+ *   topic so the folder stays exactly the topic and a reconnect resumes from its files). A running tap is
+ *   stopped (flushed) first. The settings are remembered in the settings file once connected.
+ * - While it runs the host pushes a `live` status event at every tap status (≥ 1/s) and on state changes.
+ * - Every durable batch is added to each open dataset whose folder contains it (Dataset.addFiles: only the
+ *   new files are read, only the affected days recomputed); then a `liveData` event tells the renderer, which
+ *   reloads the cube of the dataset on screen. Batches arriving while an addition runs are coalesced into the
+ *   next one. A dataset opened on the folder while the tap runs is caught up at the next status tick.
+ * - liveDisconnect and the host's close() stop the tap, flushing the last partial batch into a file (which is
+ *   then added to the open datasets too).
  */
-import { HostError } from '../../core/contract.js';
-import type { HostExtension, HostInternals } from './operations.js';
+import { mkdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  HostError,
+  type LiveConnectRequest,
+  type LiveDataEvent,
+  type LivePoint,
+  type LiveSettings,
+  type LiveStatus,
+} from '../../core/contract.js';
+import type { AddFilesResult, Dataset } from '../services/dataset.js';
+import { KafkaTap, TapConfigError, type TapBatchEvent, type TapStatus } from '../services/live/tap.js';
+import { mappingSchema as liveMappingSchema, type LiveMapping } from '../services/live/message.js';
+import type { HostExtension, HostInternals, OpenEntry } from './operations.js';
+
+/** sparkline points kept (one per status tick ≈ 1 s) */
+const HISTORY_POINTS = 180;
+/** how long liveConnect waits for the brokers before it answers with an error */
+const CONNECT_TIMEOUT_MS = 8000;
+
+export interface LiveExtensionOptions {
+  /** override the tap's connect timeout (tests) */
+  connectTimeoutMs?: number;
+  /** batch limits of the tap (tests, bench) */
+  batchRows?: number;
+  batchSeconds?: number;
+}
+
+function within(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+const sanitize = (topic: string) => topic.replace(/[^A-Za-z0-9._-]/g, '_');
 
 export function liveExtension(
-  _host: HostInternals,
+  host: HostInternals,
+  opts: LiveExtensionOptions = {},
 ): HostExtension<'liveConnect' | 'liveDisconnect' | 'liveStatus'> {
-  const notYet = () =>
-    Promise.reject(new HostError('NOT_AVAILABLE', 'Live ▸ Connect… is not available in this version yet'));
+  let tap: KafkaTap | null = null;
+  let connection: LiveStatus['connection'] = null;
+  let lastTapStatus: TapStatus | null = null;
+  let history: LivePoint[] = [];
+  let files = 0;
+  let lastBatchAt: number | null = null;
+  let latestEventMs: number | null = null;
+  /** batch files waiting to be added to the open datasets */
+  let pending: string[] = [];
+  let adding: Promise<void> | null = null;
+  /** open datasets (by id) already caught up with the folder */
+  const synced = new Set<string>();
+  let connectChain: Promise<unknown> = Promise.resolve();
+
+  const remembered = (): LiveSettings | null => host.settings?.liveSettings() ?? null;
+
+  function status(): LiveStatus {
+    const s = lastTapStatus;
+    return {
+      state: tap ? (s?.state ?? 'starting') : s?.state === 'failed' ? 'failed' : 'stopped',
+      connection,
+      partitions: (s?.partitions ?? []).map((p) => ({ ...p })),
+      lag: s?.lag ?? null,
+      eventsPerSecond: tap ? (s?.eventsPerSecond ?? 0) : 0,
+      totals: s ? { ...s.totals } : { messages: 0, events: 0, quarantined: 0, batches: 0, filesSkipped: 0 },
+      lastError: s?.lastError ?? null,
+      lastErrorAt: s?.lastErrorAt ?? null,
+      files,
+      lastBatchAt,
+      latestEventAt: latestEventMs === null ? null : new Date(latestEventMs).toISOString(),
+      history: [...history],
+      remembered: remembered(),
+      at: new Date().toISOString(),
+    };
+  }
+
+  const push = () => host.emit({ type: 'live', status: status() });
+
+  /** open datasets whose folder holds the tap's folder (or is inside it) and can grow */
+  function targets(): { entry: OpenEntry; dataset: Dataset }[] {
+    if (!connection) return [];
+    const out = connection.folder;
+    return host
+      .openEntries()
+      .filter((e) => within(e.folder, out) || within(out, e.folder))
+      .filter((e) => typeof (e.dataset as Partial<Dataset>).addFiles === 'function')
+      .map((e) => ({ entry: e, dataset: e.dataset as unknown as Dataset }));
+  }
+
+  /** add the pending files (or, for datasets not caught up yet, everything new under their folder) */
+  function scheduleAdd(): Promise<void> {
+    if (adding) return adding;
+    const run = async () => {
+      for (;;) {
+        const list = targets();
+        const batch = pending;
+        pending = [];
+        const unsynced = list.filter((t) => !synced.has(t.entry.id));
+        if (!batch.length && !unsynced.length) break;
+        for (const { entry, dataset } of list) {
+          let r: AddFilesResult;
+          try {
+            // a dataset not caught up lists its folder (files written while it was being opened)
+            r = synced.has(entry.id)
+              ? await dataset.addFiles(batch.filter((f) => within(entry.folder, f)))
+              : await dataset.addFiles();
+            synced.add(entry.id);
+          } catch (e) {
+            // a closed dataset (the user opened another) is simply left out
+            if ((e as { code?: string }).code !== 'CLOSED')
+              console.warn(`live: adding batches to ${entry.folder} failed: ${(e as Error).message}`);
+            continue;
+          }
+          if (!r.added.length) continue;
+          if (r.latestEventMs !== null && (latestEventMs === null || r.latestEventMs > latestEventMs))
+            latestEventMs = r.latestEventMs;
+          const event: LiveDataEvent = {
+            type: 'liveData',
+            datasetId: entry.id,
+            folder: entry.folder,
+            files: r.added.length,
+            events: r.events,
+            days: r.days,
+            latestEventAt: latestEventMs === null ? null : new Date(latestEventMs).toISOString(),
+            visibleAt: Date.now(),
+          };
+          host.emit(event);
+        }
+      }
+    };
+    // (cleared after the assignment: a run that finishes synchronously must not leave `adding` set)
+    adding = run().finally(() => {
+      adding = null;
+    });
+    return adding;
+  }
+
+  function onBatch(b: TapBatchEvent): void {
+    files++;
+    lastBatchAt = b.visibleAt;
+    pending.push(b.file);
+    void scheduleAdd();
+  }
+
+  function onStatus(s: TapStatus): void {
+    lastTapStatus = s;
+    history.push({ at: Date.parse(s.at) || Date.now(), eventsPerSecond: s.eventsPerSecond, lag: s.lag });
+    if (history.length > HISTORY_POINTS) history = history.slice(-HISTORY_POINTS);
+    push();
+    // datasets opened on the folder since the last tick are caught up
+    if (targets().some((t) => !synced.has(t.entry.id))) void scheduleAdd();
+  }
+
+  async function resolveFolder(req: LiveConnectRequest): Promise<string> {
+    if (!req.folder) {
+      const dir = path.join(host.options.userDataDir, 'live', sanitize(req.topic));
+      await mkdir(dir, { recursive: true });
+      return host.addAllowed(dir);
+    }
+    const wanted = path.resolve(req.folder);
+    const exists = await stat(wanted).then(
+      (s) => s,
+      () => null,
+    );
+    if (exists) {
+      if (!exists.isDirectory())
+        throw new HostError('NOT_A_FOLDER', `Live target "${wanted}" is a file; choose a folder`);
+      return host.checkFolder(wanted);
+    }
+    // a new folder inside one the user chose
+    const parent = await host.checkFolder(path.dirname(wanted));
+    const dir = path.join(parent, path.basename(wanted));
+    await mkdir(dir, { recursive: true });
+    return realpath(dir);
+  }
+
+  async function stopTap(): Promise<void> {
+    const t = tap;
+    if (!t) return;
+    tap = null;
+    try {
+      await t.stop();
+      lastTapStatus = t.status();
+    } finally {
+      t.removeAllListeners();
+      t.on('error', () => undefined);
+    }
+    // the flushed last batch reaches the open datasets before we answer
+    await scheduleAdd();
+    push();
+  }
+
+  async function connect(req: LiveConnectRequest): Promise<LiveStatus> {
+    let mapping: LiveMapping | undefined;
+    if (req.mapping) {
+      const parsed = liveMappingSchema.safeParse(req.mapping);
+      if (!parsed.success)
+        throw new HostError(
+          'INVALID_REQUEST',
+          `Invalid request for "liveConnect": mapping: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        );
+      mapping = parsed.data;
+    }
+    const folder = await resolveFolder(req);
+    await stopTap();
+    const t = new KafkaTap({
+      brokers: req.brokers,
+      topic: req.topic,
+      group: req.group,
+      out: folder,
+      mapping,
+      connectTimeoutMs: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      batchRows: opts.batchRows,
+      batchSeconds: opts.batchSeconds,
+    });
+    connection = { brokers: req.brokers, topic: req.topic, group: req.group ?? null, folder };
+    files = 0;
+    lastBatchAt = null;
+    latestEventMs = null;
+    history = [];
+    lastTapStatus = null;
+    synced.clear();
+    t.on('status', onStatus);
+    t.on('batch', onBatch);
+    t.on('error', (e: Error) => {
+      lastTapStatus = {
+        ...(lastTapStatus ?? t.status()),
+        lastError: e.message,
+        lastErrorAt: new Date().toISOString(),
+      };
+      push();
+    });
+    tap = t;
+    push();
+    try {
+      await t.start();
+    } catch (e) {
+      tap = null;
+      t.removeAllListeners();
+      const message = e instanceof Error ? e.message : String(e);
+      lastTapStatus = {
+        ...t.status(),
+        state: 'failed',
+        lastError: message,
+        lastErrorAt: new Date().toISOString(),
+      };
+      push();
+      if (e instanceof TapConfigError) throw new HostError('INVALID_REQUEST', `Live ▸ Connect: ${message}`);
+      throw new HostError('INTERNAL', `Live ▸ Connect failed: ${message}`);
+    }
+    const settings: LiveSettings = { brokers: req.brokers.join(','), topic: req.topic };
+    if (req.group) settings.group = req.group;
+    if (req.folder) settings.folder = req.folder;
+    host.settings?.setLiveSettings(settings);
+    lastTapStatus = t.status();
+    push();
+    return status();
+  }
+
   return {
     impl: {
-      liveConnect: notYet,
-      liveDisconnect: notYet,
-      liveStatus: async () => ({ state: 'stopped' }),
+      liveConnect: (req) => {
+        // one connect/disconnect at a time
+        const run = connectChain.then(
+          () => connect(req),
+          () => connect(req),
+        );
+        connectChain = run.catch(() => undefined);
+        return run;
+      },
+      liveDisconnect: () => {
+        const run = connectChain.then(async () => {
+          await stopTap();
+          return status();
+        });
+        connectChain = run.catch(() => undefined);
+        return run;
+      },
+      liveStatus: async () => status(),
     },
-    unavailable: () => ['liveConnect', 'liveDisconnect'],
+    async close() {
+      await connectChain.catch(() => undefined);
+      await stopTap().catch(() => undefined);
+    },
   };
 }
