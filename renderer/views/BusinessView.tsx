@@ -272,7 +272,7 @@ const SERIES_COLORS = [
 
 function label(dimension: GroupDimension, value: string): string {
   if (value === 'unknown') return 'unknown';
-  return dimension === 'price_band' ? value : displayValue(value);
+  return dimension === 'price_band' ? value.replace('-', '–').replace('<', '< ') : displayValue(value);
 }
 
 // ---------------------------------------------------------------- brands / categories / price bands
