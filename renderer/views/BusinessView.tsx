@@ -270,6 +270,12 @@ const SERIES_COLORS = [
   '#a16207',
 ];
 
+const PLURAL: Record<GroupDimension, string> = {
+  brand: 'brands',
+  category_root: 'categories',
+  price_band: 'price bands',
+};
+
 function label(dimension: GroupDimension, value: string): string {
   if (value === 'unknown') return 'unknown';
   return dimension === 'price_band' ? value.replace('-', '–').replace('<', '< ') : displayValue(value);
@@ -423,10 +429,10 @@ function GroupsBody({
           />
         )}
         <Kpi label="Views" color="var(--views)" value={fmtInt(d.totals.views)} testId="biz-kpi-views" />
-        <Kpi label="Conversion (purchases / views)" value={fmtPct(conv)} testId="biz-kpi-conversion" />
+        <Kpi label="Conversion" value={fmtPct(conv)} title="purchases / views" testId="biz-kpi-conversion" />
         {info.revenue && <Kpi label="Average order value" value={fmtMoney(d.aov)} testId="biz-kpi-aov" />}
         <Kpi
-          label={info.revenue ? 'Opportunity: +10 % conversion' : `${name} values`}
+          label={info.revenue ? '+10 % conversion adds' : `${name} values`}
           value={info.revenue ? `+${fmtMoney(opportunity)}` : fmtInt(d.rows.length)}
           title="Σ over every value: 10 % more purchases at unchanged views × the period's average order value"
           testId="biz-kpi-opportunity"
@@ -434,14 +440,14 @@ function GroupsBody({
       </div>
       <div className="grid-2" style={{ alignItems: 'start' }}>
         <Card
-          title={`Top ${name.toLowerCase()}s by ${d.revenue ? 'revenue' : 'views'}`}
+          title={`Top ${PLURAL[d.dimension]} by ${d.revenue ? 'revenue' : 'views'}`}
           hint={fmtPeriod(d.period)}
         >
           {d.top.length ? (
             <Chart
               name={`biz-top-${d.dimension}`}
               option={barOption}
-              height={Math.max(140, d.top.slice(0, 10).length * 30 + 16)}
+              height={318}
               ariaLabel={`Top ${name} values`}
             />
           ) : (
@@ -449,38 +455,39 @@ function GroupsBody({
           )}
         </Card>
         <Card
-          title={`Daily ${metric === 'revenue' ? 'revenue' : 'conversion'} of the top ${topN}`}
-          actions={
-            <div className="row" style={{ gap: 6 }}>
-              {info.revenue && (
-                <Segmented
-                  label="Trend metric"
-                  value={metric}
-                  onChange={setMetric}
-                  options={[
-                    { value: 'revenue', label: 'Revenue' },
-                    { value: 'conversion', label: 'Conversion' },
-                  ]}
-                />
-              )}
+          title={`Daily ${metric === 'revenue' ? 'revenue' : 'conversion'} · top ${topN}`}
+          hint={fmtPeriod(d.period)}
+        >
+          <div className="row" style={{ gap: 6, marginBottom: 4 }}>
+            {info.revenue && (
               <Segmented
-                label="Top N"
-                value={topN}
-                onChange={setTopN}
+                label="Trend metric"
+                value={metric}
+                onChange={setMetric}
                 options={[
-                  { value: '3', label: '3' },
-                  { value: '5', label: '5' },
-                  { value: '10', label: '10' },
+                  { value: 'revenue', label: 'Revenue' },
+                  { value: 'conversion', label: 'Conversion' },
                 ]}
               />
-            </div>
-          }
-        >
+            )}
+            <span className="spacer" style={{ flex: 1 }} />
+            <span className="small muted">Top</span>
+            <Segmented
+              label="Top N"
+              value={topN}
+              onChange={setTopN}
+              options={[
+                { value: '3', label: '3' },
+                { value: '5', label: '5' },
+                { value: '10', label: '10' },
+              ]}
+            />
+          </div>
           {d.trends.length ? (
             <Chart
               name={`biz-trend-${d.dimension}`}
               option={trendOption}
-              height={Math.max(140, d.top.slice(0, 10).length * 30 + 16)}
+              height={280}
               ariaLabel="Daily trends of the top values"
             />
           ) : (
@@ -636,6 +643,7 @@ function AnomaliesBody({
   }, [current, brand, setBrand]);
   const series = d.series.filter((r) => r.value === current);
   const markers = d.markers.filter((m) => m.value === current);
+  const incidents = d.incidents.filter((i) => i.value === current);
   const option = useMemo<EChartsOption>(() => {
     const times = series.map((r) => `${r.date}T${String(r.hour).padStart(2, '0')}:00Z`);
     const idx = new Map(times.map((x, i) => [x, i]));
@@ -699,6 +707,13 @@ function AnomaliesBody({
           color: pal.views,
           lineStyle: { width: 1.4 },
           data: series.map((r) => r.views),
+          markArea: {
+            silent: true,
+            itemStyle: { color: pal.bad, opacity: 0.1 },
+            data: incidents
+              .filter((i) => idx.has(i.start) && idx.has(i.end))
+              .map((i) => [{ xAxis: i.start }, { xAxis: i.end }]),
+          },
         },
         {
           name: 'Purchases',
@@ -706,7 +721,7 @@ function AnomaliesBody({
           yAxisIndex: 1,
           showSymbol: false,
           color: pal.purchases,
-          lineStyle: { width: 1.2 },
+          lineStyle: { width: 1, opacity: 0.55 },
           data: series.map((r) => r.purchases),
         },
         {
@@ -734,7 +749,7 @@ function AnomaliesBody({
         },
       ],
     };
-  }, [series, markers, pal]);
+  }, [series, markers, incidents, pal]);
   return (
     <>
       <Card
@@ -981,7 +996,7 @@ function SessionsBody({ d, info }: { d: BizSessionsResult; info: BusinessInfo })
             ))}
           </div>
         </Card>
-        <Card title="Daily KPIs of the period" hint="event based, exact duplicates removed">
+        <Card title="KPIs of the period" hint="events, duplicates removed">
           <table className="data" data-testid="biz-daily-kpis">
             <tbody>
               <tr>
@@ -1123,8 +1138,8 @@ function ProductsBody({
         title="Conversion changed most"
         hint={
           d.changed
-            ? `baseline ${fmtPeriod(d.changed.baseline)} → incident ${fmtPeriod(d.changed.incident)} · ≥ ${fmtInt(d.changed.minViews)} views in both · ranked by |z| (two-proportion test)`
-            : 'set a comparison (Funnel comparison view or the brush) to compare two periods'
+            ? `${fmtPeriod(d.changed.baseline)} → ${fmtPeriod(d.changed.incident)} · ≥ ${fmtInt(d.changed.minViews)} views in both · by |z|`
+            : 'needs a comparison (brush or Funnel comparison view)'
         }
         testId="biz-changed"
       >
@@ -1267,7 +1282,6 @@ function CustomersBody({ d, info }: { d: BizCustomersResult; info: BusinessInfo 
       },
       xAxis: {
         type: 'value',
-        max: 1,
         ...axisBase(pal),
         axisLabel: { ...axisBase(pal).axisLabel, formatter: (v: number) => fmtPct(v, 0) },
       },
@@ -1315,38 +1329,42 @@ function CustomersBody({ d, info }: { d: BizCustomersResult; info: BusinessInfo 
         data-testid="biz-tiers"
       >
         {d.tiers.map((t) => (
-          <Kpi
+          <div
+            className="kpi"
             key={t.tier}
-            label={t.tier}
-            color={TIER_COLOR[t.tier]}
-            value={fmtInt(t.customers)}
-            testId={`biz-tier-${t.tier.replace(' ', '-').toLowerCase()}`}
-            delta={
-              <span className="muted">
-                {fmtPct(t.share, 1)} of buyers
-                {info.revenue ? ` · ${fmtPct(t.revenueShare, 1)} of revenue` : ''}
-              </span>
-            }
-          />
+            data-testid={`biz-tier-${t.tier.replace(' ', '-').toLowerCase()}`}
+          >
+            <div className="kpi-label">
+              <span className="dot" style={{ background: TIER_COLOR[t.tier] }} />
+              {t.tier}
+            </div>
+            <div className="kpi-value">{fmtInt(t.customers)}</div>
+            <div className="small muted" style={{ marginTop: 2 }}>
+              {fmtPct(t.share, 1)} of buyers
+            </div>
+            {info.revenue && <div className="small muted">{fmtPct(t.revenueShare, 1)} of revenue</div>}
+          </div>
         ))}
       </div>
       <div className="grid-2" style={{ alignItems: 'start' }}>
-        <Card
-          title="R × F heatmap"
-          hint={`${fmtInt(d.customers)} buyers · recency to ${fmtDate(d.asOf.slice(0, 10))} 00:00 UTC`}
-        >
+        <Card title="R × F heatmap" hint={`${fmtInt(d.customers)} buyers`}>
           <Chart
             name="biz-rfm-heatmap"
             option={heat}
             height={300}
             ariaLabel="Recency by frequency heatmap of customers"
           />
+          <p className="small muted" style={{ margin: '4px 0 0' }}>
+            Quintile scores among the period&apos;s buyers, 5 = best; recency measured to{' '}
+            {fmtDate(d.asOf.slice(0, 10))} 00:00 UTC.
+          </p>
         </Card>
-        <Card
-          title="Tier sizes and revenue share"
-          hint="Champion R≥4 F≥4 · Loyal R≥3 F≥3 · Potential R≥3 · At risk R≤2 F≥3 · Lost"
-        >
+        <Card title="Tier sizes and revenue share" hint="% of buyers vs % of revenue">
           <Chart name="biz-rfm-tiers" option={bars} height={300} ariaLabel="Tier sizes and revenue share" />
+          <p className="small muted" style={{ margin: '4px 0 0' }}>
+            Champion R ≥ 4, F ≥ 4 · Loyal R ≥ 3, F ≥ 3 · Potential R ≥ 3 · At risk R ≤ 2, F ≥ 3 · Lost: the
+            rest
+          </p>
         </Card>
       </div>
       <Card title="Best customers" hint="by R + F + M, then revenue">
@@ -1457,9 +1475,9 @@ function LeadsBody({
       </div>
       <Card
         title="Hot leads"
-        hint={`added to cart in the last ${d.windowDays} days of the period without purchasing · score = 100 × (0.5 recency${info.revenue ? ' + 0.3 cart value' : ''} + 0.2 past purchases${info.revenue ? '' : ') / 0.7'}${info.revenue ? ')' : ''}`}
+        hint={`cart in the last ${d.windowDays} days, no purchase`}
         actions={
-          <div className="row" style={{ gap: 6 }}>
+          <div className="row" style={{ gap: 6, flexWrap: 'nowrap' }}>
             <Segmented
               label="Lead window"
               value={String(windowDays)}
@@ -1485,6 +1503,12 @@ function LeadsBody({
         }
         testId="biz-leads-card"
       >
+        <p className="small muted" style={{ margin: '0 0 8px' }} data-testid="biz-leads-formula">
+          Score = 100 × (0.5 · recency
+          {info.revenue ? ' + 0.3 · cart-value percentile' : ''} + 0.2 · past orders (capped at 3) / 3)
+          {info.revenue ? '' : ' / 0.7 — no price in the data, so the cart value is left out'}; recency = 1 −
+          days since the last cart / {d.windowDays}.
+        </p>
         {d.leads.length ? (
           <>
             <div className="table-wrap" style={{ maxHeight: 460 }}>
