@@ -251,7 +251,7 @@ export function liveExtension(
     } catch (e) {
       tap = null;
       t.removeAllListeners();
-      const message = e instanceof Error ? e.message : String(e);
+      const message = (e instanceof Error ? e.message : String(e)).replace(/\.:/g, ':');
       lastTapStatus = {
         ...t.status(),
         state: 'failed',

@@ -306,7 +306,7 @@ function ConnectCard({ host }: { host: HostClient }) {
         {field('topic', 'Topic', 'e.g. clicks')}
         <div className="grid-2" style={{ gap: 10 }}>
           {field('group', 'Consumer group', 'none: read every partition', 'optional')}
-          {field('folder', 'Target folder', 'default: a folder per topic in the app data', 'optional')}
+          {field('folder', 'Target folder', 'app data/live/<topic>', 'optional')}
         </div>
         <div className="row">
           <button
@@ -422,48 +422,52 @@ function StatusCard() {
             testId="live-events"
           />
           <Kpi
-            label="Quarantined"
+            label="Malformed"
             value={fmtInt(status.totals.quarantined)}
             title="Malformed messages, kept with the reason in _quarantine/"
             testId="live-quarantined"
           />
         </div>
-        <div className="grid-2" style={{ gap: 10 }}>
-          <div>
-            <div className="small muted">Events/s, last {Math.round(eps.length)} s</div>
-            <Sparkline name="live-eps" values={eps} color={pal.accent} label="Events/s" />
+        {eps.length > 1 && (
+          <div className="grid-2" style={{ gap: 10 }}>
+            <div>
+              <div className="small muted">Events/s, last {Math.round(eps.length)} s</div>
+              <Sparkline name="live-eps" values={eps} color={pal.accent} label="Events/s" />
+            </div>
+            <div>
+              <div className="small muted">Lag (messages behind)</div>
+              <Sparkline name="live-lag" values={lag} color={pal.warn} label="Lag" />
+            </div>
           </div>
-          <div>
-            <div className="small muted">Lag (messages behind)</div>
-            <Sparkline name="live-lag" values={lag} color={pal.warn} label="Lag" />
-          </div>
-        </div>
-        <div className="table-wrap">
-          <table className="data" data-testid="live-partitions">
-            <thead>
-              <tr>
-                <th>Partition</th>
-                <th className="r">Next offset</th>
-                <th className="r">End</th>
-                <th className="r">Lag</th>
-                <th className="r">Buffered</th>
-              </tr>
-            </thead>
-            <tbody>
-              {status.partitions.map((p) => (
-                <tr key={p.partition}>
-                  <td>p={p.partition}</td>
-                  <td className="r num">{fmtInt(Number(p.nextOffset))}</td>
-                  <td className="r num">
-                    {p.highWatermark === null ? '—' : fmtInt(Number(p.highWatermark))}
-                  </td>
-                  <td className="r num">{p.lag === null ? '—' : fmtInt(p.lag)}</td>
-                  <td className="r num">{fmtInt(p.buffered)}</td>
+        )}
+        {status.partitions.length > 0 && (
+          <div className="table-wrap">
+            <table className="data" data-testid="live-partitions">
+              <thead>
+                <tr>
+                  <th>Partition</th>
+                  <th className="r">Next offset</th>
+                  <th className="r">End</th>
+                  <th className="r">Lag</th>
+                  <th className="r">Buffered</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {status.partitions.map((p) => (
+                  <tr key={p.partition}>
+                    <td>p={p.partition}</td>
+                    <td className="r num">{fmtInt(Number(p.nextOffset))}</td>
+                    <td className="r num">
+                      {p.highWatermark === null ? '—' : fmtInt(Number(p.highWatermark))}
+                    </td>
+                    <td className="r num">{p.lag === null ? '—' : fmtInt(p.lag)}</td>
+                    <td className="r num">{fmtInt(p.buffered)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
         <div className="small muted" style={{ wordBreak: 'break-all' }}>
           {fmtInt(status.files)} batch files → <code>{c.folder}</code>
           {status.totals.filesSkipped > 0 && ` · ${status.totals.filesSkipped} stale temp files removed`}
@@ -640,10 +644,15 @@ function TodayBody({ today }: { today: LiveResult }) {
             <tr>
               <th>Segment</th>
               <th className="r">Views today</th>
-              <th className="r">Same weekdays</th>
-              <th className="r">Cart rate</th>
-              <th className="r">Conversion</th>
-              <th className="r">Same weekdays</th>
+              <th className="r" title="Median of the same weekdays up to the same time">
+                Usual
+              </th>
+              <th className="r" title="Purchases / views today">
+                Conversion
+              </th>
+              <th className="r" title="Median conversion of the same weekdays up to the same time">
+                Usual
+              </th>
               <th className="r">Change</th>
               <th className="r">σ</th>
               <th>Detector</th>
@@ -699,7 +708,6 @@ function SegmentRow({ s, dims }: { s: LiveSegmentResult; dims: string[] }) {
       </td>
       <td className="r num">{fmtInt(s.today.views)}</td>
       <td className="r num muted">{s.baselineDays.length ? fmtInt(Math.round(s.baseline.views)) : '—'}</td>
-      <td className="r num">{fmtPct(s.cartRate)}</td>
       <td className="r num">
         <strong>{fmtPct(s.rate)}</strong>
       </td>
