@@ -201,6 +201,24 @@ function buildMenu(): void {
       ],
     },
     {
+      label: '&Live',
+      submenu: [
+        {
+          // the Live view holds the Connect form (brokers, topic, group, folder; remembered)
+          label: 'Connect…',
+          accelerator: 'CmdOrCtrl+K',
+          click: () => send({ command: 'showView', view: 'live' }),
+        },
+        {
+          label: 'Disconnect',
+          click: () => {
+            // stops the tap in the host, flushing the last partial batch; the view hears the status event
+            void host?.handle('liveDisconnect', `menu-${Date.now()}`, {});
+          },
+        },
+      ],
+    },
+    {
       label: '&View',
       submenu: [
         { role: 'reload' },
