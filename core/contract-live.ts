@@ -132,6 +132,8 @@ export interface LiveDataEvent {
   folder: string;
   /** files and valid events added */
   files: number;
+  /** absolute paths of the added batch files */
+  addedFiles: string[];
   events: number;
   /** days whose aggregates changed */
   days: { from: string; to: string } | null;

@@ -133,6 +133,7 @@ export function liveExtension(
             datasetId: entry.id,
             folder: entry.folder,
             files: r.added.length,
+            addedFiles: r.added,
             events: r.events,
             days: r.days,
             latestEventAt: latestEventMs === null ? null : new Date(latestEventMs).toISOString(),
