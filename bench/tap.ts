@@ -62,6 +62,12 @@ export async function runTapBench(): Promise<Record<string, unknown>> {
   const brokers = [broker.bootstrap];
   const out: Record<string, unknown> = { events: N, broker: broker.bootstrap };
   try {
+    if (process.env.TAP_BENCH_ONLY === 'host') {
+      const rate = Number(process.env.TAP_BENCH_RATE ?? 20_000);
+      out.hostLatency = await hostLatency(brokers, work, rate, Number(process.env.TAP_BENCH_SECONDS ?? 10));
+      process.stdout.write(`tap bench (host only)\n${JSON.stringify(out, null, 2)}\n`);
+      return out;
+    }
     // ---- pre-fill
     const topic = 'bench-prefill';
     await ensureTopic(brokers, topic, 3);
@@ -289,6 +295,7 @@ async function hostLatency(
       p95ms: Math.round(pct(lat, 95)),
       maxMs: Math.round(lat[lat.length - 1] ?? NaN),
       cubeAfterLiveDataMs: Math.round(cubeMs),
+      addFilesMs: data().map((e) => e.addMs),
       target: 'p95 < 1000 ms',
     };
   } finally {

@@ -141,6 +141,8 @@ export interface LiveDataEvent {
   latestEventAt: string | null;
   /** epoch ms when the new data became visible in the dataset's aggregates */
   visibleAt: number;
+  /** how long the addition took (ms): reading the new files and recomputing the affected days */
+  addMs: number;
 }
 
 export type LiveHostEvent = LiveStatusEvent | LiveDataEvent;

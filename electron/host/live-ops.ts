@@ -138,6 +138,7 @@ export function liveExtension(
             days: r.days,
             latestEventAt: latestEventMs === null ? null : new Date(latestEventMs).toISOString(),
             visibleAt: Date.now(),
+            addMs: r.ms,
           };
           host.emit(event);
         }

@@ -393,6 +393,51 @@ function parseMappingOrThrow(m: MappingFile): MappingFile {
   }
 }
 
+/**
+ * Schemas and row counts of `files`: every footer in two queries (the live tap's batches arrive a few at a
+ * time, and one DESCRIBE per file costs more than the rest of an addition); if a file is unreadable the
+ * queries fail and each file is inspected on its own so the bad ones are named.
+ */
+async function inspectFiles(
+  db: DuckDB,
+  files: string[],
+  override: MappingFile | null,
+  signal?: AbortSignal,
+): Promise<(FileInfo | { reason: string })[]> {
+  try {
+    const list = `[${files.map(literal).join(', ')}]`;
+    const schema = await db.all<{
+      file_name: string;
+      name: string;
+      num_children: bigint | null;
+      duckdb_type: string | null;
+    }>(
+      `SELECT file_name, name, num_children, duckdb_type FROM parquet_schema(${list}) ORDER BY file_name, column_id`,
+    );
+    const meta = await db.all<{ file_name: string; num_rows: bigint }>(
+      `SELECT file_name, num_rows FROM parquet_file_metadata(${list})`,
+    );
+    const byFile = new Map<string, typeof schema>();
+    for (const r of schema) {
+      const arr = byFile.get(r.file_name);
+      if (arr) arr.push(r);
+      else byFile.set(r.file_name, [r]);
+    }
+    const rowsByFile = new Map(meta.map((m) => [m.file_name, Number(m.num_rows)]));
+    return files.map((file) => {
+      const cols = topLevelColumns(byFile.get(file) ?? []);
+      return assessFile(file, cols.names, cols.types, rowsByFile.get(file) ?? 0, override);
+    });
+  } catch {
+    const out: (FileInfo | { reason: string })[] = [];
+    for (const file of files) {
+      if (signal?.aborted) throw new AbortError();
+      out.push(await inspectFile((sql) => db.all(sql), file, override));
+    }
+    return out;
+  }
+}
+
 /** Read one file's schema and row count and resolve its mapping, or say why it cannot be used. */
 async function inspectFile(
   all: <T>(sql: string) => Promise<T[]>,
@@ -704,18 +749,10 @@ async function buildDataset(
         ms: 0,
       };
       if (!candidates.length) return result;
-      const conn = await db.instance.connect();
-      const all = async <T>(sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as T[];
       const fresh: FileInfo[] = [];
-      try {
-        for (const file of candidates) {
-          if (o?.signal?.aborted) throw new AbortError();
-          const info = await inspectFile(all, file, override);
-          if ('reason' in info) result.skipped.push({ file: rel(file), reason: info.reason });
-          else fresh.push(info);
-        }
-      } finally {
-        conn.closeSync();
+      for (const [i, info] of (await inspectFiles(db, candidates, override, o?.signal)).entries()) {
+        if ('reason' in info) result.skipped.push({ file: rel(candidates[i]), reason: info.reason });
+        else fresh.push(info);
       }
       // the views' columns must stay the same (the cached cubes, `dups` and the worker's cube depend on them)
       const nextGood = [...good, ...fresh];
