@@ -100,7 +100,8 @@ function installSync(host: HostClient, store: AppStore, worker: WorkerClient): v
       if (!opened || opened.datasetId !== e.datasetId) return;
       liveStore.setState((s) => ({ lastData: e, dataVersion: s.dataVersion + 1 }));
       void reload();
-      void refreshToday(host, store, worker);
+      // the live analysis only while the Live view is on screen (entering it computes it afresh)
+      if (store.getState().view === 'live') void refreshToday(host, store, worker);
     }
   });
   installed = { host, off };
@@ -123,7 +124,8 @@ async function refreshToday(host: HostClient, store: AppStore, worker: WorkerCli
   try {
     do {
       todayAgain = false;
-      const { opened, summary } = store.getState().dataset;
+      const { opened, summary, status } = store.getState().dataset;
+      if (status !== 'ready') break; // the view asks again once the dataset is loaded
       if (!opened || !summary) {
         liveStore.setState({ today: null, todayError: null });
         break;
@@ -175,9 +177,10 @@ export function LiveView() {
 
   // the live analysis of the dataset on screen: on entering the view and on a new dataset / settings
   const settings = useApp((s) => s.settings);
+  const ready = useApp((s) => s.dataset.status === 'ready');
   useEffect(() => {
-    if (host && summary) void refreshToday(host, store, worker);
-  }, [host, store, worker, summary?.rows, opened?.datasetId, settings]);
+    if (host && ready) void refreshToday(host, store, worker);
+  }, [host, store, worker, ready, opened?.datasetId, summary?.range.from, summary?.range.to, settings]);
 
   // after Connect: open the live folder as the dataset once the tap has written a batch
   const liveFolder = status?.connection?.folder ?? null;
