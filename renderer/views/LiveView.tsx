@@ -630,7 +630,7 @@ function TodayBody({ today }: { today: LiveResult }) {
           />
           <Kpi
             label="Detector (hourly)"
-            value={<DetectorBadge d={all.detector} />}
+            value={<DetectorBadge d={all.detector} today={today.now.date} />}
             delta={<span className="muted">{today.checked} segments checked</span>}
           />
         </div>
@@ -663,7 +663,12 @@ function TodayBody({ today }: { today: LiveResult }) {
           </thead>
           <tbody>
             {today.segments.map((s) => (
-              <SegmentRow key={JSON.stringify(s.segment)} s={s} dims={today.dimensions} />
+              <SegmentRow
+                key={JSON.stringify(s.segment)}
+                s={s}
+                dims={today.dimensions}
+                today={today.now.date}
+              />
             ))}
           </tbody>
         </table>
@@ -679,7 +684,7 @@ function TodayBody({ today }: { today: LiveResult }) {
   );
 }
 
-function DetectorBadge({ d }: { d: LiveSegmentResult['detector'] }) {
+function DetectorBadge({ d, today }: { d: LiveSegmentResult['detector']; today: string }) {
   return (
     <span className="row" style={{ gap: 6, flexWrap: 'nowrap' }}>
       <span className={`badge ${STATUS_PILL[d.status]}`} data-status={d.status}>
@@ -689,13 +694,16 @@ function DetectorBadge({ d }: { d: LiveSegmentResult['detector'] }) {
           : ''}
       </span>
       {d.streakStart && d.streakHours > 0 && (
-        <span className="small muted">since {hh(d.streakStart.hour)}</span>
+        <span className="small muted">
+          since {d.streakStart.date === today ? '' : `${d.streakStart.date.slice(5)} `}
+          {hh(d.streakStart.hour)}
+        </span>
       )}
     </span>
   );
 }
 
-function SegmentRow({ s, dims }: { s: LiveSegmentResult; dims: string[] }) {
+function SegmentRow({ s, dims, today }: { s: LiveSegmentResult; dims: string[]; today: string }) {
   const tone =
     s.deviationSigma === null
       ? 'tone-muted'
@@ -718,7 +726,7 @@ function SegmentRow({ s, dims }: { s: LiveSegmentResult; dims: string[] }) {
       <td className={`r num ${tone}`}>{fmtChange(s.change)}</td>
       <td className={`r num ${tone}`}>{fmtSigma(s.deviationSigma)}</td>
       <td>
-        <DetectorBadge d={s.detector} />
+        <DetectorBadge d={s.detector} today={today} />
       </td>
     </tr>
   );
