@@ -4,7 +4,8 @@ import './styles.css';
 import { App } from './App.js';
 import { AppContext } from './app/context.js';
 import { createHostClient, type HostClient } from './host/client.js';
-import { createAppStore } from './state/store.js';
+import { VIEWS, createAppStore } from './state/store.js';
+import { installLiveSync } from './views/LiveView.js';
 import { WorkerClient, type WorkerPort } from './worker/client.js';
 import type { FromWorker } from './worker/protocol.js';
 import { chartRegistry } from './components/Chart.js';
@@ -41,6 +42,8 @@ if (hostError) store.setState((s) => ({ dataset: { ...s.dataset, status: 'error'
 
 // what the host wants opened first (a folder given on the command line, or the sample), and shell commands
 if (host) {
+  // live batches reach the other views even before the Live view is visited (e.g. after a page reload)
+  installLiveSync(host, store, workerClient);
   void store.getState().refreshRecent();
   host
     .invoke('hostInfo', {})
@@ -57,11 +60,7 @@ if (host) {
     if (c.command === 'openFolder') void st.openFolder(c.folder);
     else if (c.command === 'openSample') void st.openSample();
     else if (c.command === 'exportReport') void st.exportReport();
-    else if (
-      c.command === 'showView' &&
-      ['data', 'overview', 'funnel', 'rootcause', 'calendar', 'scan'].includes(c.view)
-    )
-      st.setView(c.view as never);
+    else if (c.command === 'showView' && VIEWS.some((v) => v.id === c.view)) st.setView(c.view as never);
   });
 }
 

@@ -5,8 +5,8 @@
  *   liveConnect, which runs the tap in the host process. Once the tap has written batches, the live folder is
  *   opened as the dataset (a button offers it; after Connect it happens on its own).
  * - The host pushes `live` status events (≥ 1/s): state, lag per partition, events/s (sparklines), totals.
- * - The host adds every batch to the open dataset and pushes `liveData`; a module-level sync (installed on the
- *   first visit of this view, kept while the app runs) then reloads the app's cube (store.reloadCube), so the
+ * - The host adds every batch to the open dataset and pushes `liveData`; a module-level sync (installed at
+ *   start-up by main.tsx, kept while the app runs) then reloads the app's cube (store.reloadCube), so the
  *   other views grow too, and this view re-requests its hour-grain cube and has the worker compare today with
  *   the same weekdays up to the same time (worker request `liveToday`, core/live.ts), at most one request in
  *   flight and one queued.
@@ -73,7 +73,7 @@ const HISTORY_DAYS = 8 * 7;
 let installed: { host: HostClient; off: () => void } | null = null;
 
 /** Install the host-event sync once per host client (kept for the app's lifetime: the other views need it). */
-function installSync(host: HostClient, store: AppStore, worker: WorkerClient): void {
+export function installLiveSync(host: HostClient, store: AppStore, worker: WorkerClient): void {
   if (installed?.host === host) return;
   installed?.off();
   let reloading = false;
@@ -172,7 +172,7 @@ export function LiveView() {
   const datasetStatus = useApp((s) => s.dataset.status);
 
   useEffect(() => {
-    if (host) installSync(host, store, worker);
+    if (host) installLiveSync(host, store, worker);
   }, [host, store, worker]);
 
   // the live analysis of the dataset on screen: on entering the view and on a new dataset / settings
