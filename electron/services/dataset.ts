@@ -294,29 +294,7 @@ export async function openDataset(folder: string, opts: OpenDatasetOptions = {})
     // file is then inspected on its own (in parallel, one connection per thread) so the bad ones are named.
     let results: (FileInfo | { reason: string })[] | null = null;
     try {
-      const list = `[${candidates.map(literal).join(', ')}]`;
-      const schema = await db.all<{
-        file_name: string;
-        name: string;
-        num_children: bigint | null;
-        duckdb_type: string | null;
-      }>(
-        `SELECT file_name, name, num_children, duckdb_type FROM parquet_schema(${list}) ORDER BY file_name, column_id`,
-      );
-      const meta = await db.all<{ file_name: string; num_rows: bigint }>(
-        `SELECT file_name, num_rows FROM parquet_file_metadata(${list})`,
-      );
-      const byFile = new Map<string, typeof schema>();
-      for (const r of schema) {
-        const arr = byFile.get(r.file_name);
-        if (arr) arr.push(r);
-        else byFile.set(r.file_name, [r]);
-      }
-      const rowsByFile = new Map(meta.map((m) => [m.file_name, Number(m.num_rows)]));
-      results = candidates.map((file) => {
-        const cols = topLevelColumns(byFile.get(file) ?? []);
-        return assessFile(file, cols.names, cols.types, rowsByFile.get(file) ?? 0, override);
-      });
+      results = await readFooters(db, candidates, override);
       opts.onProgress?.({
         phase: 'files',
         filesDone: candidates.length,
@@ -394,6 +372,40 @@ function parseMappingOrThrow(m: MappingFile): MappingFile {
 }
 
 /**
+ * Schemas and row counts of `files` from their footers in two multi-threaded queries, each file's mapping
+ * resolved. Throws when any file is unreadable (the callers then inspect each file on its own to name it).
+ */
+async function readFooters(
+  db: DuckDB,
+  files: string[],
+  override: MappingFile | null,
+): Promise<(FileInfo | { reason: string })[]> {
+  const list = `[${files.map(literal).join(', ')}]`;
+  const schema = await db.all<{
+    file_name: string;
+    name: string;
+    num_children: bigint | null;
+    duckdb_type: string | null;
+  }>(
+    `SELECT file_name, name, num_children, duckdb_type FROM parquet_schema(${list}) ORDER BY file_name, column_id`,
+  );
+  const meta = await db.all<{ file_name: string; num_rows: bigint }>(
+    `SELECT file_name, num_rows FROM parquet_file_metadata(${list})`,
+  );
+  const byFile = new Map<string, typeof schema>();
+  for (const r of schema) {
+    const arr = byFile.get(r.file_name);
+    if (arr) arr.push(r);
+    else byFile.set(r.file_name, [r]);
+  }
+  const rowsByFile = new Map(meta.map((m) => [m.file_name, Number(m.num_rows)]));
+  return files.map((file) => {
+    const cols = topLevelColumns(byFile.get(file) ?? []);
+    return assessFile(file, cols.names, cols.types, rowsByFile.get(file) ?? 0, override);
+  });
+}
+
+/**
  * Schemas and row counts of `files`: every footer in two queries (the live tap's batches arrive a few at a
  * time, and one DESCRIBE per file costs more than the rest of an addition); if a file is unreadable the
  * queries fail and each file is inspected on its own so the bad ones are named.
@@ -405,29 +417,7 @@ async function inspectFiles(
   signal?: AbortSignal,
 ): Promise<(FileInfo | { reason: string })[]> {
   try {
-    const list = `[${files.map(literal).join(', ')}]`;
-    const schema = await db.all<{
-      file_name: string;
-      name: string;
-      num_children: bigint | null;
-      duckdb_type: string | null;
-    }>(
-      `SELECT file_name, name, num_children, duckdb_type FROM parquet_schema(${list}) ORDER BY file_name, column_id`,
-    );
-    const meta = await db.all<{ file_name: string; num_rows: bigint }>(
-      `SELECT file_name, num_rows FROM parquet_file_metadata(${list})`,
-    );
-    const byFile = new Map<string, typeof schema>();
-    for (const r of schema) {
-      const arr = byFile.get(r.file_name);
-      if (arr) arr.push(r);
-      else byFile.set(r.file_name, [r]);
-    }
-    const rowsByFile = new Map(meta.map((m) => [m.file_name, Number(m.num_rows)]));
-    return files.map((file) => {
-      const cols = topLevelColumns(byFile.get(file) ?? []);
-      return assessFile(file, cols.names, cols.types, rowsByFile.get(file) ?? 0, override);
-    });
+    return await readFooters(db, files, override);
   } catch {
     const out: (FileInfo | { reason: string })[] = [];
     for (const file of files) {
