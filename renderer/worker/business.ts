@@ -82,6 +82,8 @@ interface BizState {
   key: string;
   tables: Set<BusinessTable>;
   info: BusinessInfo | null;
+  /** keys replaced by a newer one (their late loads are refused) */
+  retired: Set<string>;
 }
 const states = new WeakMap<object, BizState>();
 
@@ -136,10 +138,15 @@ async function load(owner: object, db: SqlDb, r: RequestOf<'businessLoad'>) {
   if (!(r.bytes instanceof Uint8Array) || r.bytes.byteLength === 0)
     throw new Error(`the ${r.table} table is empty (no Arrow IPC bytes)`);
   let st = states.get(owner);
+  if (st?.retired.has(r.key))
+    throw new Error(`the tables of ${r.key} were replaced by those of ${st.key} (a newer dataset or cube)`);
   if (!st || st.key !== r.key) {
-    // a new dataset (or a reloaded cube): drop what the previous key loaded
+    // a new dataset (or a reloaded cube): drop what the previous key loaded; a late load of the old key
+    // (still in flight when the new one started) is refused above instead of dropping the new tables
     for (const t of BUSINESS_TABLES) await db.query(`DROP TABLE IF EXISTS ${bizTable(t)}`);
-    st = { key: r.key, tables: new Set(), info: null };
+    const retired = st?.retired ?? new Set<string>();
+    if (st) retired.add(st.key);
+    st = { key: r.key, tables: new Set(), info: null, retired };
     states.set(owner, st);
   }
   await db.insertArrowIPC(bizTable(r.table), r.bytes);

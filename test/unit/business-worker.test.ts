@@ -198,6 +198,15 @@ describe('cosmetics layout: worker = service', { timeout: 60_000 }, () => {
     await expect(engine.run({ type: 'businessLeads', key, period: null, windowDays: 0 })).rejects.toThrow(
       /windowDays/,
     );
+    // a newer key replaces the tables; a late load of the old key is refused and does not drop them
+    const other = new AnalysisEngine(db);
+    const daily = await businessTableArrow(ds, 'daily');
+    await other.run({ type: 'businessLoad', key: 'a#1', table: 'daily', bytes: daily });
+    await other.run({ type: 'businessLoad', key: 'b#2', table: 'daily', bytes: daily });
+    await expect(
+      other.run({ type: 'businessLoad', key: 'a#1', table: 'daily', bytes: daily }),
+    ).rejects.toThrow(/replaced/);
+    await expect(other.run({ type: 'businessInfo', key: 'b#2' })).rejects.toThrow(/availability/);
   });
 });
 
