@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- NAME …]`: runs the benchmarks and prints their figures (speed, memory, detector quality).
- * Names: ingest, scan, detector, app, tap (default: all). Results also go to bench/out/results.json.
+ * Names: ingest, scan, detector, app, tap, business (default: all). Results also go to bench/out/results.json.
  * Targets are printed next to the figures; nothing here is a pass/fail test.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   detector: async () => (await import('./detector.js')).runDetectorBench,
   app: async () => (await import('./app.js')).runAppBench,
   tap: async () => (await import('./tap.js')).runTapBench,
+  business: async () => (await import('./business.js')).runBusinessBench,
 };
 
 async function main() {
