@@ -32,6 +32,11 @@ import type { HostExtension, HostInternals, OpenEntry } from './operations.js';
 const HISTORY_POINTS = 180;
 /** how long liveConnect waits for the brokers before it answers with an error */
 const CONNECT_TIMEOUT_MS = 8000;
+/**
+ * Batch window of the app's tap: half the CLI's 0.5 s, because in the app a batch is only the first step towards
+ * "visible in the open dataset" (addFiles follows); FUNNELSCOPE_LIVE_BATCH_SECONDS overrides it (bench).
+ */
+const LIVE_BATCH_SECONDS = Number(process.env.FUNNELSCOPE_LIVE_BATCH_SECONDS) || 0.25;
 
 export interface LiveExtensionOptions {
   /** override the tap's connect timeout (tests) */
@@ -227,7 +232,7 @@ export function liveExtension(
       mapping,
       connectTimeoutMs: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
       batchRows: opts.batchRows,
-      batchSeconds: opts.batchSeconds,
+      batchSeconds: opts.batchSeconds ?? LIVE_BATCH_SECONDS,
     });
     connection = { brokers: req.brokers, topic: req.topic, group: req.group ?? null, folder };
     files = 0;
