@@ -151,7 +151,12 @@ describe.skipIf(!!skip)('live host operations with a real broker', () => {
     expect(profile.rows.read).toBe(42_345);
     expect(host.openDatasets()).toEqual([opened.datasetId]);
 
-    // status events at least every second while connected, with lag per partition and events/s
+    // status events at least every second while connected, with lag per partition and events/s (a fast run can
+    // finish the replays within a few seconds: wait until at least 5 connected statuses were pushed)
+    await until(
+      '5 connected status events',
+      async () => events.filter((e) => e.type === 'live' && e.status.state === 'connected').length >= 5,
+    );
     const statuses = events.filter((e) => e.type === 'live').map((e) => (e as { status: LiveStatus }).status);
     const connectedAt = statuses.filter((s) => s.state === 'connected').map((s) => Date.parse(s.at));
     const gaps = connectedAt.slice(1).map((t, i) => t - connectedAt[i]);
