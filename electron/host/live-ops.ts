@@ -26,7 +26,7 @@ import {
 import type { AddFilesResult, Dataset } from '../services/dataset.js';
 import { KafkaTap, TapConfigError, type TapBatchEvent, type TapStatus } from '../services/live/tap.js';
 import { mappingSchema as liveMappingSchema, type LiveMapping } from '../services/live/message.js';
-import type { HostExtension, HostInternals, OpenEntry } from './operations.js';
+import { within, type HostExtension, type HostInternals, type OpenEntry } from './operations.js';
 
 /** sparkline points kept (one per status tick ≈ 1 s) */
 const HISTORY_POINTS = 180;
@@ -44,11 +44,6 @@ export interface LiveExtensionOptions {
   /** batch limits of the tap (tests, bench) */
   batchRows?: number;
   batchSeconds?: number;
-}
-
-function within(root: string, target: string): boolean {
-  const rel = path.relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 const sanitize = (topic: string) => topic.replace(/[^A-Za-z0-9._-]/g, '_');

@@ -249,7 +249,8 @@ export interface HostExtension<K extends OperationName> {
 
 // ------------------------------------------------------------------------------------------- helpers
 
-function within(root: string, target: string): boolean {
+/** true when `target` is `root` or inside it (both absolute, normalized paths) */
+export function within(root: string, target: string): boolean {
   if (target === root) return true;
   const rel = path.relative(root, target);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
