@@ -379,6 +379,14 @@ export function createAppStore(deps: StoreDeps): AppStore {
       }));
     };
 
+    /** the views' day cube of an opened dataset (Arrow IPC bytes from the host) */
+    const dayCube = (opened: OpenDatasetResult, signal?: AbortSignal) =>
+      needHost().invoke(
+        'cube',
+        { datasetId: opened.datasetId, dimensions: cubeDimensions(opened), grain: 'day' },
+        signal ? { signal } : {},
+      );
+
     /** after the host opened a dataset: preview, cube → worker, default comparison, detector suggestion */
     const loadOpened = async (opened: OpenDatasetResult, t0: number, tOpen: number, signal: AbortSignal) => {
       const host = needHost();
@@ -389,13 +397,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
         (p) => set((s) => ({ dataset: { ...s.dataset, preview: p } })),
         (e: unknown) => set((s) => ({ dataset: { ...s.dataset, previewError: (e as Error).message } })),
       );
-      const dims = cubeDimensions(opened);
       const t1 = now();
-      const bytes = await host.invoke(
-        'cube',
-        { datasetId: opened.datasetId, dimensions: dims, grain: 'day' },
-        { signal },
-      );
+      const bytes = await dayCube(opened, signal);
       const tCube = now() - t1;
       set((s) => ({ dataset: { ...s.dataset, status: 'loading' } }));
       const t2 = now();
@@ -530,11 +533,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
         if (!opened || status !== 'ready') return;
         const t0 = now();
         try {
-          const bytes = await needHost().invoke('cube', {
-            datasetId: opened.datasetId,
-            dimensions: cubeDimensions(opened),
-            grain: 'day',
-          });
+          const bytes = await dayCube(opened);
           if (get().dataset.opened?.datasetId !== opened.datasetId) return;
           const summary = await deps.worker.request('load', { cube: bytes }, { key: 'load' });
           if (get().dataset.opened?.datasetId !== opened.datasetId) return;
