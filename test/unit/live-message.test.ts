@@ -205,6 +205,45 @@ describe('live message validation', () => {
     });
   });
 
+  it("reads the tap's own canonical form and names what is wrong with it or with a mapped message", () => {
+    const ok = normalizeObject({
+      ts: '2020-01-02T03:04:05Z',
+      visitor_id: 'v',
+      event_type: 'purchase',
+      price: '9.5',
+      quantity: 2,
+      device: 'mobile',
+      source_layout: 'retailrocket',
+    });
+    expect(ok.ok && ok.event).toMatchObject({
+      ts: Date.UTC(2020, 0, 2, 3, 4, 5),
+      visitor_id: 'v',
+      event_type: 'purchase',
+      price: 9.5,
+      quantity: 2,
+      device: 'mobile',
+      source_layout: 'canonical',
+    });
+    expect(normalizeObject({ ts: 1, visitor_id: 'v', event_type: 'view', device: { a: 1 } })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^invalid canonical event: device: /),
+    });
+    expect(normalizeObject({ ts: 1, visitor_id: 'v', event_type: 'click' })).toEqual({
+      ok: false,
+      reason: 'unknown event type: "click"',
+    });
+    const mapping = mappingSchema.parse({ columns: { ts: 'when', visitor_id: 'uid', event_type: 'kind' } });
+    expect(normalizeObject({ when: 1, kind: 'view' }, mapping)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^does not match the mapping: visitor_id: /),
+    });
+    // a mapping translates only the values it names; canonical values still work
+    expect(normalizeObject({ when: 1, uid: 'u', kind: 'cart' }, mapping)).toMatchObject({
+      ok: true,
+      event: { event_type: 'cart', source_layout: 'mapped' },
+    });
+  });
+
   it('the live.mapping.json written next to the data is a valid foundation mapping file', () => {
     expect(MappingFileSchema.safeParse(LIVE_MAPPING_FILE).success).toBe(true);
   });

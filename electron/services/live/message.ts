@@ -93,76 +93,15 @@ function num(v: string | number | null | undefined): number | null | 'bad' {
   return Number.isFinite(n) ? n : 'bad';
 }
 
-const EVENT_TYPES: Record<Exclude<LiveLayout, 'mapped'>, Record<string, EventType>> = {
-  retailrocket: {
-    view: 'view',
-    addtocart: 'cart',
-    transaction: 'purchase',
-    removefromcart: 'remove_from_cart',
-  },
-  cosmetics: { view: 'view', cart: 'cart', remove_from_cart: 'remove_from_cart', purchase: 'purchase' },
-  pipeline: {
-    page_view: 'view',
-    add_to_cart: 'cart',
-    remove_from_cart: 'remove_from_cart',
-    purchase: 'purchase',
-  },
-  canonical: { view: 'view', cart: 'cart', remove_from_cart: 'remove_from_cart', purchase: 'purchase' },
+/** Event-type values of the canonical form (the tap's own output); mapped messages may add their own. */
+const CANONICAL_TYPES: Record<string, EventType> = {
+  view: 'view',
+  cart: 'cart',
+  remove_from_cart: 'remove_from_cart',
+  purchase: 'purchase',
 };
 
 // ------------------------------------------------------------------ layouts (zod)
-
-const retailrocket = z.object({
-  timestamp: timeLike,
-  visitorid: idLike,
-  event: z.string(),
-  itemid: optId,
-  transactionid: optId,
-  device: optStr,
-  os: optStr,
-  browser: optStr,
-  // extra canonical columns (present in the tap's own FOLDER/live output)
-  session_id: optStr,
-  price: optNum,
-  quantity: optNum,
-  brand: optStr,
-  category: optStr,
-  category_id: optId,
-  product_name: optStr,
-  country: optStr,
-  city: optStr,
-  event_id: optId,
-  source_layout: optStr,
-});
-
-const cosmetics = z.object({
-  event_time: timeLike,
-  event_type: z.string(),
-  product_id: optId,
-  category_id: optId,
-  category_code: optStr,
-  brand: optStr,
-  price: optNum,
-  user_id: idLike,
-  user_session: optStr,
-});
-
-const pipeline = z.object({
-  event_id: optId,
-  event_timestamp: timeLike,
-  user_id: idLike,
-  session_id: optStr,
-  event_type: z.string(),
-  product_id: optId,
-  product_name: optStr,
-  product_category: optStr,
-  product_price: optNum,
-  quantity: optNum,
-  device_type: optStr,
-  browser: optStr,
-  country: optStr,
-  city: optStr,
-});
 
 const canonical = z.object({
   ts: timeLike,
@@ -286,7 +225,8 @@ function finish(d: Draft, types: Record<string, EventType>): NormalizeResult {
  * Normalize an already-parsed JSON object. Messages in the three known layouts are first validated and mapped
  * by the foundation's `normalizeRecord` (core/schema.ts), so the tap accepts and rejects exactly what the
  * dataset scanner does, with its reason codes; the extra fields the tap keeps (product name, event id, …)
- * come from this module's own zod schema of the layout.
+ * are taken from the message when they are scalars. The canonical form and mapped messages are validated by this
+ * module's zod schema of the canonical event (`normalizeOwn`).
  */
 export function normalizeObject(o: unknown, mapping?: LiveMapping): NormalizeResult {
   if (mapping || typeof o !== 'object' || o === null || Array.isArray(o)) return normalizeOwn(o, mapping);
@@ -333,121 +273,39 @@ export function normalizeObject(o: unknown, mapping?: LiveMapping): NormalizeRes
   };
 }
 
+/**
+ * Messages the foundation's `normalizeRecord` does not handle: the canonical form (what the tap itself writes) and
+ * user layouts described by a mapping; anything else is an unknown layout, named with its first fields.
+ */
 function normalizeOwn(o: unknown, mapping?: LiveMapping): NormalizeResult {
   if (typeof o !== 'object' || o === null || Array.isArray(o))
     return { ok: false, reason: 'not a JSON object' };
   const obj = o as Record<string, unknown>;
-  if (mapping) {
-    const c = mapping.columns;
-    const picked: Record<string, unknown> = {};
-    for (const [canon, src] of Object.entries(c)) picked[canon] = obj[src];
-    const r = canonical.safeParse(picked);
-    if (!r.success) return { ok: false, reason: `does not match the mapping: ${formatIssues(r.error)}` };
-    const v = r.data;
-    const types = { ...EVENT_TYPES.canonical, ...(mapping.eventTypes ?? {}) };
-    return finish(
-      {
-        ts: v.ts,
-        visitor: v.visitor_id,
-        type: v.event_type,
-        layout: 'mapped',
-        price: v.price,
-        quantity: v.quantity,
-        strings: v,
-      },
-      types,
-    );
+  if (!mapping && detectLayout(obj) !== 'canonical') {
+    const keys = Object.keys(obj).slice(0, 8).join(', ');
+    return { ok: false, reason: `unknown layout (fields: ${keys || 'none'})` };
   }
-  const layout = detectLayout(obj);
-  switch (layout) {
-    case 'retailrocket': {
-      const r = retailrocket.safeParse(obj);
-      if (!r.success) return { ok: false, reason: `invalid Retail Rocket event: ${formatIssues(r.error)}` };
-      const v = r.data;
-      return finish(
-        {
-          ts: v.timestamp,
-          visitor: v.visitorid,
-          type: v.event,
-          layout,
-          price: v.price,
-          quantity: v.quantity,
-          strings: { ...v, item_id: v.itemid, transaction_id: v.transactionid },
-        },
-        EVENT_TYPES.retailrocket,
-      );
-    }
-    case 'cosmetics': {
-      const r = cosmetics.safeParse(obj);
-      if (!r.success) return { ok: false, reason: `invalid cosmetics event: ${formatIssues(r.error)}` };
-      const v = r.data;
-      return finish(
-        {
-          ts: v.event_time,
-          visitor: v.user_id,
-          type: v.event_type,
-          layout,
-          price: v.price,
-          strings: {
-            session_id: v.user_session,
-            item_id: v.product_id,
-            category_id: v.category_id,
-            category: v.category_code,
-            brand: v.brand,
-          },
-        },
-        EVENT_TYPES.cosmetics,
-      );
-    }
-    case 'pipeline': {
-      const r = pipeline.safeParse(obj);
-      if (!r.success) return { ok: false, reason: `invalid pipeline event: ${formatIssues(r.error)}` };
-      const v = r.data;
-      return finish(
-        {
-          ts: v.event_timestamp,
-          visitor: v.user_id,
-          type: v.event_type,
-          layout,
-          price: v.product_price,
-          quantity: v.quantity,
-          strings: {
-            event_id: v.event_id,
-            session_id: v.session_id,
-            item_id: v.product_id,
-            product_name: v.product_name,
-            category: v.product_category,
-            device: v.device_type,
-            browser: v.browser,
-            country: v.country,
-            city: v.city,
-          },
-        },
-        EVENT_TYPES.pipeline,
-      );
-    }
-    case 'canonical': {
-      const r = canonical.safeParse(obj);
-      if (!r.success) return { ok: false, reason: `invalid canonical event: ${formatIssues(r.error)}` };
-      const v = r.data;
-      return finish(
-        {
-          ts: v.ts,
-          visitor: v.visitor_id,
-          type: v.event_type,
-          layout,
-          price: v.price,
-          quantity: v.quantity,
-          strings: v,
-        },
-        EVENT_TYPES.canonical,
-      );
-    }
-    default: {
-      const keys = Object.keys(obj).slice(0, 8).join(', ');
-      return { ok: false, reason: `unknown layout (fields: ${keys || 'none'})` };
-    }
+  const picked = mapping
+    ? Object.fromEntries(Object.entries(mapping.columns).map(([canon, src]) => [canon, obj[src]]))
+    : obj;
+  const r = canonical.safeParse(picked);
+  if (!r.success) {
+    const what = mapping ? 'does not match the mapping' : 'invalid canonical event';
+    return { ok: false, reason: `${what}: ${formatIssues(r.error)}` };
   }
+  const v = r.data;
+  return finish(
+    {
+      ts: v.ts,
+      visitor: v.visitor_id,
+      type: v.event_type,
+      layout: mapping ? 'mapped' : 'canonical',
+      price: v.price,
+      quantity: v.quantity,
+      strings: v,
+    },
+    mapping ? { ...CANONICAL_TYPES, ...(mapping.eventTypes ?? {}) } : CANONICAL_TYPES,
+  );
 }
 
 /** Normalize one raw Kafka message value. */
