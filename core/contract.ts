@@ -30,6 +30,7 @@ import {
   strict,
 } from './contract-blocks.js';
 import { businessOperations, type BusinessResponses } from './contract-business.js';
+import { mappingOperations, type MappingResponses } from './contract-mapping.js';
 import {
   liveOperations,
   LIVE_LONG_OPERATIONS,
@@ -39,6 +40,7 @@ import {
 
 export * from './contract-blocks.js';
 export * from './contract-business.js';
+export * from './contract-mapping.js';
 export * from './contract-live.js';
 
 export const HOST_CONTRACT_VERSION = 1;
@@ -301,6 +303,8 @@ export const operations = {
   },
   /** Business views (issue 6): see core/contract-business.ts. */
   ...businessOperations,
+  /** Mapping editor (source columns and values of any folder): see core/contract-mapping.ts. */
+  ...mappingOperations,
   /** Live Kafka tap (issue 5): see core/contract-live.ts. */
   ...liveOperations,
 } as const;
@@ -313,7 +317,7 @@ export type OperationInput<K extends OperationName> = z.input<(typeof operations
 /** Request after validation (defaults filled). */
 export type OperationRequest<K extends OperationName> = z.output<(typeof operations)[K]['request']>;
 
-export interface OperationResponses extends BusinessResponses, LiveResponses {
+export interface OperationResponses extends BusinessResponses, MappingResponses, LiveResponses {
   hostInfo: HostInfo;
   chooseFolder: { folder: string | null };
   openFolder: OpenDatasetResult;

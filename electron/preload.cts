@@ -38,6 +38,8 @@ const OPERATIONS = new Set([
   'exportReport',
   'exportScan',
   'businessCube',
+  'sourceColumns',
+  'sourceValues',
   'liveConnect',
   'liveDisconnect',
   'liveStatus',

@@ -37,6 +37,7 @@ import type { CubeSpec, Dataset, IngestProgress } from '../services/dataset.js';
 import type { SettingsStore } from '../settings-store.js';
 import { businessExtension } from './business-ops.js';
 import { liveExtension } from './live-ops.js';
+import { mappingExtension } from './mapping-ops.js';
 
 // ------------------------------------------------------------------------------------------- services seam
 
@@ -601,11 +602,13 @@ export function createHost(options: HostOptions): Host {
   };
   const business = businessExtension(internals);
   const live = liveExtension(internals);
-  const extensions: Omit<HostExtension<never>, 'impl'>[] = [business, live];
+  const mapping = mappingExtension(internals);
+  const extensions: Omit<HostExtension<never>, 'impl'>[] = [business, live, mapping];
 
   const impl: Impl = {
     ...business.impl,
     ...live.impl,
+    ...mapping.impl,
     async hostInfo() {
       const unavailable: OperationName[] = [];
       if (!options.chooseFolder) unavailable.push('chooseFolder');

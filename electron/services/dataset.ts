@@ -45,11 +45,13 @@ import {
   type FileRange,
 } from '../../core/sql.js';
 import type { Cube, CubeRow } from '../../core/types.js';
+import type { SourceColumnsResult, SourceValuesResult } from '../../core/contract-mapping.js';
 import { AbortError, openDuckDB, type DuckDB } from './duckdb.js';
 
 export { AbortError } from './duckdb.js';
 export type { CubeSpec } from '../../core/sql.js';
 export type { DataProfile } from '../../core/schema.js';
+export type { SourceColumn, SourceColumnsResult, SourceValuesResult } from '../../core/contract-mapping.js';
 
 /**
  * Default DuckDB memory limit of a dataset. Keeps the process well under 2 GB RSS on 10× the sample (27 M
@@ -371,15 +373,20 @@ function parseMappingOrThrow(m: MappingFile): MappingFile {
   }
 }
 
+/** One file's top-level columns and row count, as its Parquet footer says. */
+interface FooterColumns {
+  file: string;
+  names: string[];
+  types: string[];
+  rows: number;
+}
+
 /**
- * Schemas and row counts of `files` from their footers in two multi-threaded queries, each file's mapping
- * resolved. Throws when any file is unreadable (the callers then inspect each file on its own to name it).
+ * Top-level columns (names, DuckDB types) and row counts of `files` from their footers in two multi-threaded
+ * queries; no row is read. Throws when any file is unreadable (the callers then read each file on its own to
+ * name it).
  */
-async function readFooters(
-  db: DuckDB,
-  files: string[],
-  override: MappingFile | null,
-): Promise<(FileInfo | { reason: string })[]> {
+async function footerColumns(db: Pick<DuckDB, 'all'>, files: string[]): Promise<FooterColumns[]> {
   const list = `[${files.map(literal).join(', ')}]`;
   const schema = await db.all<{
     file_name: string;
@@ -401,8 +408,20 @@ async function readFooters(
   const rowsByFile = new Map(meta.map((m) => [m.file_name, Number(m.num_rows)]));
   return files.map((file) => {
     const cols = topLevelColumns(byFile.get(file) ?? []);
-    return assessFile(file, cols.names, cols.types, rowsByFile.get(file) ?? 0, override);
+    return { file, names: cols.names, types: cols.types, rows: rowsByFile.get(file) ?? 0 };
   });
+}
+
+/**
+ * Schemas and row counts of `files` from their footers ({@link footerColumns}), each file's mapping resolved.
+ * Throws when any file is unreadable.
+ */
+async function readFooters(
+  db: DuckDB,
+  files: string[],
+  override: MappingFile | null,
+): Promise<(FileInfo | { reason: string })[]> {
+  return (await footerColumns(db, files)).map((f) => assessFile(f.file, f.names, f.types, f.rows, override));
 }
 
 /**
@@ -1036,5 +1055,142 @@ export async function profileFolder(folder: string, opts: OpenDatasetOptions = {
     return await ds.profile();
   } finally {
     ds.close();
+  }
+}
+
+// ---------------------------------------------------------------- source columns (the mapping editor)
+
+/** The Parquet files of a folder (recursive) or a single file, like {@link openDataset} lists them. */
+async function sourceFiles(folder: string): Promise<{ root: string; base: string; files: string[] }> {
+  const root = path.resolve(folder);
+  let st;
+  try {
+    st = await stat(root);
+  } catch {
+    throw new DatasetError('NOT_FOUND', `no such file or folder: ${root}`);
+  }
+  const files = st.isDirectory() ? await listParquet(root) : [root];
+  if (!files.length) throw new DatasetError('NO_FILES', `no .parquet files found in ${root}`);
+  return { root, base: st.isDirectory() ? root : path.dirname(root), files };
+}
+
+/** Footers of `files` (fast path: two queries), else each file on its own so the unreadable ones are named. */
+async function footersOrReasons(
+  db: DuckDB,
+  files: string[],
+  signal?: AbortSignal,
+): Promise<(FooterColumns | { file: string; reason: string })[]> {
+  try {
+    return await footerColumns(db, files);
+  } catch {
+    const out: (FooterColumns | { file: string; reason: string })[] = [];
+    for (const file of files) {
+      if (signal?.aborted) throw new AbortError();
+      try {
+        out.push(...(await footerColumns(db, [file])));
+      } catch (err) {
+        out.push({ file, reason: `corrupt or unreadable Parquet: ${firstLine((err as Error).message)}` });
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * List a folder's source columns from the Parquet footers only (no row is read): the union of the top-level
+ * columns of every readable file with its DuckDB type and how many files carry it, plus the files whose
+ * footer cannot be read. Works whatever the layout — this is what the mapping editor offers when no known
+ * layout matches.
+ *
+ * @throws DatasetError NOT_FOUND, NO_FILES; AbortError when cancelled.
+ */
+export async function sourceColumns(
+  folder: string,
+  opts: { signal?: AbortSignal; threads?: number } = {},
+): Promise<SourceColumnsResult> {
+  const { root, base, files } = await sourceFiles(folder);
+  const db = await openDuckDB({ threads: opts.threads ?? Math.min(2, os.cpus().length) });
+  try {
+    const rel = (f: string) => path.relative(base, f) || path.basename(f);
+    const footers = await footersOrReasons(db, files, opts.signal);
+    const columns = new Map<string, { files: number; types: Map<string, number> }>();
+    const unreadable: { file: string; reason: string }[] = [];
+    let rows = 0;
+    for (const f of footers) {
+      if ('reason' in f) {
+        unreadable.push({ file: rel(f.file), reason: f.reason });
+        continue;
+      }
+      rows += f.rows;
+      f.names.forEach((name, i) => {
+        let c = columns.get(name);
+        if (!c) columns.set(name, (c = { files: 0, types: new Map() }));
+        c.files++;
+        c.types.set(f.types[i], (c.types.get(f.types[i]) ?? 0) + 1);
+      });
+    }
+    return {
+      folder: root,
+      files: files.length,
+      readable: files.length - unreadable.length,
+      rows,
+      columns: [...columns].map(([name, c]) => {
+        const types = [...c.types].sort((a, b) => b[1] - a[1]).map(([t]) => t);
+        return { name, type: types[0], types, files: c.files };
+      }),
+      unreadable,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The most frequent values of one source column over the readable files that have it (one scan of that
+ * column only), as the mapping's event-value table compares them: cast to text, trimmed and lower-cased.
+ * Lets the mapping editor offer an unknown layout's event values (`pv`, `atc`, `buy` …).
+ *
+ * @throws DatasetError NOT_FOUND, NO_FILES, BAD_REQUEST (no readable file has the column; the message lists
+ *   the columns there are); AbortError when cancelled.
+ */
+export async function sourceValues(
+  folder: string,
+  column: string,
+  opts: { limit?: number; signal?: AbortSignal; threads?: number } = {},
+): Promise<SourceValuesResult> {
+  const { files, root } = await sourceFiles(folder);
+  const limit = Math.max(1, Math.min(1000, Math.floor(opts.limit ?? 50)));
+  const db = await openDuckDB({ threads: opts.threads ?? Math.min(2, os.cpus().length) });
+  try {
+    const footers = await footersOrReasons(db, files, opts.signal);
+    const readable = footers.filter((f): f is FooterColumns => !('reason' in f));
+    const having = readable.filter((f) => f.names.includes(column));
+    if (!having.length) {
+      const names = [...new Set(readable.flatMap((f) => f.names))];
+      throw new DatasetError(
+        'BAD_REQUEST',
+        `no readable Parquet file in ${root} has a column "${column}"; columns: ${names.join(', ') || '(none)'}`,
+      );
+    }
+    const v = `lower(trim(CAST(${ident(column)} AS VARCHAR)))`;
+    const src = `read_parquet(${`[${having.map((f) => literal(f.file)).join(', ')}]`}, union_by_name = true)`;
+    const rows = await db.withProgress(
+      () =>
+        db.all<{ value: string | null; n: bigint; distinct_n: bigint; total: bigint }>(
+          `WITH c AS (SELECT ${v} AS value, count(*) AS n FROM ${src} GROUP BY 1)
+           SELECT value, n, count(*) OVER () AS distinct_n, sum(n) OVER () AS total FROM c
+           ORDER BY n DESC, value NULLS LAST LIMIT ${limit}`,
+        ),
+      undefined,
+      opts.signal,
+    );
+    return {
+      column,
+      values: rows.map((r) => ({ value: r.value, rows: Number(r.n) })),
+      distinct: Number(rows[0]?.distinct_n ?? 0),
+      rows: Number(rows[0]?.total ?? 0),
+    };
+  } finally {
+    db.close();
   }
 }
