@@ -131,6 +131,28 @@ class Listeners {
       for (const l of this.command) l((event as CommandEvent).payload);
     }
   }
+  /** One request's life: its id, its progress listener while it runs, and abort → host cancel. */
+  track<T>(
+    op: string,
+    options: InvokeOptions,
+    cancel: (id: string) => Promise<boolean>,
+    start: (requestId: string) => Promise<T>,
+  ): Promise<T> {
+    const requestId = options.requestId ?? newRequestId();
+    if (options.onProgress) this.perRequest.set(requestId, options.onProgress);
+    const run = start(requestId).finally(() => this.perRequest.delete(requestId));
+    return withAbort(op, requestId, options.signal, cancel, run);
+  }
+  /** The subscribe half of {@link HostClient}; each returns its unsubscribe function. */
+  subscribers(): Pick<HostClient, 'onProgress' | 'onCommand' | 'onEvent'> {
+    const sub =
+      <T>(set: Set<T>) =>
+      (l: T) => {
+        set.add(l);
+        return () => void set.delete(l);
+      };
+    return { onProgress: sub(this.progress), onCommand: sub(this.command), onEvent: sub(this.all) };
+  }
 }
 
 function withAbort<T>(
@@ -178,30 +200,15 @@ function createElectronClient(bridge: FunnelscopeBridge): HostClient {
   return {
     transport: 'electron',
     invoke(op, request, options = {}) {
-      const requestId = options.requestId ?? newRequestId();
-      if (options.onProgress) listeners.perRequest.set(requestId, options.onProgress);
-      const run = bridge
-        .invoke(op, request, requestId)
-        .then((result) => {
+      return listeners.track(op, options, cancel, (requestId) =>
+        bridge.invoke(op, request, requestId).then((result) => {
           if (!result.ok) throw toHostError(result.error, `"${op}" failed`);
           return result.data as OperationResponse<typeof op>;
-        })
-        .finally(() => listeners.perRequest.delete(requestId));
-      return withAbort(op, requestId, options.signal, cancel, run) as never;
+        }),
+      ) as never;
     },
     cancel,
-    onProgress(l) {
-      listeners.progress.add(l);
-      return () => listeners.progress.delete(l);
-    },
-    onCommand(l) {
-      listeners.command.add(l);
-      return () => listeners.command.delete(l);
-    },
-    onEvent(l) {
-      listeners.all.add(l);
-      return () => listeners.all.delete(l);
-    },
+    ...listeners.subscribers(),
     close() {
       offEvents();
     },
@@ -315,27 +322,13 @@ function createWebClient(options: WebClientOptions): HostClient {
   return {
     transport: 'web',
     invoke(op, request, options = {}) {
-      const requestId = options.requestId ?? newRequestId();
       const long = LONG_OPERATIONS.includes(op);
-      if (options.onProgress) listeners.perRequest.set(requestId, options.onProgress);
-      const run = (long ? connect() : Promise.resolve())
-        .then(() => call(op, request, requestId))
-        .finally(() => listeners.perRequest.delete(requestId));
-      return withAbort(op, requestId, options.signal, cancel, run) as never;
+      return listeners.track(op, options, cancel, (requestId) =>
+        (long ? connect() : Promise.resolve()).then(() => call(op, request, requestId)),
+      ) as never;
     },
     cancel,
-    onProgress(l) {
-      listeners.progress.add(l);
-      return () => listeners.progress.delete(l);
-    },
-    onCommand(l) {
-      listeners.command.add(l);
-      return () => listeners.command.delete(l);
-    },
-    onEvent(l) {
-      listeners.all.add(l);
-      return () => listeners.all.delete(l);
-    },
+    ...listeners.subscribers(),
     close() {
       closed = true;
       socket?.close();
