@@ -551,6 +551,27 @@ export function rfmScores(buyers: readonly Buyer[], asOfMs: number): RfmCustomer
   }));
 }
 
+/**
+ * What the Customers view and `funnelscope summary` show of the buyers: RFM scores as of `asOfMs` (the end of the
+ * period), the best `limit` customers by R+F+M (ties: revenue, then id) and the tier/heatmap summary.
+ */
+export function customerOverview(
+  buyers: readonly Buyer[],
+  asOfMs: number,
+  limit = 100,
+): RfmSummary & { asOf: string; topCustomers: RfmCustomer[] } {
+  const scored = rfmScores(buyers, asOfMs);
+  const topCustomers = [...scored]
+    .sort(
+      (a, b) =>
+        b.r + b.f + b.m - (a.r + a.f + a.m) ||
+        b.monetary - a.monetary ||
+        a.visitorId.localeCompare(b.visitorId),
+    )
+    .slice(0, limit);
+  return { asOf: new Date(asOfMs).toISOString(), topCustomers, ...rfmSummary(scored) };
+}
+
 /** Tier sizes and revenue shares and the R×F heatmap of scored customers. */
 export function rfmSummary(customers: readonly RfmCustomer[]): RfmSummary {
   const revenue = customers.reduce((a, c) => a + c.monetary, 0);

@@ -45,7 +45,7 @@ import {
   hourlyAnomalies,
   productLeaderboard,
   productsChanged,
-  rfmScores,
+  customerOverview,
   rfmSummary,
   sessionFunnel,
   underperformers as findUnderperformers,
@@ -502,22 +502,11 @@ export async function customerMetrics(
       ...rfmSummary([]),
     };
   const buyers = await ds.query<Buyer>(buyersSql(p), { signal: opts.signal });
-  const scored = rfmScores(buyers, endMs(p));
-  const topCustomers = [...scored]
-    .sort(
-      (a, b) =>
-        b.r + b.f + b.m - (a.r + a.f + a.m) ||
-        b.monetary - a.monetary ||
-        a.visitorId.localeCompare(b.visitorId),
-    )
-    .slice(0, opts.limit ?? 100);
   return {
     available: true,
     period: p,
     hasRevenue,
-    asOf: new Date(endMs(p)).toISOString(),
-    topCustomers,
-    ...rfmSummary(scored),
+    ...customerOverview(buyers, endMs(p), opts.limit),
   };
 }
 

@@ -32,8 +32,7 @@ import {
   hourlyAnomalies,
   productLeaderboard,
   productsChanged,
-  rfmScores,
-  rfmSummary,
+  customerOverview,
   sessionFunnel,
   underperformers,
   type Buyer,
@@ -422,21 +421,10 @@ async function customers(
     orders: num(x.orders),
     revenue: num(x.revenue),
   }));
-  const scored = rfmScores(buyers, endMs(p));
-  const topCustomers = [...scored]
-    .sort(
-      (a, b) =>
-        b.r + b.f + b.m - (a.r + a.f + a.m) ||
-        b.monetary - a.monetary ||
-        a.visitorId.localeCompare(b.visitorId),
-    )
-    .slice(0, r.limit ?? 100);
   return {
     period: p,
     hasRevenue: i.revenue,
-    asOf: new Date(endMs(p)).toISOString(),
-    topCustomers,
-    ...rfmSummary(scored),
+    ...customerOverview(buyers, endMs(p), r.limit),
   };
 }
 
