@@ -147,16 +147,7 @@ interface Verdicts extends SeedVerdictArrays {
 }
 
 function allocVerdicts(n: number): Verdicts {
-  return {
-    status: new Uint8Array(n),
-    dir: new Int8Array(n),
-    baseline: new Float64Array(n).fill(NaN),
-    sigma: new Float64Array(n).fill(NaN),
-    threshold: new Float64Array(n).fill(NaN),
-    dev: new Float64Array(n).fill(NaN),
-    runLen: new Int32Array(n),
-    bdIdx: new Array<Int32Array>(n),
-  };
+  return { ...allocSeedVerdictArrays(n), bdIdx: new Array<Int32Array>(n) };
 }
 
 const EMPTY_IDX = new Int32Array(0);
@@ -243,6 +234,19 @@ export interface SeedVerdictArrays {
   threshold: Float64Array;
   dev: Float64Array;
   runLen: Int32Array;
+}
+
+/** Empty verdict arrays for `n` points: status 0 (NO_DATA), numbers NaN. */
+export function allocSeedVerdictArrays(n: number): SeedVerdictArrays {
+  return {
+    status: new Uint8Array(n),
+    dir: new Int8Array(n),
+    baseline: new Float64Array(n).fill(NaN),
+    sigma: new Float64Array(n).fill(NaN),
+    threshold: new Float64Array(n).fill(NaN),
+    dev: new Float64Array(n).fill(NaN),
+    runLen: new Int32Array(n),
+  };
 }
 
 /** Current lengths of the runs of consecutive drop / spike points (the seed rule's streak). */

@@ -27,7 +27,13 @@ import type {
   Period,
   Segment,
 } from './types.js';
-import { seedVerdict, settingsFor, type SeedRuns, type SeedVerdictArrays } from './detector.js';
+import {
+  allocSeedVerdictArrays,
+  seedVerdict,
+  settingsFor,
+  type SeedRuns,
+  type SeedVerdictArrays,
+} from './detector.js';
 import { MAD_TO_SIGMA, dayNumber, dayString, medianInPlace, weekdayMon0 } from './stats.js';
 
 /** Counts of one hour of one segment. */
@@ -108,20 +114,11 @@ function alloc(
   n: number,
   views: ArrayLike<number>,
   purchases: ArrayLike<number>,
+  wantBd: boolean,
 ): HourVerdicts {
-  return {
-    start,
-    len: n,
-    views,
-    purchases,
-    status: new Uint8Array(n),
-    dir: new Int8Array(n),
-    baseline: new Float64Array(n).fill(NaN),
-    sigma: new Float64Array(n).fill(NaN),
-    threshold: new Float64Array(n).fill(NaN),
-    dev: new Float64Array(n).fill(NaN),
-    runLen: new Int32Array(n),
-  };
+  const v: HourVerdicts = { start, len: n, views, purchases, ...allocSeedVerdictArrays(n) };
+  if (wantBd) v.bd = new Array<Int32Array>(n);
+  return v;
 }
 
 export function hourMinViews(settings: DetectorSettings, opts?: HourlyOptions): number {
@@ -154,9 +151,8 @@ function robustHourly(
   opts: HourlyOptions,
 ): HourVerdicts {
   const P = HOURLY_PARAMS;
-  const v = alloc(start, n, views, purchases);
   const wantBd = opts.baselineDays ?? true;
-  if (wantBd) v.bd = new Array<Int32Array>(n);
+  const v = alloc(start, n, views, purchases, wantBd);
   const minViews = hourMinViews(s, opts);
   const W = Math.max(s.weeks, P.profileWeeks) * 7 * 24; // profile window in hours
   const WL = s.weeks * 7 * 24; // level window in hours
@@ -392,9 +388,8 @@ function seedHourly(
   s: DetectorSettings,
   opts: HourlyOptions,
 ): HourVerdicts {
-  const v = alloc(start, n, views, purchases);
   const wantBd = opts.baselineDays ?? true;
-  if (wantBd) v.bd = new Array<Int32Array>(n);
+  const v = alloc(start, n, views, purchases, wantBd);
   const minViews = opts.minViewsPerHour ?? s.minViews / 24;
   const wantDrop = s.directions.includes('drop');
   const wantSpike = s.directions.includes('spike');
@@ -536,13 +531,13 @@ export function detectHourly(
   if (from === undefined || to === undefined || to < from) return [];
   const out: DetectionResult[] = new Array(to - from + 1);
   if (!g) {
-    const empty = alloc(from, 0, [], []);
+    const empty = alloc(from, 0, [], [], false);
     for (let t = from; t <= to; t++) out[t - from] = hourResult({ ...empty, start: t }, 0, segment);
     return out;
   }
   const upto = Math.max(0, Math.min(to - g.start + 1, g.views.length));
   const v = hourlyVerdicts(g.start, g.views, g.purchases, upto, s, opts);
-  const none = alloc(0, 0, [], []);
+  const none = alloc(0, 0, [], [], false);
   for (let t = from; t <= to; t++) {
     const i = t - g.start;
     out[t - from] =
