@@ -383,23 +383,33 @@ function* scanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResult, 
     };
     rows.push({ row, code: withDaily ? results.map(dailyCode).join('') : '' });
   }
-  if (opts.signal?.aborted) throw new ScanCancelledError();
-  opts.onProgress?.(todo.length, todo.length);
+  return finishScan(rows, todo.length, opts, { settings, dimensions: dims, range, skipped }, withDaily);
+}
 
+/**
+ * The end of a scan (day and hour grain): final progress, rows in ranking order and, when asked, the status
+ * codes of every segment with the range's dates.
+ */
+function finishScan(
+  rows: { row: ScanRow; code: string }[],
+  total: number,
+  opts: ScanOptions,
+  head: Pick<ScanResult, 'settings' | 'dimensions' | 'range' | 'skipped'>,
+  withDaily: boolean,
+  grain?: 'hour',
+): ScanResult {
+  if (opts.signal?.aborted) throw new ScanCancelledError();
+  opts.onProgress?.(total, total);
   rows.sort((x, y) => compareScanRows(x.row, y.row));
-  const out: ScanResult = {
-    settings,
-    dimensions: dims,
-    range,
-    segments: rows.map((x) => x.row),
-    skipped,
-  };
+  const { settings, dimensions, range, skipped } = head; // the order of the --json output
+  const segments = rows.map((x) => x.row);
+  const out: ScanResult = { settings, dimensions, range, segments, skipped, ...(grain ? { grain } : {}) };
   if (withDaily) {
-    const n = toDayNumber(range.to) - toDayNumber(range.from) + 1;
     const start = toDayNumber(range.from);
+    const n = toDayNumber(range.to) - start + 1;
     const dates: string[] = new Array(n);
     for (let i = 0; i < n; i++) dates[i] = fromDayNumber(start + i);
-    out.daily = { dates, codes: rows.map((x) => x.code) };
+    out.daily = { dates, codes: rows.map((x) => x.code), ...(grain ? { grain } : {}) };
   }
   return out;
 }
@@ -586,25 +596,14 @@ function* hourScanSteps(cube: Cube, opts: ScanOptions): Generator<void, ScanResu
     }
     rows.push({ row, code });
   }
-  if (opts.signal?.aborted) throw new ScanCancelledError();
-  opts.onProgress?.(todo.length, todo.length);
-  rows.sort((x, y) => compareScanRows(x.row, y.row));
-  const out: ScanResult = {
-    settings,
-    dimensions: dims,
-    range,
-    segments: rows.map((x) => x.row),
-    skipped,
-    grain: 'hour',
-  };
-  if (withDaily) {
-    const n = toDayNumber(to) - toDayNumber(from) + 1;
-    const start = toDayNumber(from);
-    const dates: string[] = new Array(n);
-    for (let i = 0; i < n; i++) dates[i] = fromDayNumber(start + i);
-    out.daily = { dates, codes: rows.map((x) => x.code), grain: 'hour' };
-  }
-  return out;
+  return finishScan(
+    rows,
+    todo.length,
+    opts,
+    { settings, dimensions: dims, range, skipped },
+    withDaily,
+    'hour',
+  );
 }
 
 // ---------------------------------------------------------------- what-if
