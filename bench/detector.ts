@@ -45,6 +45,9 @@ const LOSSES = [0.3, 0.4, 0.6, 0.8];
 const REPLICATES = 10;
 const INCIDENT_DAYS = 10;
 const PROFILES: DetectorProfile[] = ['seed', 'robust'];
+/** the target as a rate: replicates per target leaf × loss (15 of them) on fresh seeds */
+const RATE_REPLICATES = 100;
+const RATE_SEED0 = 100_000;
 
 export interface Scenario {
   name: string;
@@ -350,36 +353,62 @@ function incidentWorld(
   });
 }
 
-export function incidents(sc: Scenario, profile: DetectorProfile, sigma?: number): IncidentRow[] {
-  const settings = settingsFor(profile, { sigma });
-  const rows: IncidentRow[] = [];
-  let seed = 5000;
+/** Which incidents a run simulates: `replicates` per leaf × loss from seed `seed0` + 1 on; optionally only target ones. */
+export interface IncidentDraw {
+  replicates?: number;
+  seed0?: number;
+  targetOnly?: boolean;
+}
+
+/** The incident worlds of a draw, in a fixed order (the same seeds for every detector and the oracle). */
+function* incidentDraw(sc: Scenario, draw: IncidentDraw = {}) {
+  const { replicates = REPLICATES, seed0 = 5000, targetOnly = false } = draw;
+  let seed = seed0;
   for (const leaf of sc.leaves) {
     for (const loss of LOSSES) {
-      for (let r = 0; r < REPLICATES; r++) {
+      for (let r = 0; r < replicates; r++) {
         seed++;
-        const startOffset = WARMUP + 28 + r * 5; // varies the weekday of the start
+        if (targetOnly && !isTargetIncident(loss, leaf.views)) continue;
+        const startOffset = WARMUP + 28 + (r % 10) * 5; // varies the weekday of the start
         const start = dayString(dayNumber(START) + startOffset);
-        const world = incidentWorld(sc, leaf, loss, seed, startOffset, start);
-        const res = detectSeries(world.leaves[0].series, settings, leaf.segment);
-        const s = res.findIndex((x) => x.date === start);
-        let delay: number | null = null;
-        let flagged = 0;
-        for (let i = s; i < s + INCIDENT_DAYS; i++) {
-          if (res[i].status === 'CRITICAL' && delay === null) delay = i - s;
-          if (res[i].status === 'ANOMALY' || res[i].status === 'CRITICAL') flagged++;
-        }
-        const i0 = res.findIndex((x) => x.date === dayString(dayNumber(START) + WARMUP));
-        rows.push({
-          leaf: Object.values(leaf.segment).join('/'),
-          views: leaf.views,
+        yield {
+          leaf,
           loss,
-          delay,
-          recall: flagged / INCIDENT_DAYS,
-          falseBefore: criticalPeriods(res, i0, s),
-        });
+          startOffset,
+          start,
+          world: incidentWorld(sc, leaf, loss, seed, startOffset, start),
+        };
       }
     }
+  }
+}
+
+export function incidents(
+  sc: Scenario,
+  profile: DetectorProfile,
+  sigma?: number,
+  draw?: IncidentDraw,
+): IncidentRow[] {
+  const settings = settingsFor(profile, { sigma });
+  const rows: IncidentRow[] = [];
+  for (const { leaf, loss, start, world } of incidentDraw(sc, draw)) {
+    const res = detectSeries(world.leaves[0].series, settings, leaf.segment);
+    const s = res.findIndex((x) => x.date === start);
+    let delay: number | null = null;
+    let flagged = 0;
+    for (let i = s; i < s + INCIDENT_DAYS; i++) {
+      if (res[i].status === 'CRITICAL' && delay === null) delay = i - s;
+      if (res[i].status === 'ANOMALY' || res[i].status === 'CRITICAL') flagged++;
+    }
+    const i0 = res.findIndex((x) => x.date === dayString(dayNumber(START) + WARMUP));
+    rows.push({
+      leaf: Object.values(leaf.segment).join('/'),
+      views: leaf.views,
+      loss,
+      delay,
+      recall: flagged / INCIDENT_DAYS,
+      falseBefore: criticalPeriods(res, i0, s),
+    });
   }
   return rows;
 }
@@ -419,7 +448,7 @@ interface OracleFigures {
   leafDays: number;
 }
 
-function oracle(sc: Scenario, bar: number): OracleFigures {
+function oracle(sc: Scenario, bar: number, draw?: IncidentDraw): OracleFigures {
   const streak = DEFAULT_SETTINGS.robust.streak;
   let falsePeriods = 0;
   let leafDays = 0;
@@ -443,23 +472,13 @@ function oracle(sc: Scenario, bar: number): OracleFigures {
       }
     }
   }
-  let seed = 5000;
   const f: OracleFigures = { target: 0, within2: 0, within3: 0, falsePeriods, leafDays };
-  for (const leaf of sc.leaves) {
-    for (const loss of LOSSES) {
-      for (let r = 0; r < REPLICATES; r++) {
-        seed++;
-        if (!isTargetIncident(loss, leaf.views)) continue;
-        const startOffset = WARMUP + 28 + r * 5;
-        const start = dayString(dayNumber(START) + startOffset);
-        const world = incidentWorld(sc, leaf, loss, seed, startOffset, start);
-        const z = oracleZ(world.leaves[0].series, world.leaves[0].truth!);
-        f.target++;
-        const hit = (d: number) => oracleCritical(z, startOffset + d, streak, bar);
-        if ([0, 1, 2].some(hit)) f.within2++;
-        if ([0, 1, 2, 3].some(hit)) f.within3++;
-      }
-    }
+  for (const { startOffset, world } of incidentDraw(sc, { ...draw, targetOnly: true })) {
+    const z = oracleZ(world.leaves[0].series, world.leaves[0].truth!);
+    f.target++;
+    const hit = (d: number) => oracleCritical(z, startOffset + d, streak, bar);
+    if ([0, 1, 2].some(hit)) f.within2++;
+    if ([0, 1, 2, 3].some(hit)) f.within3++;
   }
   return f;
 }
@@ -655,6 +674,42 @@ export async function runDetectorBench(): Promise<Record<string, unknown>> {
       verdicts.push(line);
     }
   }
+  // "every incident" is a random event: the same target on many fresh incidents, as a rate, for robust and for the
+  // oracle (true rate and variance known). With a miss rate q, all of 150 are caught with probability (1 − q)^150.
+  console.log(
+    `\nTarget as a rate — ${RATE_REPLICATES} fresh draws of each target leaf × loss per scenario (seeds from ${RATE_SEED0 + 1}), CRITICAL with delay ≤ 3:`,
+  );
+  const rates: Record<string, unknown> = {};
+  const bar = DEFAULT_SETTINGS.robust.sigma + ROBUST_PARAMS.criticalMargin;
+  for (const sc of SCENARIOS) {
+    const draw = { replicates: RATE_REPLICATES, seed0: RATE_SEED0, targetOnly: true };
+    const rows = incidents(sc, 'robust', undefined, draw);
+    const n = rows.length;
+    const hit = rows.filter((r) => r.delay !== null && r.delay <= 3).length;
+    const hit5 = rows.filter((r) => r.delay !== null && r.delay <= 5).length;
+    const ever = rows.filter((r) => r.delay !== null).length;
+    const falseBefore = rows.reduce((a, r) => a + r.falseBefore, 0);
+    const orc = oracle(sc, bar, draw);
+    const all150 = (k: number, m: number) => {
+      const p = (k / m) ** 150;
+      return p < 0.001 ? '< 0.1 %' : `${(100 * p).toFixed(1)} %`;
+    };
+    rates[sc.name] = {
+      incidents: n,
+      robust: hit,
+      robustDelayLe5: hit5,
+      robustEver: ever,
+      robustFalseBefore: falseBefore,
+      oracle: orc.within3,
+    };
+    console.log(
+      `  ${sc.name.padEnd(9)} robust ${hit}/${n} = ${((100 * hit) / n).toFixed(1)} % (false CRITICAL periods before them: ${falseBefore}); ` +
+        `oracle ${orc.within3}/${orc.target} = ${((100 * orc.within3) / orc.target).toFixed(1)} %; ` +
+        `chance that all of 150 are caught: robust ${all150(hit, n)}, oracle ${all150(orc.within3, orc.target)}; ` +
+        `robust delay ≤ 5: ${hit5}, within the 10 incident days: ${ever}`,
+    );
+  }
+  out.targetRate = rates;
   console.log('\nIssue #2 detector target (reading: CRITICAL no later than start + 3 days), per scenario:');
   for (const v of verdicts) console.log(`  ${v.split(' — ')[0]}`);
   return out;
