@@ -181,6 +181,10 @@ export interface DatasetState {
   /** what is being opened: a folder path or 'sample' */
   target: string | null;
   error: string | null;
+  /** the host's error code of `error` (e.g. DATASET_ERROR: the folder has no usable file for the mapping) */
+  errorCode: string | null;
+  /** the column mapping the last open of `target` asked for (null: the remembered one / auto-detection) */
+  mapping: Record<string, unknown> | null;
   progress: ProgressEvent | null;
   opened: OpenDatasetResult | null;
   preview: PreviewResult | null;
@@ -295,6 +299,8 @@ const EMPTY_DATASET: DatasetState = {
   status: 'idle',
   target: null,
   error: null,
+  errorCode: null,
+  mapping: null,
   progress: null,
   opened: null,
   preview: null,
@@ -365,16 +371,19 @@ export function createAppStore(deps: StoreDeps): AppStore {
             status: s.dataset.summary ? 'ready' : 'idle',
             progress: null,
             error: null,
+            errorCode: null,
           },
         }));
         return;
       }
+      const code = (e as { code?: unknown })?.code;
       set((s) => ({
         dataset: {
           ...s.dataset,
           status: 'error',
           progress: null,
           error: e instanceof Error ? e.message : String(e),
+          errorCode: typeof code === 'string' ? code : null,
         },
       }));
     };
@@ -420,6 +429,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
           status: 'ready',
           summary,
           error: null,
+          errorCode: null,
           timings: { open: tOpen, cube: tCube, load: tLoad, total: now() - t0 },
         },
         period: null,
@@ -456,12 +466,15 @@ export function createAppStore(deps: StoreDeps): AppStore {
         signal: AbortSignal,
         onProgress: (p: ProgressEvent) => void,
       ) => Promise<OpenDatasetResult>,
+      mapping: Record<string, unknown> | null = null,
     ) => {
       openAbort?.abort();
       const ctrl = new AbortController();
       openAbort = ctrl;
       const t0 = now();
-      set((s) => ({ dataset: { ...EMPTY_DATASET, status: 'opening', target, summary: s.dataset.summary } }));
+      set((s) => ({
+        dataset: { ...EMPTY_DATASET, status: 'opening', target, mapping, summary: s.dataset.summary },
+      }));
       try {
         const host = needHost();
         const opened = await run(host, ctrl.signal, (p) =>
@@ -550,8 +563,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
       },
 
       openFolder: (folder, mapping) =>
-        open(folder, (host, signal, onProgress) =>
-          host.invoke('openFolder', mapping ? { folder, mapping } : { folder }, { signal, onProgress }),
+        open(
+          folder,
+          (host, signal, onProgress) =>
+            host.invoke('openFolder', mapping ? { folder, mapping } : { folder }, { signal, onProgress }),
+          mapping ?? null,
         ),
 
       openSample: () =>
@@ -577,8 +593,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
       applyMapping: async (mapping) => {
         const opened = get().dataset.opened;
         if (!opened) return;
-        await open(opened.folder, (host, signal, onProgress) =>
-          host.invoke('setMapping', { datasetId: opened.datasetId, mapping }, { signal, onProgress }),
+        await open(
+          opened.folder,
+          (host, signal, onProgress) =>
+            host.invoke('setMapping', { datasetId: opened.datasetId, mapping }, { signal, onProgress }),
+          mapping,
         );
       },
 
