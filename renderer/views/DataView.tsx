@@ -958,15 +958,18 @@ function EventValues({
       {form.eventValues.map(([raw, canon], i) => {
         const known = counts.has(raw);
         return (
-          <div key={i} className="row" style={{ gap: 6, flexWrap: 'nowrap' }} data-value={raw}>
+          <div key={i} className="row" style={{ gap: 6, flexWrap: 'nowrap', maxWidth: 520 }} data-value={raw}>
             {known ? (
-              <span style={{ ...monoSmall, minWidth: 110 }} title={`"${raw}" as the mapping compares it`}>
+              <span
+                style={{ ...monoSmall, flex: 1, minWidth: 60, overflow: 'hidden', textOverflow: 'ellipsis' }}
+                title={`"${raw}" as the mapping compares it`}
+              >
                 {raw}
               </span>
             ) : (
               <input
                 className="input"
-                style={{ ...monoSmall, height: 26, width: 110 }}
+                style={{ ...monoSmall, height: 26, flex: 1, minWidth: 60 }}
                 value={raw}
                 placeholder="raw value"
                 aria-label="raw event value"
@@ -974,13 +977,13 @@ function EventValues({
                 onChange={(e) => update(i, [e.target.value, canon])}
               />
             )}
-            <span className="small muted" style={{ minWidth: 90, textAlign: 'right' }}>
-              {known ? `${fmtInt(counts.get(raw)!)} rows` : ''}
+            <span className="small muted" style={{ minWidth: 90, textAlign: 'right', whiteSpace: 'nowrap' }}>
+              {known ? `${fmtInt(counts.get(raw)!)} rows` : values?.status === 'ready' ? 'not listed' : ''}
             </span>
             <span className="muted">→</span>
             <select
               className="select"
-              style={{ height: 26, width: 200 }}
+              style={{ height: 26, width: 180, flexShrink: 0 }}
               value={canon}
               aria-label={`event type of ${raw || 'the value'}`}
               title="Rows with a value that is not an event are rejected (counted as unknown_event_type)"
@@ -1079,74 +1082,77 @@ function MappingCard() {
   const current = useMemo(() => toForm(mapping ?? {}), [mapping]);
   const [editing, setEditing] = useState(false);
   const busy = dataset.status !== 'ready' && dataset.status !== 'error';
+  // editing needs the room of both columns of the grid it sits in (next to Data quality)
   return (
-    <Card
-      title="Layout and column mapping"
-      testId="mapping-card"
-      actions={
-        !editing && (
-          <button
-            className="btn small"
-            type="button"
-            onClick={() => setEditing(true)}
-            data-testid="edit-mapping"
-          >
-            Edit mapping
-          </button>
-        )
-      }
-    >
-      <div className="row small" style={{ marginBottom: 12 }}>
-        <span className="muted">Detected layout</span>
-        <span className="chip accent" data-testid="layout">
-          {opened.profile.layout}
-        </span>
-      </div>
-      {editing ? (
-        <EditMapping
-          folder={opened.folder}
-          base={mapping}
-          busy={busy}
-          onApply={(m) => {
-            setEditing(false);
-            void apply(m);
-          }}
-          onDiscard={() => setEditing(false)}
-        />
-      ) : (
-        <div className="mapping-grid">
-          {MAPPING_FIELDS.map((f) => (
-            <FieldRow key={f.key} label={f.label}>
-              <span className={current[f.key] ? '' : 'muted'} style={monoSmall}>
-                {current[f.key] || 'not mapped'}
-              </span>
-            </FieldRow>
-          ))}
-          <FieldRow label="time format">
-            <span style={monoSmall}>{current.timeFormat}</span>
-          </FieldRow>
-          <FieldRow label="event values">
-            <div className="row" style={{ gap: 6 }}>
-              {current.eventValues.map(([raw, canon]) => (
-                <span key={raw} className="chip">
-                  {raw} → <strong>{canon}</strong>
-                </span>
-              ))}
-            </div>
-          </FieldRow>
-          <FieldRow label="dimensions">
-            <div className="row" style={{ gap: 6 }}>
-              {current.dimensions.length === 0 && <span className="muted small">none</span>}
-              {current.dimensions.map(([name, col]) => (
-                <span key={name} className="chip">
-                  <strong>{name}</strong> ← {col}
-                </span>
-              ))}
-            </div>
-          </FieldRow>
+    <div style={editing ? { gridColumn: '1 / -1', minWidth: 0 } : { minWidth: 0 }}>
+      <Card
+        title="Layout and column mapping"
+        testId="mapping-card"
+        actions={
+          !editing && (
+            <button
+              className="btn small"
+              type="button"
+              onClick={() => setEditing(true)}
+              data-testid="edit-mapping"
+            >
+              Edit mapping
+            </button>
+          )
+        }
+      >
+        <div className="row small" style={{ marginBottom: 12 }}>
+          <span className="muted">Detected layout</span>
+          <span className="chip accent" data-testid="layout">
+            {opened.profile.layout}
+          </span>
         </div>
-      )}
-    </Card>
+        {editing ? (
+          <EditMapping
+            folder={opened.folder}
+            base={mapping}
+            busy={busy}
+            onApply={(m) => {
+              setEditing(false);
+              void apply(m);
+            }}
+            onDiscard={() => setEditing(false)}
+          />
+        ) : (
+          <div className="mapping-grid">
+            {MAPPING_FIELDS.map((f) => (
+              <FieldRow key={f.key} label={f.label}>
+                <span className={current[f.key] ? '' : 'muted'} style={monoSmall}>
+                  {current[f.key] || 'not mapped'}
+                </span>
+              </FieldRow>
+            ))}
+            <FieldRow label="time format">
+              <span style={monoSmall}>{current.timeFormat}</span>
+            </FieldRow>
+            <FieldRow label="event values">
+              <div className="row" style={{ gap: 6 }}>
+                {current.eventValues.map(([raw, canon]) => (
+                  <span key={raw} className="chip">
+                    {raw} → <strong>{canon}</strong>
+                  </span>
+                ))}
+              </div>
+            </FieldRow>
+            <FieldRow label="dimensions">
+              <div className="row" style={{ gap: 6 }}>
+                {current.dimensions.length === 0 && <span className="muted small">none</span>}
+                {current.dimensions.map(([name, col]) => (
+                  <span key={name} className="chip">
+                    <strong>{name}</strong> ← {col}
+                  </span>
+                ))}
+              </div>
+            </FieldRow>
+          </div>
+        )}
+      </Card>
+    </div>
   );
 }
 

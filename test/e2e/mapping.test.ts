@@ -258,6 +258,28 @@ describe.skipIf(missing !== null)('mapping editor in Chromium (web host)', () =>
     expect(errors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
   });
 
+  it('the open dataset’s editor starts from its mapping, over the same source columns', async () => {
+    await page.getByTestId('nav-data').click();
+    await page.getByTestId('edit-mapping').click();
+    const editor = page.getByTestId('mapping-card').getByTestId('mapping-editor');
+    await editor.waitFor({ timeout: 30_000 });
+    expect(await editor.getByTestId('map-field-ts').inputValue()).toBe('ts_ms');
+    expect(await editor.getByTestId('map-time-format').inputValue()).toBe('epoch_ms');
+    expect(await editor.getByTestId('map-field-transaction_id').inputValue()).toBe('');
+    await editor.locator('[data-value=ping]').waitFor({ timeout: 30_000 });
+    expect(await editor.getByTestId('map-event-rfc').inputValue()).toBe('remove_from_cart');
+    expect(await editor.getByTestId('map-event-ping').inputValue()).toBe('');
+    // nothing is marked suggested: every field comes from the mapping in use
+    expect(await editor.getByText('suggested', { exact: true }).count()).toBe(0);
+    // the editor takes the whole row (the card sits next to Data quality)
+    const [card, main] = await Promise.all([
+      page.getByTestId('mapping-card').boundingBox(),
+      page.getByTestId('profile-kpis').boundingBox(),
+    ]);
+    expect(card!.width).toBeGreaterThan(main!.width * 0.95);
+    await save(page, 'editor-opened-light');
+  });
+
   it('dark theme: the failed open and the editor', async () => {
     const dir2 = await writeUnknownLayoutFixture(path.join(app.tmp, 'shop-export-2'), 5_000, 14);
     const dark = await newAppPage(app, 'dark');
