@@ -45,6 +45,14 @@ export const ROBUST_PARAMS = {
    */
   onsetExtraDays: 1,
   /**
+   * CUSUM (Page 1954) of the daily deviations beyond `cusumAllowance` σ, S = max(0, S + min(|z|, zCap) − k) in the
+   * drop (spike) direction: a run of ≥ streak days each ≥ runDaySigma low is also CRITICAL when S reaches the
+   * CRITICAL bar + cusumMargin — evidence of an incident too mild for 3–4 consecutive days, accumulated over its
+   * earlier, intermittently low days
+   */
+  cusumAllowance: 1,
+  cusumMargin: 1,
+  /**
    * |z| of one day counts at most this much inside a run's sum, so one or two extreme days (a natural one-day dip)
    * cannot carry a "sustained" drop; raised to 1.25·bar/√streak when a high sigma would make the bar unreachable
    */
@@ -323,6 +331,9 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
   let sumDrop = 0;
   let sumSpike = 0;
   let prevCrit = 0; // -1 drop, +1 spike, 0 none (previous calendar day)
+  let cusumDrop = 0;
+  let cusumSpike = 0;
+  const cusumBar = critBar + P.cusumMargin;
 
   for (let i = 0; i < n; i++) {
     v.bdIdx[i] = EMPTY_IDX;
@@ -331,6 +342,7 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
       v.status[i] = nD > 0 ? ST_INSUFFICIENT : ST_NO_DATA;
       runDrop = runSpike = 0;
       sumDrop = sumSpike = 0;
+      cusumDrop = cusumSpike = 0;
       prevCrit = 0;
       continue;
     }
@@ -347,6 +359,7 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
       v.status[i] = ST_INSUFFICIENT;
       runDrop = runSpike = 0;
       sumDrop = sumSpike = 0;
+      cusumDrop = cusumSpike = 0;
       prevCrit = 0;
       continue;
     }
@@ -511,14 +524,19 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
       runSpike = 0;
       sumSpike = 0;
     }
+    // (a day adds at most zCap, and never more than the bar itself: finite even when zCap is not)
+    const cuCap = Math.min(zCap, cusumBar);
+    cusumDrop = Math.max(0, cusumDrop + Math.min(-zi, cuCap) - P.cusumAllowance);
+    cusumSpike = Math.max(0, cusumSpike + Math.min(zi, cuCap) - P.cusumAllowance);
     const critDrop =
       dropDay &&
       runDrop >= s.streak &&
-      sustained(z, i, s.streak, critBar, zCap, prevCrit === -1, sumDrop, runDrop);
+      (cusumDrop >= cusumBar || sustained(z, i, s.streak, critBar, zCap, prevCrit === -1, sumDrop, runDrop));
     const critSpike =
       spikeDay &&
       runSpike >= s.streak &&
-      sustained(z, i, s.streak, critBar, zCap, prevCrit === 1, sumSpike, runSpike);
+      (cusumSpike >= cusumBar ||
+        sustained(z, i, s.streak, critBar, zCap, prevCrit === 1, sumSpike, runSpike));
     const anomDrop = wantDrop && zi <= -s.sigma;
     const anomSpike = wantSpike && zi >= s.sigma;
     prevCrit = 0;

@@ -7,7 +7,7 @@
  */
 import type { Cube, DetectionStatus, DetectorSettings, Period, Segment, StepStats } from './types.js';
 import type { DataProfile } from './schema.js';
-import { DEFAULT_SETTINGS, detectSeries } from './detector.js';
+import { DEFAULT_SETTINGS, ROBUST_PARAMS, detectSeries } from './detector.js';
 import { explain, suggestIncident, EXPLAIN_PARAMS, type ExplainResult } from './explain.js';
 import { scan, segmentRelation, type Relation } from './scan.js';
 import {
@@ -739,7 +739,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     : 'drops only';
   const detectorParagraph =
     settings.profile === 'robust'
-      ? `Detector (robust profile): each day's conversion (purchases ÷ views) is compared with an expected rate built from the last ${settings.weeks} weeks, adjusted for the weekday, with a variance that combines sampling noise and the extra day-to-day variation measured in the history; days already judged anomalous are kept out of later baselines. A day is an ANOMALY at ${settings.sigma}σ or more from the expected rate; a run of at least ${settings.streak} consecutive low days whose combined evidence reaches ${settings.sigma + 1}σ is CRITICAL. Days with fewer than ${F.int(settings.minViews)} views get no verdict (INSUFFICIENT_DATA).`
+      ? `Detector (robust profile): each day's conversion (purchases ÷ views) is compared with an expected rate built from the last ${settings.weeks} weeks, adjusted for the weekday, with a variance that combines sampling noise and the extra day-to-day variation measured in the history; days already judged anomalous are kept out of later baselines. A day is an ANOMALY at ${settings.sigma}σ or more from the expected rate; a run of at least ${settings.streak} consecutive low days (each at least 1σ low) is CRITICAL when its combined evidence reaches ${settings.sigma + ROBUST_PARAMS.criticalMargin}σ, or when the evidence accumulated since the drop began (CUSUM) reaches ${settings.sigma + ROBUST_PARAMS.criticalMargin + ROBUST_PARAMS.cusumMargin}σ. Days with fewer than ${F.int(settings.minViews)} views get no verdict (INSUFFICIENT_DATA).`
       : `Detector (seed profile, the reference rule): each day's conversion is compared with the median of the same weekday over the previous ${settings.weeks} weeks, σ = 1.4826 × MAD; a day at or below median − ${settings.sigma}σ is an ANOMALY, ${settings.streak} anomalous days in a row are CRITICAL.`;
   const paragraphs = [
     `Periods: the baseline ${F.period(baseline)} (${baselineChosenBy === 'given' ? 'given' : `the ${Math.round((daysBetween(baseline.from, baseline.to) + 1) / 7)} whole weeks before the incident`}) is compared with the incident ${F.period(incident)} (${incidentChosenBy === 'given' ? 'given' : "the detector's latest critical period"}). Only days present in the data count; dates are UTC calendar days.`,

@@ -352,6 +352,45 @@ describe('robust profile specifics', () => {
     );
   });
 
+  it('CUSUM: an intermittent drop becomes CRITICAL once three low days in a row follow enough earlier evidence', () => {
+    // 8 weeks at 10,000 views and ~200 purchases a day, then days alternating ≈ −2.7σ and ≈ −0.5σ, then three
+    // days at ≈ −1.7…−2σ: no 3- or 4-day window of consecutive ≥ 1σ days reaches 4σ, but the accumulated
+    // evidence (Σ max(0, |z| − 1) over the drop) passes 5σ
+    const hist: DayCounts[] = [];
+    const d0 = dayNumber('2025-01-06');
+    for (let i = 0; i < 56; i++) hist.push(day(dayString(d0 + i), 10_000, 200 + ((i * 7) % 11) - 5));
+    const tail = (purchases: number[]) => purchases.map((k, j) => day(dayString(d0 + 56 + j), 10_000, k));
+    const from = dayString(d0 + 56);
+    const res = detectSeries(
+      [...hist, ...tail([150, 190, 150, 190, 150, 185, 160, 160, 160])],
+      robust,
+      {},
+      { from },
+    );
+    const z = res.map((r) => r.deviationSigma!);
+    // the premises: alternating days, and the last three days alone fall short of the 4σ onset bar
+    expect(z.filter((_, j) => j < 6 && j % 2 === 0).every((x) => x < -2.3)).toBe(true);
+    expect(z.filter((_, j) => j < 6 && j % 2 === 1).every((x) => x > -1)).toBe(true);
+    expect(z.slice(6).every((x) => x <= -1)).toBe(true);
+    expect(-(z[6] + z[7] + z[8]) / Math.sqrt(3)).toBeLessThan(4);
+    expect(res.slice(0, 8).map((r) => r.status)).not.toContain('CRITICAL');
+    expect(res[8]).toMatchObject({
+      status: 'CRITICAL',
+      alertLevel: 'HIGH',
+      direction: 'drop',
+      streak: { start: dayString(d0 + 62), length: 3 },
+    });
+    // the same three days without the earlier evidence: not CRITICAL
+    const alone = detectSeries(
+      [...hist, ...tail([199, 195, 200, 198, 201, 197, 160, 160, 160])],
+      robust,
+      {},
+      { from },
+    );
+    expect(alone.slice(6).every((r) => r.deviationSigma! <= -1)).toBe(true);
+    expect(alone.map((r) => r.status)).not.toContain('CRITICAL');
+  });
+
   it('a long incident stays CRITICAL: anomalous days are kept out of the baseline', () => {
     const series = [...normal('2015-06-01', '2015-08-31')];
     for (let d = dayNumber('2015-09-01'); d <= dayNumber('2015-09-30'); d++)
