@@ -7,12 +7,27 @@
  * Data path: the host builds compact tables over the whole dataset with native DuckDB (`businessCube` op,
  * core/business-sql.ts BUSINESS_TABLES) once per dataset (and again after a reloaded cube); the worker keeps
  * them in DuckDB-WASM and computes each tab for the global period brush (renderer/worker/business.ts with
- * core/business.ts). A tab whose columns the dataset lacks is hidden with a "needs column …" note.
+ * core/business.ts). Every tab goes through one hook, useBizAnalysis (renderer/lib/business-data.ts), and one
+ * frame, TabState (skeleton, error, dimmed previous result while the brush moves). A tab whose columns the
+ * dataset lacks is hidden with a "needs column …" note.
  */
-import { useEffect, useMemo, useState } from 'react';
-import { useAnalysis, useApp, useServices } from '../app/context.js';
-import { Chart, type EChartsOption } from '../components/Chart.js';
+import { Children, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useAnalysis, useApp } from '../app/context.js';
+import { Chart, type ChartProps, type EChartsOption } from '../components/Chart.js';
+import { DataTable, type Column } from '../components/DataTable.js';
 import { Card, Empty, ErrorBox, Kpi, Segmented, Skeleton, SkeletonRows } from '../components/ui.js';
+import {
+  chartFrame,
+  axisStyle,
+  labelAxis,
+  legendStyle,
+  rankBars,
+  timeAxis,
+  tooltipStyle,
+  valueAxis,
+} from '../lib/chart-options.js';
+import { download } from '../lib/download.js';
+import { useBizAnalysis, useBizTables, type BizAnalysis } from '../lib/business-data.js';
 import {
   displayDimension,
   displayValue,
@@ -24,10 +39,9 @@ import {
   fmtPeriod,
   fmtPp,
 } from '../lib/format.js';
-import { usePalette, type Palette } from '../lib/theme.js';
-import { hotLeadsCsv, RFM_TIERS, type GroupFunnelRow } from '../../core/business.js';
-import type { BusinessTable, GroupDimension } from '../../core/business-sql.js';
-import type { CubeSummary } from '../worker/protocol.js';
+import { usePalette } from '../lib/theme.js';
+import { hotLeadsCsv, RFM_TIERS, type GroupFunnelRow, type HourlyIncident } from '../../core/business.js';
+import type { GroupDimension } from '../../core/business-sql.js';
 import type {
   BizGroupsResult,
   BizHourlyResult,
@@ -39,65 +53,6 @@ import type {
   BusinessTab,
 } from '../worker/protocol-business.js';
 import { NoData } from './common.js';
-
-// ---------------------------------------------------------------- tables: host → worker, once per dataset
-
-const summaryIds = new WeakMap<CubeSummary, number>();
-let nextSummaryId = 1;
-/** a key per loaded cube: a new dataset or a reloaded cube gives a new key (the worker then drops its tables) */
-function datasetKey(datasetId: string, summary: CubeSummary): string {
-  let id = summaryIds.get(summary);
-  if (id === undefined) summaryIds.set(summary, (id = nextSummaryId++));
-  return `${datasetId}#${id}`;
-}
-
-/** loads in flight or done, by `key|table` (a failed load is forgotten so the next visit retries) */
-const loads = new Map<string, Promise<void>>();
-
-function useBizTables(tables: readonly BusinessTable[]): { key: string | null; error: string | null } {
-  const { host, worker } = useServices();
-  const opened = useApp((s) => s.dataset.opened);
-  const summary = useApp((s) => s.dataset.summary);
-  const key = opened && summary ? datasetKey(opened.datasetId, summary) : null;
-  const [state, setState] = useState<{ readyFor: string | null; error: string | null }>({
-    readyFor: null,
-    error: null,
-  });
-  const want = key ? `${key}|${tables.join(',')}` : null;
-  useEffect(() => {
-    if (!key || !opened || !want) return;
-    let live = true;
-    const ensure = (table: BusinessTable): Promise<void> => {
-      const id = `${key}|${table}`;
-      let p = loads.get(id);
-      if (!p) {
-        if (!host) return Promise.reject(new Error('No Funnelscope host is connected.'));
-        p = host.invoke('businessCube', { datasetId: opened.datasetId, table }).then(async (bytes) => {
-          await worker.request('businessLoad', { key, table, bytes }, { key: `bizload:${table}` });
-        });
-        const mine = p;
-        p.catch(() => {
-          if (loads.get(id) === mine) loads.delete(id);
-        });
-        loads.set(id, p);
-      }
-      return p;
-    };
-    setState((s) => (s.readyFor === want ? s : { readyFor: null, error: null }));
-    // availability and daily first: the worker replaces its tables when a new key arrives
-    ensure('availability')
-      .then(() => Promise.all(tables.map(ensure)))
-      .then(
-        () => live && setState({ readyFor: want, error: null }),
-        (e: unknown) =>
-          live && setState({ readyFor: null, error: e instanceof Error ? e.message : String(e) }),
-      );
-    return () => {
-      live = false;
-    };
-  }, [want]);
-  return { key: state.readyFor === want ? key : null, error: state.error };
-}
 
 // ---------------------------------------------------------------- the view
 
@@ -209,33 +164,30 @@ function TabBody({ tab, info }: { tab: BusinessTab; info: BusinessInfo }) {
   }
 }
 
-/** loading / error frame of a tab: children only once data is there */
+/** loading / error frame of every tab: children only once data is there, dimmed while a newer one runs */
 function TabState<T>({
   res,
-  error,
   testId,
   children,
 }: {
-  res: { data: T | null; loading: boolean; error: string | null; version: number };
-  error: string | null;
+  res: BizAnalysis<T>;
   testId: string;
-  children: (data: T) => React.ReactNode;
+  children: (data: T) => ReactNode;
 }) {
-  const err = error ?? res.error;
   return (
     <div
       className="stack"
       data-testid={testId}
       data-version={res.version}
-      data-loading={res.loading || !res.data ? 'true' : 'false'}
+      data-loading={res.busy ? 'true' : 'false'}
     >
-      {err && <ErrorBox title="This view could not be computed" message={err} />}
+      {res.error && <ErrorBox title="This view could not be computed" message={res.error} />}
       {res.data ? (
-        <div className="stack" style={{ opacity: res.loading ? 0.6 : 1 }}>
+        <div className="stack" style={{ opacity: res.busy ? 0.6 : 1 }}>
           {children(res.data)}
         </div>
       ) : (
-        !err && (
+        !res.error && (
           <Card>
             <SkeletonRows rows={8} />
           </Card>
@@ -245,18 +197,36 @@ function TabState<T>({
   );
 }
 
-// ---------------------------------------------------------------- shared chart bits
+// ---------------------------------------------------------------- shared bits
 
-const tooltipBase = (pal: Palette) => ({
-  backgroundColor: pal.surface,
-  borderColor: pal.border,
-  textStyle: { color: pal.text, fontSize: 12 },
-});
-const axisBase = (pal: Palette) => ({
-  axisLabel: { color: pal.text3, fontSize: 11 },
-  axisLine: { lineStyle: { color: pal.border } },
-  splitLine: { lineStyle: { color: pal.border, type: 'dashed' as const } },
-});
+/** a row of KPI cards, one equal column per card shown (children that are false are left out) */
+function KpiRow({ children, testId }: { children: ReactNode; testId?: string }) {
+  const n = Children.toArray(children).length;
+  return (
+    <div
+      className="kpi-row"
+      style={{ gridTemplateColumns: `repeat(${n}, minmax(0, 1fr))` }}
+      data-testid={testId}
+    >
+      {children}
+    </div>
+  );
+}
+
+/** the chart, or an empty state when there is nothing to draw */
+function ChartOrEmpty({ show, empty, ...chart }: ChartProps & { show: boolean; empty: string }) {
+  return show ? <Chart {...chart} /> : <Empty title={empty} />;
+}
+
+/** a small muted note under a chart or in place of an empty table */
+function Note({ children, testId, below }: { children: ReactNode; testId?: string; below?: boolean }) {
+  return (
+    <p className="small muted" style={{ margin: below ? '4px 0 0' : 0 }} data-testid={testId}>
+      {children}
+    </p>
+  );
+}
+
 const SERIES_COLORS = [
   '#4f7cff',
   '#8b5cf6',
@@ -281,19 +251,20 @@ function label(dimension: GroupDimension, value: string): string {
   return dimension === 'price_band' ? value.replace('-', '–').replace('<', '< ') : displayValue(value);
 }
 
+/** "+$1,234" for an opportunity, "—" without one */
+const fmtOpportunity = (v: number | null) => (v === null ? '—' : `+${fmtMoney(v)}`);
+/** a z score with a true minus sign, like the σ and pp columns */
+const fmtZ = (z: number) => z.toFixed(1).replace('-', '−');
+/** "20 Mar 2024 09:00" from an ISO timestamp */
+const fmtDateHour = (iso: string) => `${fmtDate(iso.slice(0, 10))} ${iso.slice(11, 16)}`;
+
 // ---------------------------------------------------------------- brands / categories / price bands
 
 function GroupsTab({ dimension, info }: { dimension: GroupDimension; info: BusinessInfo }) {
-  const t = useBizTables(['availability', 'daily', 'groups']);
-  const period = useApp((s) => s.period);
   const [minViews, setMinViews] = useState(1000);
-  const res = useAnalysis(
-    'businessGroups',
-    t.key ? { key: t.key, period, dimension, top: 10, minViews } : null,
-    'bizgroups',
-  );
+  const res = useBizAnalysis('businessGroups', ['groups'], { dimension, top: 10, minViews });
   return (
-    <TabState res={res} error={t.error} testId="biz-groups">
+    <TabState res={res} testId="biz-groups">
       {(d) => <GroupsBody d={d} info={info} minViews={minViews} setMinViews={setMinViews} />}
     </TabState>
   );
@@ -318,95 +289,52 @@ function GroupsBody({
   const conv = d.totals.views > 0 ? d.totals.purchases / d.totals.views : null;
   const barOption = useMemo<EChartsOption>(() => {
     const rows = d.top.slice(0, 10).reverse();
-    const value = (r: GroupFunnelRow) => (d.revenue ? r.revenue : r.views);
     return {
-      animation: false,
-      textStyle: { fontFamily: pal.font },
-      grid: { left: 120, right: 70, top: 8, bottom: 8 },
+      ...chartFrame(pal, { left: 120, right: 70, top: 8, bottom: 8 }),
       tooltip: {
         trigger: 'axis',
         axisPointer: { type: 'shadow' },
-        ...tooltipBase(pal),
+        ...tooltipStyle(pal),
         formatter: (ps: { dataIndex: number }[]) => {
           const r = rows[ps[0].dataIndex];
           return `<b>${label(d.dimension, r.value)}</b><br/>Revenue ${fmtMoney(r.revenue)} (${fmtPct(r.revenueShare)})<br/>Views ${fmtInt(r.views)} · Purchases ${fmtInt(r.purchases)}<br/>Conversion ${fmtPct(r.conversion)}`;
         },
       },
       xAxis: { type: 'value', show: false },
-      yAxis: {
-        type: 'category',
-        data: rows.map((r) => label(d.dimension, r.value)),
-        axisLine: { show: false },
-        axisTick: { show: false },
-        axisLabel: { color: pal.text2, fontSize: 12, width: 110, overflow: 'truncate' },
-      },
+      yAxis: labelAxis(
+        pal,
+        rows.map((r) => label(d.dimension, r.value)),
+        110,
+      ),
       series: [
-        {
-          type: 'bar',
-          data: rows.map(value),
-          color: d.revenue ? pal.revenue : pal.views,
-          barMaxWidth: 18,
-          itemStyle: { borderRadius: [0, 4, 4, 0] },
-          label: {
-            show: true,
-            position: 'right',
-            color: pal.text3,
-            fontSize: 11,
-            formatter: (p: { value: number }) => (d.revenue ? fmtCompact(p.value) : fmtCompact(p.value)),
-          },
-        },
+        rankBars(
+          pal,
+          rows.map((r) => (d.revenue ? r.revenue : r.views)),
+          d.revenue ? pal.revenue : pal.views,
+          (p) => fmtCompact(p.value),
+        ),
       ],
     };
   }, [d, pal]);
   const trendOption = useMemo<EChartsOption>(() => {
     const series = d.trends.slice(0, Number(topN));
-    const days = series[0]?.points.map((p) => p.date) ?? [];
+    const fmt = (v: number) => (metric === 'revenue' ? fmtMoney(v) : fmtPct(v));
     return {
-      animation: false,
-      textStyle: { fontFamily: pal.font },
-      grid: { left: 56, right: 16, top: 36, bottom: 28 },
-      legend: {
-        top: 0,
-        left: 0,
-        type: 'scroll',
-        itemWidth: 14,
-        itemHeight: 8,
-        textStyle: { color: pal.text2 },
-      },
+      ...chartFrame(pal, { left: 56, right: 16, top: 36, bottom: 28 }),
+      legend: { ...legendStyle(pal), type: 'scroll' },
       tooltip: {
         trigger: 'axis',
-        ...tooltipBase(pal),
-        valueFormatter: (v: unknown) =>
-          v === null || v === undefined
-            ? '—'
-            : metric === 'revenue'
-              ? fmtMoney(Number(v))
-              : fmtPct(Number(v)),
+        ...tooltipStyle(pal),
+        valueFormatter: (v: unknown) => (v === null || v === undefined ? '—' : fmt(Number(v))),
       },
-      xAxis: {
-        type: 'category',
-        data: days,
-        boundaryGap: false,
-        ...axisBase(pal),
-        splitLine: { show: false },
-        axisLabel: {
-          color: pal.text3,
-          fontSize: 11,
-          formatter: (x: string) => fmtDate(x, false),
-          hideOverlap: true,
-        },
-      },
-      yAxis: {
-        type: 'value',
-        ...axisBase(pal),
-        axisLabel: {
-          ...axisBase(pal).axisLabel,
-          formatter: (v: number) => (metric === 'revenue' ? fmtCompact(v) : fmtPct(v, 1)),
-        },
-      },
+      xAxis: timeAxis(pal, series[0]?.points.map((p) => p.date) ?? []),
+      yAxis: valueAxis(pal, {
+        format: (v) => (metric === 'revenue' ? fmtCompact(v) : fmtPct(v, 1)),
+      }),
       series: series.map((s, i) => ({
         name: label(d.dimension, s.value),
         type: 'line',
+        symbol: 'circle', // legend dot in the series colour (the default empty circle is white-filled)
         showSymbol: false,
         lineStyle: { width: 1.8 },
         color: SERIES_COLORS[i % SERIES_COLORS.length],
@@ -414,12 +342,52 @@ function GroupsBody({
       })),
     };
   }, [d, pal, topN, metric]);
+  const rev = d.revenue;
+  const opportunityTitle = "+10 % conversion at unchanged views × the period's average order value";
+  const valueCol: Column<GroupFunnelRow> = {
+    head: name,
+    cell: (r) => label(d.dimension, r.value),
+    className: (r) => (r.value === 'unknown' ? 'muted' : ''),
+  };
+  const funnelCols: Column<GroupFunnelRow>[] = [
+    valueCol,
+    { head: 'Views', r: true, cell: (r) => fmtInt(r.views) },
+    { head: 'Carts', r: true, cell: (r) => fmtInt(r.carts) },
+    { head: 'Purchases', r: true, cell: (r) => fmtInt(r.purchases) },
+    { head: 'Revenue', r: true, show: rev, cell: (r) => fmtMoney(r.revenue) },
+    { head: 'Share', r: true, show: rev, cell: (r) => fmtPct(r.revenueShare, 1) },
+    { head: 'View → cart', r: true, cell: (r) => fmtPct(r.cartRate) },
+    { head: 'Cart → purchase', r: true, cell: (r) => fmtPct(r.checkoutRate) },
+    { head: 'Conversion', r: true, cell: (r) => fmtPct(r.conversion) },
+    {
+      head: 'Opportunity',
+      r: true,
+      show: rev,
+      title: opportunityTitle,
+      cell: (r) => fmtOpportunity(r.opportunity),
+    },
+  ];
+  const underCols: Column<GroupFunnelRow>[] = [
+    { ...valueCol, className: undefined },
+    { head: 'Views', r: true, cell: (r) => fmtInt(r.views) },
+    { head: 'Purchases', r: true, cell: (r) => fmtInt(r.purchases) },
+    { head: 'Conversion', r: true, className: 'tone-bad', cell: (r) => fmtPct(r.conversion) },
+    {
+      head: 'vs all traffic',
+      r: true,
+      cell: (r) => (r.conversion !== null && conv !== null ? fmtPp(r.conversion - conv) : '—'),
+    },
+    {
+      head: 'Opportunity',
+      r: true,
+      show: rev,
+      title: opportunityTitle,
+      cell: (r) => fmtOpportunity(r.opportunity),
+    },
+  ];
   return (
     <>
-      <div
-        className="kpi-row"
-        style={{ gridTemplateColumns: `repeat(${info.revenue ? 5 : 3}, minmax(0, 1fr))` }}
-      >
+      <KpiRow>
         {info.revenue && (
           <Kpi
             label="Revenue"
@@ -437,22 +405,17 @@ function GroupsBody({
           title="Σ over every value: 10 % more purchases at unchanged views × the period's average order value"
           testId="biz-kpi-opportunity"
         />
-      </div>
+      </KpiRow>
       <div className="grid-2" style={{ alignItems: 'start' }}>
-        <Card
-          title={`Top ${PLURAL[d.dimension]} by ${d.revenue ? 'revenue' : 'views'}`}
-          hint={fmtPeriod(d.period)}
-        >
-          {d.top.length ? (
-            <Chart
-              name={`biz-top-${d.dimension}`}
-              option={barOption}
-              height={318}
-              ariaLabel={`Top ${name} values`}
-            />
-          ) : (
-            <Empty title="No events in this period" />
-          )}
+        <Card title={`Top ${PLURAL[d.dimension]} by ${rev ? 'revenue' : 'views'}`} hint={fmtPeriod(d.period)}>
+          <ChartOrEmpty
+            show={d.top.length > 0}
+            empty="No events in this period"
+            name={`biz-top-${d.dimension}`}
+            option={barOption}
+            height={318}
+            ariaLabel={`Top ${name} values`}
+          />
         </Card>
         <Card
           title={`Daily ${metric === 'revenue' ? 'revenue' : 'conversion'} · top ${topN}`}
@@ -483,65 +446,28 @@ function GroupsBody({
               ]}
             />
           </div>
-          {d.trends.length ? (
-            <Chart
-              name={`biz-trend-${d.dimension}`}
-              option={trendOption}
-              height={280}
-              ariaLabel="Daily trends of the top values"
-            />
-          ) : (
-            <Empty title="No trend in this period" />
-          )}
+          <ChartOrEmpty
+            show={d.trends.length > 0}
+            empty="No trend in this period"
+            name={`biz-trend-${d.dimension}`}
+            option={trendOption}
+            height={280}
+            ariaLabel="Daily trends of the top values"
+          />
         </Card>
       </div>
       <Card
         title={`Funnel per ${name.toLowerCase()}`}
-        hint={`${fmtInt(d.rows.length)} values · sorted by ${d.revenue ? 'revenue' : 'revenue, then views'}`}
+        hint={`${fmtInt(d.rows.length)} values · sorted by ${rev ? 'revenue' : 'revenue, then views'}`}
       >
-        <div className="table-wrap" style={{ maxHeight: 420 }}>
-          <table className="data" data-testid="biz-group-table">
-            <thead>
-              <tr>
-                <th>{name}</th>
-                <th className="r">Views</th>
-                <th className="r">Carts</th>
-                <th className="r">Purchases</th>
-                {d.revenue && <th className="r">Revenue</th>}
-                {d.revenue && <th className="r">Share</th>}
-                <th className="r">View → cart</th>
-                <th className="r">Cart → purchase</th>
-                <th className="r">Conversion</th>
-                {d.revenue && (
-                  <th
-                    className="r"
-                    title="+10 % conversion at unchanged views × the period's average order value"
-                  >
-                    Opportunity
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {d.rows.slice(0, 200).map((r) => (
-                <tr key={r.value} data-value={r.value}>
-                  <td className={r.value === 'unknown' ? 'muted' : ''}>{label(d.dimension, r.value)}</td>
-                  <td className="r">{fmtInt(r.views)}</td>
-                  <td className="r">{fmtInt(r.carts)}</td>
-                  <td className="r">{fmtInt(r.purchases)}</td>
-                  {d.revenue && <td className="r">{fmtMoney(r.revenue)}</td>}
-                  {d.revenue && <td className="r">{fmtPct(r.revenueShare, 1)}</td>}
-                  <td className="r">{fmtPct(r.cartRate)}</td>
-                  <td className="r">{fmtPct(r.checkoutRate)}</td>
-                  <td className="r">{fmtPct(r.conversion)}</td>
-                  {d.revenue && (
-                    <td className="r">{r.opportunity === null ? '—' : `+${fmtMoney(r.opportunity)}`}</td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={d.rows.slice(0, 200)}
+          columns={funnelCols}
+          rowKey={(r) => r.value}
+          rowProps={(r) => ({ 'data-value': r.value })}
+          maxHeight={420}
+          testId="biz-group-table"
+        />
       </Card>
       <Card
         title="Underperformers"
@@ -565,40 +491,14 @@ function GroupsBody({
         testId="biz-underperformers"
       >
         {d.underperformers.rows.length ? (
-          <div className="table-wrap" style={{ maxHeight: 300 }}>
-            <table className="data">
-              <thead>
-                <tr>
-                  <th>{name}</th>
-                  <th className="r">Views</th>
-                  <th className="r">Purchases</th>
-                  <th className="r">Conversion</th>
-                  <th className="r">vs all traffic</th>
-                  {d.revenue && <th className="r">Opportunity</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {d.underperformers.rows.map((r) => (
-                  <tr key={r.value}>
-                    <td>{label(d.dimension, r.value)}</td>
-                    <td className="r">{fmtInt(r.views)}</td>
-                    <td className="r">{fmtInt(r.purchases)}</td>
-                    <td className="r tone-bad">{fmtPct(r.conversion)}</td>
-                    <td className="r">
-                      {r.conversion !== null && conv !== null ? fmtPp(r.conversion - conv) : '—'}
-                    </td>
-                    {d.revenue && (
-                      <td className="r">{r.opportunity === null ? '—' : `+${fmtMoney(r.opportunity)}`}</td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={d.underperformers.rows}
+            columns={underCols}
+            rowKey={(r) => r.value}
+            maxHeight={300}
+          />
         ) : (
-          <p className="small muted" style={{ margin: 0 }}>
-            Nothing to flag: lower the minimum views or choose a longer period.
-          </p>
+          <Note>Nothing to flag: lower the minimum views or choose a longer period.</Note>
         )}
       </Card>
     </>
@@ -608,16 +508,10 @@ function GroupsBody({
 // ---------------------------------------------------------------- hourly anomalies per brand
 
 function AnomaliesTab() {
-  const t = useBizTables(['availability', 'daily', 'hourly']);
-  const period = useApp((s) => s.period);
   const [brand, setBrand] = useState<string | null>(null);
-  const res = useAnalysis(
-    'businessHourly',
-    t.key ? { key: t.key, period, top: 20, value: brand } : null,
-    'bizhourly',
-  );
+  const res = useBizAnalysis('businessHourly', ['hourly'], { top: 20, value: brand });
   return (
-    <TabState res={res} error={t.error} testId="biz-anomalies">
+    <TabState res={res} testId="biz-anomalies">
       {(d) => <AnomaliesBody d={d} brand={brand} setBrand={setBrand} />}
     </TabState>
   );
@@ -647,69 +541,44 @@ function AnomaliesBody({
   const option = useMemo<EChartsOption>(() => {
     const times = series.map((r) => `${r.date}T${String(r.hour).padStart(2, '0')}:00Z`);
     const idx = new Map(times.map((x, i) => [x, i]));
-    const mk = (metric: 'views' | 'conversion') =>
-      markers
-        .filter((m) => m.metric === metric && idx.has(m.time))
-        .map((m) => ({
-          value: [
-            m.time,
-            metric === 'views' ? series[idx.get(m.time)!].views : series[idx.get(m.time)!].purchases,
-          ],
-          itemStyle: { color: m.direction === 'drop' ? pal.bad : pal.ok },
-          m,
-        }));
+    // markers sit on the views line (a conversion marker too: it flags the hour, views are the scale)
+    const points = markers
+      .filter((m) => idx.has(m.time))
+      .map((m) => ({
+        value: [m.time, series[idx.get(m.time)!].views],
+        itemStyle: { color: m.direction === 'drop' ? pal.bad : pal.ok },
+        m,
+      }));
+    const scatter = (name: 'Drop' | 'Spike', direction: 'drop' | 'spike', color: string) => ({
+      name,
+      type: 'scatter',
+      symbolSize: 9,
+      color,
+      data: points.filter((x) => x.m.direction === direction),
+      z: 5,
+    });
     return {
-      animation: false,
-      textStyle: { fontFamily: pal.font },
-      grid: { left: 56, right: 56, top: 40, bottom: 28 },
-      legend: {
-        top: 0,
-        left: 0,
-        itemWidth: 14,
-        itemHeight: 8,
-        textStyle: { color: pal.text2 },
-        data: ['Views', 'Purchases', 'Drop', 'Spike'],
-      },
-      tooltip: { trigger: 'axis', ...tooltipBase(pal) },
-      xAxis: {
-        type: 'category',
-        data: times,
-        boundaryGap: false,
-        ...axisBase(pal),
-        splitLine: { show: false },
-        axisLabel: {
-          color: pal.text3,
-          fontSize: 11,
-          hideOverlap: true,
-          formatter: (x: string) => `${fmtDate(x.slice(0, 10), false)} ${x.slice(11, 16)}`,
-        },
-      },
+      ...chartFrame(pal, { left: 56, right: 56, top: 48, bottom: 28 }),
+      legend: legendStyle(pal, ['Views', 'Purchases', 'Drop', 'Spike']),
+      tooltip: { trigger: 'axis', ...tooltipStyle(pal) },
+      xAxis: timeAxis(pal, times, { format: (x) => `${fmtDate(x.slice(0, 10), false)} ${x.slice(11, 16)}` }),
       yAxis: [
-        {
-          type: 'value',
-          name: 'views / hour',
-          nameTextStyle: { color: pal.text3, fontSize: 11 },
-          ...axisBase(pal),
-        },
-        {
-          type: 'value',
-          name: 'purchases / hour',
-          nameTextStyle: { color: pal.text3, fontSize: 11 },
-          ...axisBase(pal),
-          splitLine: { show: false },
-        },
+        valueAxis(pal, { name: 'views / hour' }),
+        valueAxis(pal, { name: 'purchases / hour', splitLine: false }),
       ],
       series: [
         {
           name: 'Views',
           type: 'line',
+          symbol: 'circle',
           showSymbol: false,
           color: pal.views,
           lineStyle: { width: 1.4 },
           data: series.map((r) => r.views),
           markArea: {
             silent: true,
-            itemStyle: { color: pal.bad, opacity: 0.1 },
+            // the incident's hours shaded (stronger on the dark surface, where 10 % hardly shows)
+            itemStyle: { color: pal.bad, opacity: pal.scheme === 'dark' ? 0.22 : 0.1 },
             data: incidents
               .filter((i) => idx.has(i.start) && idx.has(i.end))
               .map((i) => [{ xAxis: i.start }, { xAxis: i.end }]),
@@ -718,38 +587,41 @@ function AnomaliesBody({
         {
           name: 'Purchases',
           type: 'line',
+          symbol: 'circle',
           yAxisIndex: 1,
           showSymbol: false,
           color: pal.purchases,
           lineStyle: { width: 1, opacity: 0.55 },
           data: series.map((r) => r.purchases),
         },
-        {
-          name: 'Drop',
-          type: 'scatter',
-          symbolSize: 9,
-          color: pal.bad,
-          data: [
-            ...mk('views'),
-            ...mk('conversion').map((x) => ({ ...x, value: [x.value[0], series[idx.get(x.m.time)!].views] })),
-          ].filter((x) => x.m.direction === 'drop'),
-          tooltip: { trigger: 'item' },
-          z: 5,
-        },
-        {
-          name: 'Spike',
-          type: 'scatter',
-          symbolSize: 9,
-          color: pal.ok,
-          data: [
-            ...mk('views'),
-            ...mk('conversion').map((x) => ({ ...x, value: [x.value[0], series[idx.get(x.m.time)!].views] })),
-          ].filter((x) => x.m.direction === 'spike'),
-          z: 5,
-        },
+        { ...scatter('Drop', 'drop', pal.bad), tooltip: { trigger: 'item' } },
+        scatter('Spike', 'spike', pal.ok),
       ],
     };
   }, [series, markers, incidents, pal]);
+  const incidentCols: Column<HourlyIncident>[] = [
+    { head: 'Brand', cell: (i) => displayValue(i.value) },
+    { head: 'Metric', cell: (i) => (i.metric === 'views' ? 'Views' : 'Conversion') },
+    {
+      head: 'Direction',
+      className: (i) => (i.direction === 'drop' ? 'tone-bad' : 'tone-good'),
+      cell: (i) => (i.direction === 'drop' ? '▼ drop' : '▲ spike'),
+    },
+    { head: 'From', cell: (i) => fmtDateHour(i.start) },
+    { head: 'To', cell: (i) => fmtDateHour(i.end) },
+    { head: 'Hours', r: true, cell: (i) => fmtInt(i.hours) },
+    {
+      head: 'Observed',
+      r: true,
+      cell: (i) => (i.metric === 'views' ? fmtInt(i.observed) : fmtPct(i.observed)),
+    },
+    {
+      head: 'Expected',
+      r: true,
+      cell: (i) => (i.metric === 'views' ? fmtInt(i.expected) : fmtPct(i.expected)),
+    },
+    { head: 'Worst z', r: true, cell: (i) => fmtZ(i.worstZ) },
+  ];
   return (
     <>
       <Card
@@ -758,49 +630,21 @@ function AnomaliesBody({
         testId="biz-incidents"
       >
         {d.incidents.length ? (
-          <div className="table-wrap" style={{ maxHeight: 260 }}>
-            <table className="data">
-              <thead>
-                <tr>
-                  <th>Brand</th>
-                  <th>Metric</th>
-                  <th>Direction</th>
-                  <th>From</th>
-                  <th>To</th>
-                  <th className="r">Hours</th>
-                  <th className="r">Observed</th>
-                  <th className="r">Expected</th>
-                  <th className="r">Worst z</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.incidents.map((i) => (
-                  <tr
-                    key={`${i.value}|${i.metric}|${i.start}`}
-                    className={`clickable ${i.value === current ? 'selected' : ''}`}
-                    onClick={() => setBrand(i.value)}
-                    data-brand={i.value}
-                  >
-                    <td>{displayValue(i.value)}</td>
-                    <td>{i.metric === 'views' ? 'Views' : 'Conversion'}</td>
-                    <td className={i.direction === 'drop' ? 'tone-bad' : 'tone-good'}>
-                      {i.direction === 'drop' ? '▼ drop' : '▲ spike'}
-                    </td>
-                    <td>{`${fmtDate(i.start.slice(0, 10))} ${i.start.slice(11, 16)}`}</td>
-                    <td>{`${fmtDate(i.end.slice(0, 10))} ${i.end.slice(11, 16)}`}</td>
-                    <td className="r">{fmtInt(i.hours)}</td>
-                    <td className="r">{i.metric === 'views' ? fmtInt(i.observed) : fmtPct(i.observed)}</td>
-                    <td className="r">{i.metric === 'views' ? fmtInt(i.expected) : fmtPct(i.expected)}</td>
-                    <td className="r">{i.worstZ.toFixed(1)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={d.incidents}
+            columns={incidentCols}
+            rowKey={(i) => `${i.value}|${i.metric}|${i.start}`}
+            rowProps={(i) => ({
+              className: `clickable ${i.value === current ? 'selected' : ''}`,
+              onClick: () => setBrand(i.value),
+              'data-brand': i.value,
+            })}
+            maxHeight={260}
+          />
         ) : (
-          <p className="small muted" style={{ margin: 0 }} data-testid="biz-no-incidents">
+          <Note testId="biz-no-incidents">
             No hourly drop or spike passed the traffic gate and |z| ≥ {d.settings.zThreshold} in this period.
-          </p>
+          </Note>
         )}
       </Card>
       <Card
@@ -823,16 +667,14 @@ function AnomaliesBody({
           </select>
         }
       >
-        {series.length ? (
-          <Chart
-            name="biz-hourly"
-            option={option}
-            height={300}
-            ariaLabel="Hourly views and purchases with anomaly markers"
-          />
-        ) : (
-          <Empty title="No hourly data for this brand in this period" />
-        )}
+        <ChartOrEmpty
+          show={series.length > 0}
+          empty="No hourly data for this brand in this period"
+          name="biz-hourly"
+          option={option}
+          height={300}
+          ariaLabel="Hourly views and purchases with anomaly markers"
+        />
       </Card>
     </>
   );
@@ -841,11 +683,9 @@ function AnomaliesBody({
 // ---------------------------------------------------------------- sessions
 
 function SessionsTab({ info }: { info: BusinessInfo }) {
-  const t = useBizTables(['availability', 'daily', 'sessions']);
-  const period = useApp((s) => s.period);
-  const res = useAnalysis('businessSessions', t.key ? { key: t.key, period } : null, 'bizsessions');
+  const res = useBizAnalysis('businessSessions', ['sessions'], {});
   return (
-    <TabState res={res} error={t.error} testId="biz-sessions">
+    <TabState res={res} testId="biz-sessions">
       {(d) => <SessionsBody d={d} info={info} />}
     </TabState>
   );
@@ -870,41 +710,23 @@ function SessionsBody({ d, info }: { d: BizSessionsResult; info: BusinessInfo })
   const max = f.steps[0]?.reached || 1;
   const option = useMemo<EChartsOption>(
     () => ({
-      animation: false,
-      textStyle: { fontFamily: pal.font },
-      grid: { left: 56, right: 56, top: 40, bottom: 28 },
-      legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: pal.text2 } },
-      tooltip: { trigger: 'axis', ...tooltipBase(pal) },
-      xAxis: {
-        type: 'category',
-        data: d.daily.map((r) => r.date),
-        ...axisBase(pal),
-        splitLine: { show: false },
-        axisLabel: {
-          color: pal.text3,
-          fontSize: 11,
-          hideOverlap: true,
-          formatter: (x: string) => fmtDate(x, false),
-        },
-      },
+      ...chartFrame(pal, { left: 56, right: 56, top: 48, bottom: 28 }),
+      legend: legendStyle(pal),
+      tooltip: { trigger: 'axis', ...tooltipStyle(pal) },
+      xAxis: timeAxis(
+        pal,
+        d.daily.map((r) => r.date),
+        { boundaryGap: true },
+      ),
       yAxis: [
-        {
-          type: 'value',
-          name: 'sessions',
-          nameTextStyle: { color: pal.text3, fontSize: 11 },
-          ...axisBase(pal),
-          axisLabel: { ...axisBase(pal).axisLabel, formatter: (v: number) => fmtCompact(v) },
-        },
-        {
-          type: 'value',
+        valueAxis(pal, { name: 'sessions', format: (v) => fmtCompact(v) }),
+        valueAxis(pal, {
           name: 'cart abandonment',
           min: 0,
           max: 1,
-          nameTextStyle: { color: pal.text3, fontSize: 11 },
-          ...axisBase(pal),
-          splitLine: { show: false },
-          axisLabel: { ...axisBase(pal).axisLabel, formatter: (v: number) => fmtPct(v, 0) },
-        },
+          splitLine: false,
+          format: (v) => fmtPct(v, 0),
+        }),
       ],
       series: [
         {
@@ -917,6 +739,7 @@ function SessionsBody({ d, info }: { d: BizSessionsResult; info: BusinessInfo })
         {
           name: 'Cart abandonment',
           type: 'line',
+          symbol: 'circle',
           yAxisIndex: 1,
           showSymbol: false,
           color: pal.carts,
@@ -928,9 +751,17 @@ function SessionsBody({ d, info }: { d: BizSessionsResult; info: BusinessInfo })
     [d, pal],
   );
   const k = d.kpis;
+  const kpiRows: [string, string][] = [
+    ['Conversion (purchases / views)', fmtPct(k.conversion)],
+    ['Cart rate (carts / views)', fmtPct(k.cartRate)],
+    ['Checkout rate (purchases / carts)', fmtPct(k.checkoutRate)],
+    ['Abandonment (sessions)', fmtPct(k.abandonment)],
+    ['Average order value', info.revenue ? fmtMoney(k.aov) : '— (no price)'],
+    ['Orders', fmtInt(k.orders)],
+  ];
   return (
     <>
-      <div className="kpi-row" style={{ gridTemplateColumns: 'repeat(5, minmax(0, 1fr))' }}>
+      <KpiRow>
         <Kpi label="Sessions" value={fmtInt(f.sessions)} testId="biz-kpi-sessions" />
         <Kpi
           label="Cart abandonment"
@@ -953,14 +784,14 @@ function SessionsBody({ d, info }: { d: BizSessionsResult; info: BusinessInfo })
           value={info.revenue ? fmtMoney(k.revenuePerVisitor) : fmtInt(k.visitors)}
           testId="biz-kpi-rpv"
         />
-      </div>
+      </KpiRow>
       <div className="grid-2" style={{ alignItems: 'start' }}>
         <Card
           title="Session funnel"
           hint={
             d.mode === 'column'
               ? 'sessions from the data’s session id'
-              : 'sessions derived: 30 min of inactivity starts a new one'
+              : 'derived: 30 min idle starts a new one'
           }
           testId="biz-session-funnel"
         >
@@ -974,7 +805,12 @@ function SessionsBody({ d, info }: { d: BizSessionsResult; info: BusinessInfo })
                       {fmtInt(s.reached)}
                     </strong>
                     <span className="muted"> · {fmtPct(s.reached / max)} of sessions</span>
-                    {s.dropOff !== null && <span className="tone-bad"> · −{fmtPct(s.dropOff)} drop-off</span>}
+                    {s.dropOff !== null &&
+                      (s.dropOff >= 0.00005 ? (
+                        <span className="tone-bad"> · −{fmtPct(s.dropOff)} drop-off</span>
+                      ) : (
+                        <span className="muted"> · no drop-off</span>
+                      ))}
                   </span>
                 </div>
                 <div style={{ height: 10, background: 'var(--surface-2)', borderRadius: 5, marginTop: 4 }}>
@@ -999,45 +835,25 @@ function SessionsBody({ d, info }: { d: BizSessionsResult; info: BusinessInfo })
         <Card title="KPIs of the period" hint="events, duplicates removed">
           <table className="data" data-testid="biz-daily-kpis">
             <tbody>
-              <tr>
-                <td>Conversion (purchases / views)</td>
-                <td className="r">{fmtPct(k.conversion)}</td>
-              </tr>
-              <tr>
-                <td>Cart rate (carts / views)</td>
-                <td className="r">{fmtPct(k.cartRate)}</td>
-              </tr>
-              <tr>
-                <td>Checkout rate (purchases / carts)</td>
-                <td className="r">{fmtPct(k.checkoutRate)}</td>
-              </tr>
-              <tr>
-                <td>Abandonment (sessions)</td>
-                <td className="r">{fmtPct(k.abandonment)}</td>
-              </tr>
-              <tr>
-                <td>Average order value</td>
-                <td className="r">{info.revenue ? fmtMoney(k.aov) : '— (no price)'}</td>
-              </tr>
-              <tr>
-                <td>Orders</td>
-                <td className="r">{fmtInt(k.orders)}</td>
-              </tr>
+              {kpiRows.map(([name, value]) => (
+                <tr key={name}>
+                  <td>{name}</td>
+                  <td className="r">{value}</td>
+                </tr>
+              ))}
             </tbody>
           </table>
         </Card>
       </div>
       <Card title="Sessions per day and cart abandonment">
-        {d.daily.length ? (
-          <Chart
-            name="biz-sessions-daily"
-            option={option}
-            height={260}
-            ariaLabel="Sessions per day and cart abandonment"
-          />
-        ) : (
-          <Empty title="No sessions in this period" />
-        )}
+        <ChartOrEmpty
+          show={d.daily.length > 0}
+          empty="No sessions in this period"
+          name="biz-sessions-daily"
+          option={option}
+          height={260}
+          ariaLabel="Sessions per day and cart abandonment"
+        />
       </Card>
     </>
   );
@@ -1046,18 +862,17 @@ function SessionsBody({ d, info }: { d: BizSessionsResult; info: BusinessInfo })
 // ---------------------------------------------------------------- products
 
 function ProductsTab({ info }: { info: BusinessInfo }) {
-  const t = useBizTables(['availability', 'daily', 'products']);
-  const period = useApp((s) => s.period);
   const comparison = useApp((s) => s.comparison);
   const [orderBy, setOrderBy] = useState<'revenue' | 'units'>('revenue');
   const compare = comparison ? { baseline: comparison.baseline, incident: comparison.incident } : null;
-  const res = useAnalysis(
-    'businessProducts',
-    t.key ? { key: t.key, period, compare, orderBy, limit: 100, minViews: 100 } : null,
-    'bizproducts',
-  );
+  const res = useBizAnalysis('businessProducts', ['products'], {
+    compare,
+    orderBy,
+    limit: 100,
+    minViews: 100,
+  });
   return (
-    <TabState res={res} error={t.error} testId="biz-products">
+    <TabState res={res} testId="biz-products">
       {(d) => <ProductsBody d={d} info={info} orderBy={orderBy} setOrderBy={setOrderBy} />}
     </TabState>
   );
@@ -1074,7 +889,45 @@ function ProductsBody({
   orderBy: 'revenue' | 'units';
   setOrderBy: (o: 'revenue' | 'units') => void;
 }) {
+  type Leader = BizProductsResult['leaderboard'][number];
+  type Change = NonNullable<BizProductsResult['changed']>['rows'][number];
   const attrs = [...new Set(d.leaderboard.flatMap((r) => Object.keys(r.attributes)))];
+  /** the product id, then one column per product attribute the data has (brand, category …) */
+  const productCols = <R extends { itemId: string; attributes: Record<string, string | null> }>(
+    clip: boolean,
+  ): Column<R>[] => [
+    { head: 'Product', className: 'num', cell: (r) => r.itemId },
+    ...attrs.map((a): Column<R> => ({
+      head: displayDimension(a),
+      className: clip ? 'clip' : undefined,
+      cell: (r) => r.attributes[a] ?? <span className="muted">—</span>,
+    })),
+  ];
+  const leaderCols: Column<Leader>[] = [
+    { head: '#', r: true, className: 'muted', cell: (_, i) => i + 1 },
+    ...productCols<Leader>(true),
+    { head: 'Views', r: true, cell: (r) => fmtInt(r.views) },
+    { head: 'Carts', r: true, cell: (r) => fmtInt(r.carts) },
+    { head: 'Purchases', r: true, cell: (r) => fmtInt(r.purchases) },
+    { head: 'Units', r: true, cell: (r) => fmtInt(r.units) },
+    { head: 'Revenue', r: true, show: info.revenue, cell: (r) => fmtMoney(r.revenue) },
+    { head: 'View → cart', r: true, cell: (r) => fmtPct(r.cartRate) },
+    { head: 'Cart → purchase', r: true, cell: (r) => fmtPct(r.checkoutRate) },
+  ];
+  const changeCols: Column<Change>[] = [
+    ...productCols<Change>(true),
+    { head: 'Views before', r: true, cell: (r) => fmtInt(r.viewsA) },
+    { head: 'Conv. before', r: true, cell: (r) => fmtPct(r.conversionA) },
+    { head: 'Views after', r: true, cell: (r) => fmtInt(r.viewsB) },
+    { head: 'Conv. after', r: true, cell: (r) => fmtPct(r.conversionB) },
+    {
+      head: 'Change',
+      r: true,
+      className: (r) => (r.change < 0 ? 'tone-bad' : 'tone-good'),
+      cell: (r) => fmtPp(r.change),
+    },
+    { head: 'z', r: true, cell: (r) => fmtZ(r.z) },
+  ];
   return (
     <>
       <Card
@@ -1093,46 +946,13 @@ function ProductsBody({
         }
         testId="biz-leaderboard"
       >
-        <div className="table-wrap" style={{ maxHeight: 380 }}>
-          <table className="data">
-            <thead>
-              <tr>
-                <th className="r">#</th>
-                <th>Product</th>
-                {attrs.map((a) => (
-                  <th key={a}>{displayDimension(a)}</th>
-                ))}
-                <th className="r">Views</th>
-                <th className="r">Carts</th>
-                <th className="r">Purchases</th>
-                <th className="r">Units</th>
-                {info.revenue && <th className="r">Revenue</th>}
-                <th className="r">View → cart</th>
-                <th className="r">Cart → purchase</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.leaderboard.map((r, i) => (
-                <tr key={r.itemId} data-item={r.itemId}>
-                  <td className="r muted">{i + 1}</td>
-                  <td className="num">{r.itemId}</td>
-                  {attrs.map((a) => (
-                    <td key={a} style={{ maxWidth: 200, overflow: 'hidden', textOverflow: 'ellipsis' }}>
-                      {r.attributes[a] ?? <span className="muted">—</span>}
-                    </td>
-                  ))}
-                  <td className="r">{fmtInt(r.views)}</td>
-                  <td className="r">{fmtInt(r.carts)}</td>
-                  <td className="r">{fmtInt(r.purchases)}</td>
-                  <td className="r">{fmtInt(r.units)}</td>
-                  {info.revenue && <td className="r">{fmtMoney(r.revenue)}</td>}
-                  <td className="r">{fmtPct(r.cartRate)}</td>
-                  <td className="r">{fmtPct(r.checkoutRate)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={d.leaderboard}
+          columns={leaderCols}
+          rowKey={(r) => r.itemId}
+          rowProps={(r) => ({ 'data-item': r.itemId })}
+          maxHeight={380}
+        />
       </Card>
       <Card
         title="Conversion changed most"
@@ -1144,44 +964,17 @@ function ProductsBody({
         testId="biz-changed"
       >
         {d.changed && d.changed.rows.length ? (
-          <div className="table-wrap" style={{ maxHeight: 340 }}>
-            <table className="data">
-              <thead>
-                <tr>
-                  <th>Product</th>
-                  {attrs.map((a) => (
-                    <th key={a}>{displayDimension(a)}</th>
-                  ))}
-                  <th className="r">Views before</th>
-                  <th className="r">Conv. before</th>
-                  <th className="r">Views after</th>
-                  <th className="r">Conv. after</th>
-                  <th className="r">Change</th>
-                  <th className="r">z</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.changed.rows.map((r) => (
-                  <tr key={r.itemId} data-item={r.itemId}>
-                    <td className="num">{r.itemId}</td>
-                    {attrs.map((a) => (
-                      <td key={a}>{r.attributes[a] ?? <span className="muted">—</span>}</td>
-                    ))}
-                    <td className="r">{fmtInt(r.viewsA)}</td>
-                    <td className="r">{fmtPct(r.conversionA)}</td>
-                    <td className="r">{fmtInt(r.viewsB)}</td>
-                    <td className="r">{fmtPct(r.conversionB)}</td>
-                    <td className={`r ${r.change < 0 ? 'tone-bad' : 'tone-good'}`}>{fmtPp(r.change)}</td>
-                    <td className="r">{r.z.toFixed(1)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={d.changed.rows}
+            columns={changeCols}
+            rowKey={(r) => r.itemId}
+            rowProps={(r) => ({ 'data-item': r.itemId })}
+            maxHeight={340}
+          />
         ) : (
-          <p className="small muted" style={{ margin: 0 }}>
+          <Note>
             {d.changed ? 'No product has enough views in both periods.' : 'No comparison periods set.'}
-          </p>
+          </Note>
         )}
       </Card>
     </>
@@ -1191,15 +984,9 @@ function ProductsBody({
 // ---------------------------------------------------------------- customers (RFM)
 
 function CustomersTab({ info }: { info: BusinessInfo }) {
-  const t = useBizTables(['availability', 'daily', 'orders']);
-  const period = useApp((s) => s.period);
-  const res = useAnalysis(
-    'businessCustomers',
-    t.key ? { key: t.key, period, limit: 50 } : null,
-    'bizcustomers',
-  );
+  const res = useBizAnalysis('businessCustomers', ['orders'], { limit: 50 });
   return (
-    <TabState res={res} error={t.error} testId="biz-customers">
+    <TabState res={res} testId="biz-customers">
       {(d) => <CustomersBody d={d} info={info} />}
     </TabState>
   );
@@ -1217,37 +1004,27 @@ function CustomersBody({ d, info }: { d: BizCustomersResult; info: BusinessInfo 
   const pal = usePalette();
   const heat = useMemo<EChartsOption>(() => {
     const maxC = Math.max(1, ...d.heatmap.map((c) => c.customers));
+    const scoreAxis = (name: string, nameGap: number, data: string[]) => ({
+      type: 'category',
+      name,
+      nameLocation: 'middle',
+      nameGap,
+      nameTextStyle: { color: pal.text3, fontSize: 11 },
+      data,
+      ...axisStyle(pal),
+      splitLine: { show: false },
+    });
     return {
-      animation: false,
-      textStyle: { fontFamily: pal.font },
-      grid: { left: 70, right: 16, top: 10, bottom: 56 },
+      ...chartFrame(pal, { left: 70, right: 16, top: 10, bottom: 56 }),
       tooltip: {
-        ...tooltipBase(pal),
+        ...tooltipStyle(pal),
         formatter: (p: { data: [number, number, number] }) => {
           const c = d.heatmap.find((x) => x.f === p.data[0] + 1 && x.r === p.data[1] + 1)!;
           return `R ${c.r} × F ${c.f}<br/>${fmtInt(c.customers)} customers${info.revenue ? `<br/>Revenue ${fmtMoney(c.revenue)}` : ''}`;
         },
       },
-      xAxis: {
-        type: 'category',
-        name: 'Frequency score',
-        nameLocation: 'middle',
-        nameGap: 28,
-        nameTextStyle: { color: pal.text3, fontSize: 11 },
-        data: ['F1', 'F2', 'F3', 'F4', 'F5'],
-        ...axisBase(pal),
-        splitLine: { show: false },
-      },
-      yAxis: {
-        type: 'category',
-        name: 'Recency score',
-        nameLocation: 'middle',
-        nameGap: 44,
-        nameTextStyle: { color: pal.text3, fontSize: 11 },
-        data: ['R1', 'R2', 'R3', 'R4', 'R5'],
-        ...axisBase(pal),
-        splitLine: { show: false },
-      },
+      xAxis: scoreAxis('Frequency score', 28, ['F1', 'F2', 'F3', 'F4', 'F5']),
+      yAxis: scoreAxis('Recency score', 44, ['R1', 'R2', 'R3', 'R4', 'R5']),
       visualMap: {
         show: false,
         min: 0,
@@ -1268,53 +1045,69 @@ function CustomersBody({ d, info }: { d: BizCustomersResult; info: BusinessInfo 
       ],
     };
   }, [d, pal, info.revenue]);
-  const bars = useMemo<EChartsOption>(
-    () => ({
-      animation: false,
-      textStyle: { fontFamily: pal.font },
-      grid: { left: 70, right: 16, top: 30, bottom: 24 },
-      legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: pal.text2 } },
+  const bars = useMemo<EChartsOption>(() => {
+    const tiers = [...d.tiers].reverse();
+    const bar = (name: string, color: string, data: (number | null)[]) => ({
+      name,
+      type: 'bar',
+      color,
+      barMaxWidth: 12,
+      data: data.map((v) => v ?? 0),
+    });
+    return {
+      ...chartFrame(pal, { left: 70, right: 16, top: 30, bottom: 24 }),
+      legend: legendStyle(pal),
       tooltip: {
         trigger: 'axis',
         axisPointer: { type: 'shadow' },
-        ...tooltipBase(pal),
+        ...tooltipStyle(pal),
         valueFormatter: (v: unknown) => fmtPct(Number(v)),
       },
-      xAxis: {
-        type: 'value',
-        ...axisBase(pal),
-        axisLabel: { ...axisBase(pal).axisLabel, formatter: (v: number) => fmtPct(v, 0) },
-      },
+      xAxis: valueAxis(pal, { format: (v) => fmtPct(v, 0) }),
       yAxis: {
         type: 'category',
         data: [...RFM_TIERS].reverse(),
-        ...axisBase(pal),
+        ...axisStyle(pal),
         splitLine: { show: false },
         axisLabel: { color: pal.text2, fontSize: 12 },
       },
       series: [
-        {
-          name: 'Customers',
-          type: 'bar',
-          color: pal.views,
-          barMaxWidth: 12,
-          data: [...d.tiers].reverse().map((t) => t.share ?? 0),
-        },
+        bar(
+          'Customers',
+          pal.views,
+          tiers.map((t) => t.share),
+        ),
         ...(info.revenue
           ? [
-              {
-                name: 'Revenue',
-                type: 'bar',
-                color: pal.revenue,
-                barMaxWidth: 12,
-                data: [...d.tiers].reverse().map((t) => t.revenueShare ?? 0),
-              },
+              bar(
+                'Revenue',
+                pal.revenue,
+                tiers.map((t) => t.revenueShare),
+              ),
             ]
           : []),
       ],
-    }),
-    [d, pal, info.revenue],
-  );
+    };
+  }, [d, pal, info.revenue]);
+  type Customer = BizCustomersResult['topCustomers'][number];
+  const customerCols: Column<Customer>[] = [
+    { head: 'Visitor', className: 'num', cell: (c) => c.visitorId },
+    {
+      head: 'Tier',
+      cell: (c) => (
+        <>
+          <span className="dot" style={{ background: TIER_COLOR[c.tier] }} />
+          {c.tier}
+        </>
+      ),
+    },
+    { head: 'Days since purchase', r: true, cell: (c) => fmtInt(c.recencyDays) },
+    { head: 'Orders', r: true, cell: (c) => fmtInt(c.frequency) },
+    { head: 'Revenue', r: true, show: info.revenue, cell: (c) => fmtMoney(c.monetary) },
+    { head: 'R', r: true, cell: (c) => c.r },
+    { head: 'F', r: true, cell: (c) => c.f },
+    { head: 'M', r: true, cell: (c) => c.m },
+  ];
   if (!d.customers)
     return (
       <Card>
@@ -1323,11 +1116,7 @@ function CustomersBody({ d, info }: { d: BizCustomersResult; info: BusinessInfo 
     );
   return (
     <>
-      <div
-        className="kpi-row"
-        style={{ gridTemplateColumns: 'repeat(5, minmax(0, 1fr))' }}
-        data-testid="biz-tiers"
-      >
+      <KpiRow testId="biz-tiers">
         {d.tiers.map((t) => (
           <div
             className="kpi"
@@ -1345,7 +1134,7 @@ function CustomersBody({ d, info }: { d: BizCustomersResult; info: BusinessInfo 
             {info.revenue && <div className="small muted">{fmtPct(t.revenueShare, 1)} of revenue</div>}
           </div>
         ))}
-      </div>
+      </KpiRow>
       <div className="grid-2" style={{ alignItems: 'start' }}>
         <Card title="R × F heatmap" hint={`${fmtInt(d.customers)} buyers`}>
           <Chart
@@ -1354,63 +1143,27 @@ function CustomersBody({ d, info }: { d: BizCustomersResult; info: BusinessInfo 
             height={300}
             ariaLabel="Recency by frequency heatmap of customers"
           />
-          <p className="small muted" style={{ margin: '4px 0 0' }}>
+          <Note below>
             Quintile scores among the period&apos;s buyers, 5 = best; recency measured to{' '}
             {fmtDate(d.asOf.slice(0, 10))} 00:00 UTC.
-          </p>
+          </Note>
         </Card>
         <Card title="Tier sizes and revenue share" hint="% of buyers vs % of revenue">
           <Chart name="biz-rfm-tiers" option={bars} height={300} ariaLabel="Tier sizes and revenue share" />
-          <p className="small muted" style={{ margin: '4px 0 0' }}>
+          <Note below>
             Champion R ≥ 4, F ≥ 4 · Loyal R ≥ 3, F ≥ 3 · Potential R ≥ 3 · At risk R ≤ 2, F ≥ 3 · Lost: the
             rest
-          </p>
+          </Note>
         </Card>
       </div>
       <Card title="Best customers" hint="by R + F + M, then revenue">
-        <div className="table-wrap" style={{ maxHeight: 320 }}>
-          <table className="data" data-testid="biz-customers-table">
-            <thead>
-              <tr>
-                <th>Visitor</th>
-                <th>Tier</th>
-                <th className="r">Days since purchase</th>
-                <th className="r">Orders</th>
-                {info.revenue && <th className="r">Revenue</th>}
-                <th className="r">R</th>
-                <th className="r">F</th>
-                <th className="r">M</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.topCustomers.map((c) => (
-                <tr key={c.visitorId}>
-                  <td className="num">{c.visitorId}</td>
-                  <td>
-                    <span
-                      className="dot"
-                      style={{
-                        display: 'inline-block',
-                        width: 8,
-                        height: 8,
-                        borderRadius: 4,
-                        marginRight: 6,
-                        background: TIER_COLOR[c.tier],
-                      }}
-                    />
-                    {c.tier}
-                  </td>
-                  <td className="r">{fmtInt(c.recencyDays)}</td>
-                  <td className="r">{fmtInt(c.frequency)}</td>
-                  {info.revenue && <td className="r">{fmtMoney(c.monetary)}</td>}
-                  <td className="r">{c.r}</td>
-                  <td className="r">{c.f}</td>
-                  <td className="r">{c.m}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={d.topCustomers}
+          columns={customerCols}
+          rowKey={(c) => c.visitorId}
+          maxHeight={320}
+          testId="biz-customers-table"
+        />
       </Card>
     </>
   );
@@ -1419,26 +1172,13 @@ function CustomersBody({ d, info }: { d: BizCustomersResult; info: BusinessInfo 
 // ---------------------------------------------------------------- hot leads
 
 function LeadsTab({ info }: { info: BusinessInfo }) {
-  const t = useBizTables(['availability', 'daily', 'orders', 'carts']);
-  const period = useApp((s) => s.period);
   const [windowDays, setWindowDays] = useState(7);
-  const res = useAnalysis('businessLeads', t.key ? { key: t.key, period, windowDays } : null, 'bizleads');
+  const res = useBizAnalysis('businessLeads', ['orders', 'carts'], { windowDays });
   return (
-    <TabState res={res} error={t.error} testId="biz-leads">
+    <TabState res={res} testId="biz-leads">
       {(d) => <LeadsBody d={d} info={info} windowDays={windowDays} setWindowDays={setWindowDays} />}
     </TabState>
   );
-}
-
-function download(name: string, text: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 const SHOWN_LEADS = 200;
@@ -1456,12 +1196,54 @@ function LeadsBody({
 }) {
   const fileName = `funnelscope-hot-leads-${d.window.from}_${d.window.to}.csv`;
   const totalValue = d.leads.reduce((a, l) => a + (l.cartValue ?? 0), 0);
+  type Lead = BizLeadsResult['leads'][number];
+  const leadCols: Column<Lead>[] = [
+    { head: '#', r: true, className: 'muted', cell: (_, i) => i + 1 },
+    { head: 'Visitor', className: 'num', cell: (l) => l.visitorId },
+    {
+      head: 'Score',
+      r: true,
+      cell: (l) => (
+        <div className="bar-cell" style={{ justifyContent: 'flex-end', minWidth: 110 }}>
+          <div
+            className="bar"
+            style={{ width: `${Math.round(l.score * 0.6)}px`, background: 'var(--accent)' }}
+          />
+          <strong>{l.score.toFixed(1)}</strong>
+        </div>
+      ),
+    },
+    {
+      head: 'Recency',
+      r: true,
+      title: '1 − days since the last cart / window days',
+      cell: (l) => fmtPct(l.components.recency, 0),
+    },
+    {
+      head: 'Cart value',
+      r: true,
+      show: info.revenue,
+      title: 'percentile of the cart value among all leads',
+      cell: (l) => (
+        <>
+          {fmtMoney(l.cartValue)}{' '}
+          <span className="muted small">p{Math.round((l.components.cartValue ?? 0) * 100)}</span>
+        </>
+      ),
+    },
+    {
+      head: 'Past orders',
+      r: true,
+      title: 'orders before the window, capped at 3',
+      cell: (l) => fmtInt(l.pastOrders),
+    },
+    { head: 'Last cart', cell: (l) => fmtDateHour(l.lastCart) },
+    { head: 'Carts', r: true, cell: (l) => fmtInt(l.carts) },
+    { head: 'Items', r: true, cell: (l) => fmtInt(l.items) },
+  ];
   return (
     <>
-      <div
-        className="kpi-row"
-        style={{ gridTemplateColumns: `repeat(${info.revenue ? 3 : 2}, minmax(0, 1fr))` }}
-      >
+      <KpiRow>
         <Kpi label="Hot leads" value={fmtInt(d.total)} testId="biz-kpi-leads" />
         {info.revenue && (
           <Kpi
@@ -1472,7 +1254,7 @@ function LeadsBody({
           />
         )}
         <Kpi label="Lead window" value={fmtPeriod(d.window)} testId="biz-kpi-window" />
-      </div>
+      </KpiRow>
       <Card
         title="Hot leads"
         hint={`cart in the last ${d.windowDays} days, no purchase`}
@@ -1511,61 +1293,14 @@ function LeadsBody({
         </p>
         {d.leads.length ? (
           <>
-            <div className="table-wrap" style={{ maxHeight: 460 }}>
-              <table className="data" data-testid="biz-leads-table">
-                <thead>
-                  <tr>
-                    <th className="r">#</th>
-                    <th>Visitor</th>
-                    <th className="r">Score</th>
-                    <th className="r" title="1 − days since the last cart / window days">
-                      Recency
-                    </th>
-                    {info.revenue && (
-                      <th className="r" title="percentile of the cart value among all leads">
-                        Cart value
-                      </th>
-                    )}
-                    <th className="r" title="orders before the window, capped at 3">
-                      Past orders
-                    </th>
-                    <th>Last cart</th>
-                    <th className="r">Carts</th>
-                    <th className="r">Items</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.leads.slice(0, SHOWN_LEADS).map((l, i) => (
-                    <tr key={l.visitorId} data-visitor={l.visitorId}>
-                      <td className="r muted">{i + 1}</td>
-                      <td className="num">{l.visitorId}</td>
-                      <td className="r">
-                        <div className="bar-cell" style={{ justifyContent: 'flex-end', minWidth: 110 }}>
-                          <div
-                            className="bar"
-                            style={{ width: `${Math.round(l.score * 0.6)}px`, background: 'var(--accent)' }}
-                          />
-                          <strong>{l.score.toFixed(1)}</strong>
-                        </div>
-                      </td>
-                      <td className="r">{fmtPct(l.components.recency, 0)}</td>
-                      {info.revenue && (
-                        <td className="r">
-                          {fmtMoney(l.cartValue)}{' '}
-                          <span className="muted small">
-                            p{Math.round((l.components.cartValue ?? 0) * 100)}
-                          </span>
-                        </td>
-                      )}
-                      <td className="r">{fmtInt(l.pastOrders)}</td>
-                      <td>{`${fmtDate(l.lastCart.slice(0, 10))} ${l.lastCart.slice(11, 16)}`}</td>
-                      <td className="r">{fmtInt(l.carts)}</td>
-                      <td className="r">{fmtInt(l.items)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={d.leads.slice(0, SHOWN_LEADS)}
+              columns={leadCols}
+              rowKey={(l) => l.visitorId}
+              rowProps={(l) => ({ 'data-visitor': l.visitorId })}
+              maxHeight={460}
+              testId="biz-leads-table"
+            />
             {d.leads.length > SHOWN_LEADS && (
               <p className="small muted" style={{ margin: '8px 0 0' }}>
                 Showing the top {SHOWN_LEADS} of {fmtInt(d.leads.length)}; the CSV holds all of them.

@@ -4,6 +4,7 @@ import { useApp, useAnalysis } from '../app/context.js';
 import { Chart, type EChartsOption } from '../components/Chart.js';
 import { Card, Empty, ErrorBox, Segmented, Skeleton, SkeletonRows } from '../components/ui.js';
 import { fmtDate, fmtDateLong, fmtInt, fmtPct, fmtPeriod, fmtSigma, segmentLabel } from '../lib/format.js';
+import { chartFrame, legendStyle, timeAxis, tooltipStyle, valueAxis } from '../lib/chart-options.js';
 import { usePalette, type Palette } from '../lib/theme.js';
 import type { DetectionResult, DetectionStatus, DetectorProfile } from '../../core/types.js';
 import type { CalendarResult } from '../worker/protocol.js';
@@ -185,9 +186,7 @@ function heatmapOption(
     animation: false,
     textStyle: { fontFamily: pal.font },
     tooltip: {
-      backgroundColor: pal.surface,
-      borderColor: pal.border,
-      textStyle: { color: pal.text, fontSize: 12 },
+      ...tooltipStyle(pal),
       formatter: (p: { value: [string, number] }) => {
         const d = byDate.get(p.value[0]);
         if (!d) return '';
@@ -457,45 +456,18 @@ function conversionOption(series: DetectionResult[], pal: Palette, k: number): E
     )
     .filter(Boolean);
   return {
-    animation: false,
-    textStyle: { fontFamily: pal.font },
-    grid: { left: 52, right: 20, top: 34, bottom: 28 },
-    legend: {
-      top: 0,
-      left: 0,
-      itemWidth: 14,
-      itemHeight: 8,
-      textStyle: { color: pal.text2 },
-      data: ['Conversion', 'Expected', 'Normal band', 'Flagged day'],
-    },
+    ...chartFrame(pal, { left: 52, right: 20, top: 34, bottom: 28 }),
+    legend: legendStyle(pal, ['Conversion', 'Expected', 'Normal band', 'Flagged day']),
     tooltip: {
       trigger: 'axis',
-      backgroundColor: pal.surface,
-      borderColor: pal.border,
-      textStyle: { color: pal.text, fontSize: 12 },
+      ...tooltipStyle(pal),
       formatter: (ps: { dataIndex: number }[]) => {
         const d = series[ps[0].dataIndex];
         return `<b>${fmtDateLong(d.date)}</b> — ${STATUS_LABEL[d.status]}<br/>conversion ${fmtPct(d.rate)}<br/>expected ${fmtPct(d.baseline)} · threshold ${fmtPct(d.threshold)}<br/>deviation ${fmtSigma(d.deviationSigma)}`;
       },
     },
-    xAxis: {
-      type: 'category',
-      data: dates,
-      boundaryGap: false,
-      axisLabel: {
-        color: pal.text3,
-        fontSize: 11,
-        formatter: (d: string) => fmtDate(d, false),
-        hideOverlap: true,
-      },
-      axisLine: { lineStyle: { color: pal.border } },
-    },
-    yAxis: {
-      type: 'value',
-      min: 0,
-      axisLabel: { color: pal.text3, fontSize: 11, formatter: (v: number) => `${v.toFixed(1)} %` },
-      splitLine: { lineStyle: { color: pal.border, type: 'dashed' } },
-    },
+    xAxis: timeAxis(pal, dates),
+    yAxis: valueAxis(pal, { min: 0, format: (v) => `${v.toFixed(1)} %` }),
     series: [
       {
         name: 'band-base',

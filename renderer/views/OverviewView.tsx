@@ -9,13 +9,21 @@ import {
   displayValue,
   fmtChange,
   fmtCompact,
-  fmtDate,
   fmtInt,
   fmtMoney,
   fmtPct,
   fmtPeriod,
   segmentLabel,
 } from '../lib/format.js';
+import {
+  chartFrame,
+  labelAxis,
+  legendStyle,
+  rankBars,
+  timeAxis,
+  tooltipStyle,
+  valueAxis,
+} from '../lib/chart-options.js';
 import { usePalette, type Palette } from '../lib/theme.js';
 import type { Kpis, OverviewResult } from '../worker/protocol.js';
 import type { DayCounts, Period } from '../../core/types.js';
@@ -193,11 +201,6 @@ export function calendarDays(range: Period): string[] {
 function dailyOption(days: string[], daily: DayCounts[], period: Period | null, pal: Palette): EChartsOption {
   const by = new Map(daily.map((d) => [d.date, d]));
   const col = (k: 'views' | 'carts' | 'purchases') => days.map((d) => by.get(d)?.[k] ?? null);
-  const axisCommon = {
-    axisLabel: { color: pal.text3, fontSize: 11 },
-    axisLine: { lineStyle: { color: pal.border } },
-    splitLine: { lineStyle: { color: pal.border, type: 'dashed' as const } },
-  };
   const mark =
     period && days.includes(period.from)
       ? {
@@ -207,22 +210,11 @@ function dailyOption(days: string[], daily: DayCounts[], period: Period | null, 
         }
       : undefined;
   return {
-    animation: false,
-    textStyle: { fontFamily: pal.font },
-    grid: { left: 56, right: 56, top: 48, bottom: 28 },
-    legend: {
-      top: 0,
-      left: 0,
-      itemWidth: 14,
-      itemHeight: 8,
-      textStyle: { color: pal.text2 },
-      data: ['Views', 'Carts', 'Purchases'],
-    },
+    ...chartFrame(pal, { left: 56, right: 56, top: 48, bottom: 28 }),
+    legend: legendStyle(pal, ['Views', 'Carts', 'Purchases']),
     tooltip: {
       trigger: 'axis',
-      backgroundColor: pal.surface,
-      borderColor: pal.border,
-      textStyle: { color: pal.text, fontSize: 12 },
+      ...tooltipStyle(pal),
       valueFormatter: (v: unknown) => (v === null || v === undefined ? 'no data' : fmtInt(Number(v))),
     },
     toolbox: { show: false },
@@ -237,35 +229,10 @@ function dailyOption(days: string[], daily: DayCounts[], period: Period | null, 
       throttleDelay: 0,
       removeOnClick: true,
     },
-    xAxis: {
-      type: 'category',
-      data: days,
-      boundaryGap: false,
-      ...axisCommon,
-      splitLine: { show: false },
-      axisLabel: {
-        color: pal.text3,
-        fontSize: 11,
-        formatter: (d: string) => fmtDate(d, false),
-        hideOverlap: true,
-      },
-    },
+    xAxis: timeAxis(pal, days),
     yAxis: [
-      {
-        type: 'value',
-        name: 'views',
-        nameTextStyle: { color: pal.text3, fontSize: 11 },
-        ...axisCommon,
-        axisLabel: { ...axisCommon.axisLabel, formatter: (v: number) => fmtCompact(v) },
-      },
-      {
-        type: 'value',
-        name: 'carts · purchases',
-        nameTextStyle: { color: pal.text3, fontSize: 11 },
-        ...axisCommon,
-        splitLine: { show: false },
-        axisLabel: { ...axisCommon.axisLabel, formatter: (v: number) => fmtCompact(v) },
-      },
+      valueAxis(pal, { name: 'views', format: (v) => fmtCompact(v) }),
+      valueAxis(pal, { name: 'carts · purchases', splitLine: false, format: (v) => fmtCompact(v) }),
     ],
     series: [
       {
@@ -374,43 +341,29 @@ function DailyChart({ daily, range }: { daily: DayCounts[] | null; range: Period
 function breakdownOption(data: OverviewResult, pal: Palette): EChartsOption {
   const rows = data.breakdown.rows.slice(0, 12).reverse();
   return {
-    animation: false,
-    textStyle: { fontFamily: pal.font },
-    grid: { left: 110, right: 60, top: 8, bottom: 8, containLabel: false },
+    ...chartFrame(pal, { left: 110, right: 60, top: 8, bottom: 8, containLabel: false }),
     tooltip: {
       trigger: 'axis',
       axisPointer: { type: 'shadow' },
-      backgroundColor: pal.surface,
-      borderColor: pal.border,
-      textStyle: { color: pal.text, fontSize: 12 },
+      ...tooltipStyle(pal),
       formatter: (ps: { dataIndex: number }[]) => {
         const r = rows[ps[0].dataIndex];
         return `<b>${displayValue(r.value)}</b><br/>Views ${fmtInt(r.views)} (${fmtPct(r.share)})<br/>Purchases ${fmtInt(r.purchases)}<br/>Conversion ${fmtPct(r.conversion)}`;
       },
     },
     xAxis: { type: 'value', show: false },
-    yAxis: {
-      type: 'category',
-      data: rows.map((r) => displayValue(r.value)),
-      axisLine: { show: false },
-      axisTick: { show: false },
-      axisLabel: { color: pal.text2, fontSize: 12, width: 100, overflow: 'truncate' },
-    },
+    yAxis: labelAxis(
+      pal,
+      rows.map((r) => displayValue(r.value)),
+      100,
+    ),
     series: [
-      {
-        type: 'bar',
-        data: rows.map((r) => r.views),
-        color: pal.views,
-        barMaxWidth: 18,
-        itemStyle: { borderRadius: [0, 4, 4, 0] },
-        label: {
-          show: true,
-          position: 'right',
-          color: pal.text3,
-          fontSize: 11,
-          formatter: (p: { dataIndex: number }) => fmtPct(rows[p.dataIndex].share, 1),
-        },
-      },
+      rankBars(
+        pal,
+        rows.map((r) => r.views),
+        pal.views,
+        (p) => fmtPct(rows[p.dataIndex].share, 1),
+      ),
     ],
   };
 }

@@ -4,7 +4,8 @@
  * sessions, products, customers and hot leads show; on a cosmetics-layout fixture every tab shows. Every
  * tab is clicked, its numbers are checked against an independent native DuckDB query of the Parquet files,
  * the hot-leads CSV is downloaded and its rows checked, and each tab is written to
- * test-results/screenshots/business-<dataset>-<tab>.png.
+ * test-results/screenshots/business-<dataset>-<tab>.png and, in the dark scheme with its colours checked,
+ * business-<dataset>-<tab>-dark.png.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import {
   startApp,
   type AppFixture,
 } from './app-helpers.js';
+import { darkShot, expectDark, setScheme } from './scheme-check.js';
 
 const missing = chromiumMissing();
 if (missing) console.warn(`business e2e skipped: ${missing}`);
@@ -36,6 +38,18 @@ const TAB_TESTID: Record<string, string> = {
   customers: 'biz-customers',
   hotLeads: 'biz-leads',
 };
+
+/**
+ * The tab in the light scheme (test-results/screenshots/business-<dataset>-<tab>.png), then in the dark one
+ * (…-dark.png) with its rendered colours checked (dark cards, light text, dark tooltips, no white chart
+ * background; at least `charts` chart canvases), then back to light.
+ */
+async function shots(page: Page, tab: string, dataset: string, charts: number): Promise<void> {
+  const name = `business-${dataset}-${tab}`;
+  await shot(page, name, true);
+  expectDark(await darkShot(page, TAB_TESTID[tab], name, true), charts);
+  await setScheme(page, 'light');
+}
 
 async function openTab(page: Page, tab: string): Promise<void> {
   await page.getByTestId(`biz-tab-${tab}`).click();
@@ -114,7 +128,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
       sess.n,
     );
     expect(await page.getByTestId('biz-session-funnel').innerText()).toMatch(/derived/);
-    await shot(page, 'business-sample-sessions', true);
+    await shots(page, 'sessions', 'sample', 1);
 
     // products: ranked by views (no price); the first row is the most viewed item
     await openTab(page, 'products');
@@ -128,7 +142,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
     expect(await page.getByTestId('biz-changed').innerText()).toMatch(
       /\d{4} → \d+ \w+ – \d+ \w+ \d{4} · ≥ 100 views in both/,
     );
-    await shot(page, 'business-sample-products', true);
+    await shots(page, 'products', 'sample', 0);
 
     // customers: every buyer is scored
     await openTab(page, 'customers');
@@ -138,7 +152,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
     );
     const tierCounts = await page.getByTestId('biz-tiers').locator('.kpi-value').allInnerTexts();
     expect(tierCounts.map(parseNumber).reduce((a, b) => a + b, 0)).toBe(buyers.n);
-    await shot(page, 'business-sample-customers', true);
+    await shots(page, 'customers', 'sample', 2);
 
     // hot leads: visitors with a cart in the last 7 days of the data and no purchase there
     await openTab(page, 'hotLeads');
@@ -162,7 +176,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
     expect(csv.every((r) => r.cart_value === '')).toBe(true); // no price in this layout
     const scores = csv.map((r) => Number(r.score));
     expect([...scores].sort((a, b) => b - a)).toEqual(scores); // ranked
-    await shot(page, 'business-sample-hotLeads', true);
+    await shots(page, 'hotLeads', 'sample', 0);
     expect(errors).toEqual([]);
   });
 
@@ -204,7 +218,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
     expect(parseNumber(await page.getByTestId('biz-kpi-revenue').locator('.kpi-value').innerText())).toBe(
       Math.round(tot.revenue),
     );
-    await shot(page, 'business-cosmetics-brands', true);
+    await shots(page, 'brands', 'cosmetics', 2);
 
     await openTab(page, 'categories');
     const cats = await query<{ c: string; views: number }>(
@@ -215,7 +229,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
       const cell = page.getByTestId('biz-group-table').locator(`tr[data-value="${c.c}"] td`).nth(1);
       expect(parseNumber(await cell.innerText())).toBe(c.views);
     }
-    await shot(page, 'business-cosmetics-categories', true);
+    await shots(page, 'categories', 'cosmetics', 2);
 
     await openTab(page, 'priceBands');
     const bands = await query<{ b: string; views: number }>(
@@ -229,7 +243,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
       const cell = page.getByTestId('biz-group-table').locator(`tr[data-value="${b.b}"] td`).nth(1);
       expect(parseNumber(await cell.innerText())).toBe(b.views);
     }
-    await shot(page, 'business-cosmetics-priceBands', true);
+    await shots(page, 'priceBands', 'cosmetics', 2);
 
     // hourly anomalies: the injected aurora outage (no views 09:00–14:59 on 2024-03-20)
     await openTab(page, 'anomalies');
@@ -242,7 +256,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
     expect(incText).toMatch(/20 Mar 2024 14:00/);
     await inc.click();
     expect(await page.getByTestId('biz-brand').inputValue()).toBe('aurora');
-    await shot(page, 'business-cosmetics-anomalies', true);
+    await shots(page, 'anomalies', 'cosmetics', 1);
 
     // sessions: (user, user_session) pairs
     await openTab(page, 'sessions');
@@ -256,7 +270,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
     );
     expect(parseNumber(await page.getByTestId('biz-step-carted').innerText())).toBe(s.carted);
     expect(await page.getByTestId('biz-session-funnel').innerText()).toMatch(/session id/);
-    await shot(page, 'business-cosmetics-sessions', true);
+    await shots(page, 'sessions', 'cosmetics', 1);
 
     // products: first row = highest revenue
     await openTab(page, 'products');
@@ -266,7 +280,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
     );
     const first = page.getByTestId('biz-leaderboard').locator('tbody tr').first();
     expect(await first.getAttribute('data-item')).toBe(p.item);
-    await shot(page, 'business-cosmetics-products', true);
+    await shots(page, 'products', 'cosmetics', 0);
 
     await openTab(page, 'customers');
     const [buyers] = await query<{ n: number }>(
@@ -275,7 +289,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
     );
     const tiers = await page.getByTestId('biz-tiers').locator('.kpi-value').allInnerTexts();
     expect(tiers.map(parseNumber).reduce((a, b) => a + b, 0)).toBe(buyers.n);
-    await shot(page, 'business-cosmetics-customers', true);
+    await shots(page, 'customers', 'cosmetics', 2);
 
     await openTab(page, 'hotLeads');
     const leads = await query<{ v: string; value: number }>(
@@ -291,7 +305,7 @@ describe.skipIf(missing !== null)('Business view in Chromium (web host)', () => 
     const scores = csv.map((r) => Number(r.score));
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     expect(Number(csv[0].score)).toBeGreaterThan(Number(csv[csv.length - 1].score));
-    await shot(page, 'business-cosmetics-hotLeads', true);
+    await shots(page, 'hotLeads', 'cosmetics', 0);
 
     // the period brush: the last 7 days → the brands table shows only those days
     await page.evaluate(() =>
