@@ -16,6 +16,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { useApp, useServices } from '../app/context.js';
 import { Chart, type EChartsOption } from '../components/Chart.js';
+import { DataTable, type Column } from '../components/DataTable.js';
 import { Card, Empty, ErrorBox, Kpi, SkeletonRows } from '../components/ui.js';
 import {
   displayDimension,
@@ -26,6 +27,7 @@ import {
   fmtSigma,
   segmentLabel,
 } from '../lib/format.js';
+import { chartFrame, legendStyle, timeAxis, tooltipStyle, valueAxis } from '../lib/chart-options.js';
 import { usePalette } from '../lib/theme.js';
 import type { HostClient } from '../host/client.js';
 import type { AppStore } from '../state/store.js';
@@ -337,6 +339,15 @@ function ConnectCard({ host }: { host: HostClient }) {
   );
 }
 
+const fmtOffset = (v: number | string | null) => (v === null ? '—' : fmtInt(Number(v)));
+const PARTITION_COLUMNS: Column<LiveStatus['partitions'][number]>[] = [
+  { head: 'Partition', cell: (p) => `p=${p.partition}` },
+  { head: 'Next offset', r: true, className: 'num', cell: (p) => fmtOffset(p.nextOffset) },
+  { head: 'End', r: true, className: 'num', cell: (p) => fmtOffset(p.highWatermark) },
+  { head: 'Lag', r: true, className: 'num', cell: (p) => fmtOffset(p.lag) },
+  { head: 'Buffered', r: true, className: 'num', cell: (p) => fmtInt(p.buffered) },
+];
+
 const STATE_TONE: Record<LiveStatus['state'], string> = {
   connected: 'pill-good',
   starting: 'pill-muted',
@@ -360,12 +371,12 @@ function Sparkline({
   const pal = usePalette();
   const option = useMemo<EChartsOption>(
     () => ({
-      animation: false,
-      grid: { left: 4, right: 4, top: 6, bottom: 4 },
+      ...chartFrame(pal, { left: 4, right: 4, top: 6, bottom: 4 }),
       xAxis: { type: 'time', show: false },
       yAxis: { type: 'value', show: false, min: 0 },
       tooltip: {
         trigger: 'axis',
+        ...tooltipStyle(pal),
         valueFormatter: (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US') : '—'),
       },
       series: [
@@ -379,9 +390,8 @@ function Sparkline({
           connectNulls: false,
         },
       ],
-      textStyle: { fontFamily: pal.font },
     }),
-    [values, color, label, pal.font],
+    [values, color, label, pal],
   );
   return <Chart name={name} option={option} height={46} ariaLabel={`${label} sparkline`} />;
 }
@@ -444,32 +454,12 @@ function StatusCard() {
           </div>
         )}
         {status.partitions.length > 0 && (
-          <div className="table-wrap">
-            <table className="data" data-testid="live-partitions">
-              <thead>
-                <tr>
-                  <th>Partition</th>
-                  <th className="r">Next offset</th>
-                  <th className="r">End</th>
-                  <th className="r">Lag</th>
-                  <th className="r">Buffered</th>
-                </tr>
-              </thead>
-              <tbody>
-                {status.partitions.map((p) => (
-                  <tr key={p.partition}>
-                    <td>p={p.partition}</td>
-                    <td className="r num">{fmtInt(Number(p.nextOffset))}</td>
-                    <td className="r num">
-                      {p.highWatermark === null ? '—' : fmtInt(Number(p.highWatermark))}
-                    </td>
-                    <td className="r num">{p.lag === null ? '—' : fmtInt(p.lag)}</td>
-                    <td className="r num">{fmtInt(p.buffered)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={status.partitions}
+            columns={PARTITION_COLUMNS}
+            rowKey={(p) => String(p.partition)}
+            testId="live-partitions"
+          />
         )}
         <div className="small muted" style={{ wordBreak: 'break-all' }}>
           {fmtInt(status.files)} batch files → <code>{c.folder}</code>
@@ -542,28 +532,21 @@ function TodayBody({ today }: { today: LiveResult }) {
   const combos = today.segments.filter((s) => s.level >= 2);
   const option = useMemo<EChartsOption>(
     () => ({
-      animation: false,
-      grid: { left: 48, right: 48, top: 28, bottom: 24 },
-      legend: { top: 0, textStyle: { color: pal.text2 } },
-      tooltip: { trigger: 'axis' },
-      xAxis: {
-        type: 'category',
-        data: today.hours.map((h) => hh(h.hour)),
-        axisLabel: { color: pal.text3 },
-      },
+      ...chartFrame(pal, { left: 48, right: 48, top: 44, bottom: 24 }),
+      legend: legendStyle(pal),
+      tooltip: { trigger: 'axis', ...tooltipStyle(pal) },
+      xAxis: timeAxis(
+        pal,
+        today.hours.map((h) => hh(h.hour)),
+        { format: (x) => x, boundaryGap: true },
+      ),
       yAxis: [
-        {
-          type: 'value',
-          name: 'views',
-          axisLabel: { color: pal.text3 },
-          splitLine: { lineStyle: { color: pal.border } },
-        },
-        {
-          type: 'value',
+        valueAxis(pal, { name: 'views', format: (v) => fmtCompact(v) }),
+        valueAxis(pal, {
           name: 'conversion',
-          axisLabel: { color: pal.text3, formatter: (v: number) => `${(v * 100).toFixed(1)} %` },
-          splitLine: { show: false },
-        },
+          splitLine: false,
+          format: (v) => `${(v * 100).toFixed(1)} %`,
+        }),
       ],
       series: [
         {
@@ -576,6 +559,7 @@ function TodayBody({ today }: { today: LiveResult }) {
           type: 'line',
           name: 'Views, same weekdays (median)',
           data: today.hours.map((h) => h.baselineViews),
+          symbol: 'circle',
           showSymbol: false,
           lineStyle: { type: 'dashed', color: pal.text3 },
           itemStyle: { color: pal.text3 },
@@ -585,6 +569,9 @@ function TodayBody({ today }: { today: LiveResult }) {
           name: 'Conversion today',
           yAxisIndex: 1,
           data: today.hours.map((h) => (h.views > 0 ? h.purchases / h.views : null)),
+          // a filled dot: ECharts' default empty circle is filled white, a bright ring in the dark scheme
+          symbol: 'circle',
+          symbolSize: 5,
           itemStyle: { color: pal.purchases },
         },
         {
@@ -592,12 +579,12 @@ function TodayBody({ today }: { today: LiveResult }) {
           name: 'Conversion, same weekdays',
           yAxisIndex: 1,
           data: today.hours.map((h) => h.baselineRate),
+          symbol: 'circle',
           showSymbol: false,
           lineStyle: { type: 'dashed', color: pal.purchases },
           itemStyle: { color: pal.purchases },
         },
       ],
-      textStyle: { fontFamily: pal.font },
     }),
     [today, pal],
   );
@@ -641,38 +628,13 @@ function TodayBody({ today }: { today: LiveResult }) {
         height={200}
         ariaLabel="Today by hour against the same weekdays"
       />
-      <div className="table-wrap">
-        <table className="data" data-testid="live-segments">
-          <thead>
-            <tr>
-              <th>Segment</th>
-              <th className="r">Views today</th>
-              <th className="r" title="Median of the same weekdays up to the same time">
-                Usual
-              </th>
-              <th className="r" title="Purchases / views today">
-                Conversion
-              </th>
-              <th className="r" title="Median conversion of the same weekdays up to the same time">
-                Usual
-              </th>
-              <th className="r">Change</th>
-              <th className="r">σ</th>
-              <th>Detector</th>
-            </tr>
-          </thead>
-          <tbody>
-            {today.segments.map((s) => (
-              <SegmentRow
-                key={JSON.stringify(s.segment)}
-                s={s}
-                dims={today.dimensions}
-                today={today.now.date}
-              />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={today.segments}
+        columns={segmentColumns(today.dimensions, today.now.date)}
+        rowKey={(s) => JSON.stringify(s.segment)}
+        rowProps={(s) => ({ 'data-level': s.level, 'data-status': s.detector.status })}
+        testId="live-segments"
+      />
       <div className="small muted">
         All traffic and every {today.dimensions.map(displayDimension).join(' / ')} value; combinations are
         listed when flagged ({combos.length} of{' '}
@@ -703,31 +665,48 @@ function DetectorBadge({ d, today }: { d: LiveSegmentResult['detector']; today: 
   );
 }
 
-function SegmentRow({ s, dims, today }: { s: LiveSegmentResult; dims: string[]; today: string }) {
-  const tone =
-    s.deviationSigma === null
-      ? 'tone-muted'
-      : s.deviationSigma <= -3
-        ? 'tone-bad'
-        : s.deviationSigma <= -2
-          ? 'tone-warn'
-          : '';
-  return (
-    <tr data-level={s.level} data-status={s.detector.status}>
-      <td style={{ paddingLeft: s.level > 0 ? 8 + 10 * Math.min(s.level, 2) : undefined }}>
-        {s.level === 0 ? <strong>All traffic</strong> : segmentLabel(s.segment, dims)}
-      </td>
-      <td className="r num">{fmtInt(s.today.views)}</td>
-      <td className="r num muted">{s.baselineDays.length ? fmtInt(Math.round(s.baseline.views)) : '—'}</td>
-      <td className="r num">
-        <strong>{fmtPct(s.rate)}</strong>
-      </td>
-      <td className="r num muted">{fmtPct(s.baselineRate)}</td>
-      <td className={`r num ${tone}`}>{fmtChange(s.change)}</td>
-      <td className={`r num ${tone}`}>{fmtSigma(s.deviationSigma)}</td>
-      <td>
-        <DetectorBadge d={s.detector} today={today} />
-      </td>
-    </tr>
-  );
+/** σ tone of a segment: −3 σ or worse bad, −2 σ warn */
+function sigmaTone(s: LiveSegmentResult): string {
+  if (s.deviationSigma === null) return 'tone-muted';
+  return s.deviationSigma <= -3 ? 'tone-bad' : s.deviationSigma <= -2 ? 'tone-warn' : '';
+}
+
+function segmentColumns(dims: string[], today: string): Column<LiveSegmentResult>[] {
+  return [
+    {
+      head: 'Segment',
+      cell: (s) =>
+        s.level === 0 ? (
+          <strong>All traffic</strong>
+        ) : (
+          // combinations indented under the single values
+          <span style={{ paddingLeft: 10 * Math.min(s.level, 2) - 4 }}>{segmentLabel(s.segment, dims)}</span>
+        ),
+    },
+    { head: 'Views today', r: true, className: 'num', cell: (s) => fmtInt(s.today.views) },
+    {
+      head: 'Usual',
+      r: true,
+      className: 'num muted',
+      title: 'Median of the same weekdays up to the same time',
+      cell: (s) => (s.baselineDays.length ? fmtInt(Math.round(s.baseline.views)) : '—'),
+    },
+    {
+      head: 'Conversion',
+      r: true,
+      className: 'num',
+      title: 'Purchases / views today',
+      cell: (s) => <strong>{fmtPct(s.rate)}</strong>,
+    },
+    {
+      head: 'Usual',
+      r: true,
+      className: 'num muted',
+      title: 'Median conversion of the same weekdays up to the same time',
+      cell: (s) => fmtPct(s.baselineRate),
+    },
+    { head: 'Change', r: true, className: (s) => `num ${sigmaTone(s)}`, cell: (s) => fmtChange(s.change) },
+    { head: 'σ', r: true, className: (s) => `num ${sigmaTone(s)}`, cell: (s) => fmtSigma(s.deviationSigma) },
+    { head: 'Detector', cell: (s) => <DetectorBadge d={s.detector} today={today} /> },
+  ];
 }

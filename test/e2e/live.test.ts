@@ -4,7 +4,8 @@
  * connects from the Live view; the tap's folder opens as the dataset; the Live view's numbers and the
  * Overview's numbers grow with each replayed part, to exactly the events replayed (counted independently
  * from the sample's Parquet files with native DuckDB); the injected iOS Safari checkout incident shows up in
- * today's comparison; Disconnect stops the tap. Screenshots in test-results/screenshots/live-*.png.
+ * today's comparison; Disconnect stops the tap. Screenshots in test-results/screenshots/live-*.png, each
+ * state also in the dark scheme (live-*-dark.png) with its rendered colours checked (scheme-check.ts).
  */
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -19,6 +20,7 @@ import {
   startApp,
   type AppFixture,
 } from './app-helpers.js';
+import { darkShot, expectDark, setScheme } from './scheme-check.js';
 import { kafkaSkipReason, startKafkaBroker, type KafkaBroker } from '../integration/kafka-broker.js';
 import { ensureTopic, replay } from '../../electron/services/live/replay.js';
 import { defaultSampleDir } from '../../electron/services/sample.js';
@@ -51,6 +53,13 @@ async function countIn(startMs: number, endMs: number): Promise<{ views: number;
   }
 }
 
+/** the Live view in the light scheme, then in the dark one with its colours checked, then back to light */
+async function lightAndDark(page: Page, name: string, charts: number, fullPage = false): Promise<void> {
+  await shot(page, name, fullPage);
+  expectDark(await darkShot(page, 'live', name, fullPage), charts);
+  await setScheme(page, 'light');
+}
+
 const kpi = async (page: Page, id: string) =>
   parseNumber(await page.getByTestId(id).locator('.kpi-value').innerText());
 
@@ -78,6 +87,7 @@ describe.skipIf(!!skip)('Live view with a real broker', () => {
     await page.getByTestId('nav-live').click();
     await page.getByTestId('live-connect').waitFor();
     await page.getByText('Not connected').waitFor();
+    await lightAndDark(page, 'live-not-connected', 0);
     // a broker that is not there: a specific message, and the form stays usable
     await page.getByTestId('live-brokers').fill('127.0.0.1:1');
     await page.getByTestId('live-topic').fill('clicks');
@@ -85,7 +95,7 @@ describe.skipIf(!!skip)('Live view with a real broker', () => {
     await expect
       .poll(() => page.getByTestId('live-connect-error').innerText(), { timeout: 30_000 })
       .toMatch(/cannot reach Kafka at 127\.0\.0\.1:1/);
-    await shot(page, 'live-connect-error');
+    await lightAndDark(page, 'live-connect-error', 0);
 
     await page.getByTestId('live-brokers').fill(broker.bootstrap);
     await page.getByTestId('live-connect-button').click();
@@ -116,7 +126,7 @@ describe.skipIf(!!skip)('Live view with a real broker', () => {
     await segments.waitFor();
     expect(await segments.locator('tbody tr[data-level="0"]').count()).toBe(1);
     expect(await segments.locator('tbody tr[data-level="1"]').count()).toBeGreaterThanOrEqual(6);
-    await shot(page, 'live-part1', true);
+    await lightAndDark(page, 'live-part1', 3, true);
     // the incident: the iOS Safari combination is flagged against the same weekdays
     const flagged = await segments
       .locator('tbody tr[data-level="2"], tbody tr[data-level="3"]')
@@ -164,7 +174,7 @@ describe.skipIf(!!skip)('Live view with a real broker', () => {
 
     await page.getByTestId('live-disconnect-button').click();
     await expect.poll(() => page.getByTestId('live-state').innerText(), { timeout: 30_000 }).toBe('stopped');
-    await shot(page, 'live-disconnected');
+    await lightAndDark(page, 'live-disconnected', 1);
     // the only failed request is the refused connect to 127.0.0.1:1 (the host answers it with HTTP 400)
     expect(errors.filter((e) => /status of 400/.test(e))).toHaveLength(1);
     expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
