@@ -357,16 +357,17 @@ export function resolveMapping(
   if (!override) {
     const d = detectLayout(columns);
     if (d.layout && d.mapping) return { layout: d.layout, mapping: d.mapping };
+    const how =
+      ' — map the columns in the Data view, or pass a mapping JSON (--mapping; `funnelscope profile FOLDER --columns` suggests one)';
     if (d.matched === 0) {
       const req = LAYOUT_NAMES.map((n) => `${n}: ${LAYOUTS[n].required.join(', ')}`).join('; ');
       throw new Error(
-        `no known layout: no column of a known clickstream layout was found (required — ${req})` +
-          ` — pass a mapping JSON (--mapping) for other layouts`,
+        `no known layout: no column of a known clickstream layout was found (required — ${req})${how}`,
       );
     }
     throw new Error(
       `no known layout: closest is ${d.closest} (${LAYOUTS[d.closest].label}), missing column(s) ${d.missing.join(', ')}` +
-        ` — pass a mapping JSON (--mapping) for other layouts`,
+        how,
     );
   }
   let base: ColumnMapping | null = null;

@@ -130,6 +130,10 @@ describe('mapping file and overrides', () => {
     expect(() => resolveMapping(null, ['user_id', 'event_type', 'ts'])).toThrow(
       /no known layout: closest is (cosmetics|pipeline) .*missing column\(s\) event_(time|timestamp)/,
     );
+    // and says how to go on, in the app and on the command line
+    expect(() => resolveMapping(null, ['a', 'b'])).toThrow(
+      / — map the columns in the Data view, or pass a mapping JSON \(--mapping; `funnelscope profile FOLDER --columns` suggests one\)$/,
+    );
   });
 });
 
