@@ -344,6 +344,10 @@ export function parseMappingFile(value: unknown): MappingFile {
   throw new Error(`invalid mapping: ${problems.join('; ')}`);
 }
 
+/** How to go on when no known layout matches (the end of that error; the Data view shows its editor instead). */
+export const NO_LAYOUT_HINT =
+  ' — map the columns in the Data view, or pass a mapping JSON (--mapping; `funnelscope profile FOLDER --columns` suggests one)';
+
 /**
  * Resolve the mapping for one file: a mapping file (may be partial) applied over its base layout (named, or
  * auto-detected from the file's columns). Throws with a specific message when the mapping is incomplete or
@@ -357,8 +361,7 @@ export function resolveMapping(
   if (!override) {
     const d = detectLayout(columns);
     if (d.layout && d.mapping) return { layout: d.layout, mapping: d.mapping };
-    const how =
-      ' — map the columns in the Data view, or pass a mapping JSON (--mapping; `funnelscope profile FOLDER --columns` suggests one)';
+    const how = NO_LAYOUT_HINT;
     if (d.matched === 0) {
       const req = LAYOUT_NAMES.map((n) => `${n}: ${LAYOUTS[n].required.join(', ')}`).join('; ');
       throw new Error(

@@ -13,6 +13,7 @@ import {
   suggestMapping,
 } from '../../core/mapping-suggest.js';
 import { typeClass } from '../../core/sql.js';
+import { NO_LAYOUT_HINT } from '../../core/schema.js';
 import { useApp, useAnalysis, useServices } from '../app/context.js';
 import { Card, Empty, ErrorBox, Kpi, SkeletonRows } from '../components/ui.js';
 import { displayDimension, fmtDuration, fmtInt, fmtPeriod, fmtPct } from '../lib/format.js';
@@ -62,7 +63,9 @@ function OpenError({ title, message }: { title: string; message: string }) {
   if (!m) return <ErrorBox title={title} message={message} testId="open-error" />;
   const files = m[2].split(/; (?=[^;:]+?\.parquet: )/i).map((x) => {
     const i = x.search(/\.parquet: /i);
-    return i < 0 ? { file: '', reason: x } : { file: x.slice(0, i + 8), reason: x.slice(i + 10) };
+    // the "how to go on" of no-known-layout reasons: the editor below is the answer here
+    const why = x.replaceAll(NO_LAYOUT_HINT, '');
+    return i < 0 ? { file: '', reason: why } : { file: why.slice(0, i + 8), reason: why.slice(i + 10) };
   });
   return (
     <div className="alert error" role="alert" data-testid="open-error">

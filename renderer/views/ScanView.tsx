@@ -20,6 +20,7 @@ import {
 } from '../lib/format.js';
 import { usePalette, type Palette } from '../lib/theme.js';
 import { scanCsv } from '../lib/csv.js';
+import { download } from '../lib/download.js';
 import { settingsFor } from '../../core/detector.js';
 import { parseSegment, formatSegment } from '../../core/segments.js';
 import type { ScanRow } from '../../core/scan.js';
@@ -364,17 +365,6 @@ const sortValue = (r: ScanRow, k: SortKey): number | string => {
       return k === 'order' ? 0 : (r[k] as number);
   }
 };
-
-function download(name: string, text: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 function ScanResults({ data }: { data: ScanRunResult }) {
   const summary = useApp((s) => s.dataset.summary)!;
