@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SourceColumnsResult, SourceValuesResult } from '../../core/contract-mapping.js';
 import { MAPPING_FIELDS, suggestEventValues, suggestMapping } from '../../core/mapping-suggest.js';
-import type { MappingFile } from '../../core/schema.js';
+import { CANONICAL_COLUMNS, type MappingFile } from '../../core/schema.js';
 import { DatasetError, sourceColumns, sourceValues } from '../../electron/services/dataset.js';
 import { InputError, printJson } from '../common.js';
 import { datasetOptions, resolveFolder, withDataset, type DatasetOptions } from '../dataset.js';
@@ -126,19 +126,10 @@ export function register(program: Command): void {
           ['canonical', 'column in the data'],
           [
             ['ts', `${p.mapping.ts} (${p.mapping.timeFormat})`],
-            ...(
-              [
-                'visitor_id',
-                'session_id',
-                'event_type',
-                'item_id',
-                'transaction_id',
-                'price',
-                'quantity',
-              ] as const
-            )
-              .filter((k) => p.mapping[k])
-              .map((k) => [k, String(p.mapping[k])]),
+            ...CANONICAL_COLUMNS.filter((k) => k !== 'ts' && p.mapping[k]).map((k) => [
+              k,
+              String(p.mapping[k]),
+            ]),
             ...Object.entries(p.mapping.dimensions).map(([k, v]) => [`dimension ${k}`, v]),
           ],
           ['left', 'left'],

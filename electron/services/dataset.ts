@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Bool, Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import {
+  CANONICAL_COLUMNS,
   REJECT_REASONS,
   mappedColumns,
   parseMappingFile,
@@ -260,16 +261,7 @@ interface FileInfo {
  *   the message names each file and why), BAD_MAPPING (invalid override); AbortError when cancelled.
  */
 export async function openDataset(folder: string, opts: OpenDatasetOptions = {}): Promise<Dataset> {
-  const root = path.resolve(folder);
-  let st;
-  try {
-    st = await stat(root);
-  } catch {
-    throw new DatasetError('NOT_FOUND', `no such file or folder: ${root}`);
-  }
-  const base = st.isDirectory() ? root : path.dirname(root);
-  const candidates = st.isDirectory() ? await listParquet(root) : [root];
-  if (!candidates.length) throw new DatasetError('NO_FILES', `no .parquet files found in ${root}`);
+  const { root, base, files: candidates } = await sourceFiles(folder);
   const override = opts.mapping ? parseMappingOrThrow(opts.mapping) : null;
   const rel = (f: string) => path.relative(base, f) || path.basename(f);
 
@@ -348,7 +340,7 @@ export async function openDataset(folder: string, opts: OpenDatasetOptions = {})
       if ('reason' in info) skipped.push({ file: rel(candidates[i]), reason: info.reason });
       else good.push(info);
     });
-    return await buildDataset(db, root, good, skipped, rel, opts, override, st.isDirectory());
+    return await buildDataset(db, root, good, skipped, rel, opts, override, base === root);
   } catch (err) {
     db.close();
     throw err;
@@ -886,18 +878,7 @@ async function buildDataset(
       }
     });
 
-  const mappedColumns = (
-    [
-      'ts',
-      'visitor_id',
-      'session_id',
-      'event_type',
-      'item_id',
-      'transaction_id',
-      'price',
-      'quantity',
-    ] as const
-  ).filter((c) => groups.some((g) => g.mapping[c]));
+  const mappedColumns = CANONICAL_COLUMNS.filter((c) => groups.some((g) => g.mapping[c]));
   const runQuery = (sql: string, signal?: AbortSignal) =>
     serial(async () => {
       assertOpen();
@@ -1060,7 +1041,7 @@ export async function profileFolder(folder: string, opts: OpenDatasetOptions = {
 
 // ---------------------------------------------------------------- source columns (the mapping editor)
 
-/** The Parquet files of a folder (recursive) or a single file, like {@link openDataset} lists them. */
+/** The Parquet files of a folder (recursive) or a single file: what {@link openDataset} and the editor read. */
 async function sourceFiles(folder: string): Promise<{ root: string; base: string; files: string[] }> {
   const root = path.resolve(folder);
   let st;
