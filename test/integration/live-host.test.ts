@@ -10,6 +10,7 @@ import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHost, defaultServices, type Host } from '../../electron/host/operations.js';
+import { hostCalls } from './host-calls.js';
 import { SettingsStore } from '../../electron/settings-store.js';
 import { ensureTopic, replay } from '../../electron/services/live/replay.js';
 import type { HostEvent, LiveDataEvent, LiveStatus, OpenDatasetResult } from '../../core/contract.js';
@@ -29,18 +30,8 @@ let work: string;
 let host: Host;
 let settings: SettingsStore;
 const events: HostEvent[] = [];
-let seq = 0;
 
-async function call<T>(op: string, request: unknown): Promise<T> {
-  const r = await host.handle(op, `t-${++seq}`, request);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-  return r.data as T;
-}
-async function callError(op: string, request: unknown): Promise<{ code: string; message: string }> {
-  const r = await host.handle(op, `t-${++seq}`, request);
-  if (r.ok) throw new Error(`${op} unexpectedly succeeded`);
-  return r.error;
-}
+const { call, callError } = hostCalls(() => host, 't');
 async function until<T>(
   what: string,
   fn: () => Promise<T | null> | T | null,

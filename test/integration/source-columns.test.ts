@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenDatasetResult, SourceColumnsResult, SourceValuesResult } from '../../core/contract.js';
 import { literal } from '../../core/sql.js';
 import { createHost, defaultServices, type Host } from '../../electron/host/operations.js';
+import { hostCalls } from './host-calls.js';
 import { openDuckDB, type DuckDB } from '../../electron/services/duckdb.js';
 import { writeUnknownLayoutFixture } from './mapping-fixture.js';
 
@@ -20,18 +21,8 @@ let work: string;
 let dir: string;
 let host: Host;
 let db: DuckDB;
-let seq = 0;
 
-async function call<T>(op: string, request: unknown): Promise<T> {
-  const r = await host.handle(op, `m-${++seq}`, request);
-  if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-  return r.data as T;
-}
-async function callError(op: string, request: unknown): Promise<{ code: string; message: string }> {
-  const r = await host.handle(op, `m-${++seq}`, request);
-  if (r.ok) throw new Error(`${op} unexpectedly succeeded`);
-  return r.error;
-}
+const { call, callError } = hostCalls(() => host, 'm');
 
 describe('host sourceColumns / sourceValues', () => {
   beforeAll(async () => {
