@@ -527,12 +527,16 @@ function ScanResults({ data }: { data: ScanRunResult }) {
                   <td className="r">{r.level}</td>
                   <td className="r">{fmtInt(r.daysChecked)}</td>
                   <td className="r">{fmtInt(r.anomalousDays)}</td>
-                  <td>
+                  <td style={{ whiteSpace: 'normal', minWidth: 130 }}>
                     {r.criticalPeriods.length === 0 ? (
                       <span className="muted">—</span>
                     ) : (
                       r.criticalPeriods.slice(0, 3).map((p) => (
-                        <span key={p.start} className="badge pill-bad" style={{ marginRight: 4 }}>
+                        <span
+                          key={p.start}
+                          className="badge pill-bad"
+                          style={{ margin: '1px 4px 1px 0', whiteSpace: 'nowrap' }}
+                        >
                           {fmtDate(p.start, false)} → {fmtDate(p.end, false)}
                         </span>
                       ))
