@@ -32,7 +32,7 @@ import { settingsFor } from '../core/detector.js';
 import { explain } from '../core/explain.js';
 import { scan, type ScanOptions } from '../core/scan.js';
 import { addDays, buildSegmentIndex } from '../core/segments.js';
-import { mulberry32 } from '../core/simulate.js';
+import { mulberry32, quickSamplers } from '../core/simulate.js';
 import type { Cube, CubeRow, DetectorProfile } from '../core/types.js';
 import {
   BROWSER_GIVEN_OS as BROWSER,
@@ -52,20 +52,7 @@ const PRICE_BANDS: Cond = [
 export function syntheticCube(opts: { days?: number; viewsPerDay?: number; seed?: number } = {}): Cube {
   const days = opts.days ?? 140;
   const viewsPerDay = opts.viewsPerDay ?? 19_000;
-  const rnd = mulberry32(opts.seed ?? 42);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-  const poisson = (lambda: number): number => {
-    if (lambda <= 0) return 0;
-    if (lambda > 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gauss()));
-    const l = Math.exp(-lambda);
-    let k = 0;
-    let p = 1;
-    do {
-      k++;
-      p *= rnd();
-    } while (p > l);
-    return k - 1;
-  };
+  const { gauss, poisson } = quickSamplers(mulberry32(opts.seed ?? 42));
   const brandW = Array.from({ length: 30 }, (_, i) => 1 / (i + 1) ** 1.1);
   const bSum = brandW.reduce((s, w) => s + w, 0);
   const brands: Cond = brandW.map((w, i) => [`brand${String(i + 1).padStart(2, '0')}`, w / bSum]);
@@ -124,20 +111,7 @@ const HOUR_CONV = [
 
 /** The day cube spread over hours (seeded Poisson split by the hour-of-day profiles): an hour-grain cube. */
 export function hourCubeOf(day: Cube, seed = 7): Cube {
-  const rnd = mulberry32(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-  const pois = (l: number) => {
-    if (l <= 0) return 0;
-    if (l > 30) return Math.max(0, Math.round(l + Math.sqrt(l) * gauss()));
-    const e = Math.exp(-l);
-    let k = 0;
-    let p = 1;
-    do {
-      k++;
-      p *= rnd();
-    } while (p > e);
-    return k - 1;
-  };
+  const { poisson: pois } = quickSamplers(mulberry32(seed));
   const tw = HOUR_TRAFFIC.reduce((a, b) => a + b, 0);
   const cw = HOUR_TRAFFIC.reduce((a, w, h) => a + w * HOUR_CONV[h], 0);
   const rows: CubeRow[] = [];

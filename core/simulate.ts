@@ -29,6 +29,31 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/**
+ * Quick samplers on a uniform source for the test and bench generators: `gauss` (Box–Muller, one value per call)
+ * and `poisson`, exact (Knuth's product method) up to a mean of 40 and a rounded normal approximation above.
+ * `simulate` itself uses {@link makeRng}'s exact sampler.
+ */
+export function quickSamplers(rnd: () => number): {
+  gauss: () => number;
+  poisson: (lambda: number) => number;
+} {
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const poisson = (lambda: number): number => {
+    if (lambda <= 0) return 0;
+    if (lambda > 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gauss()));
+    const l = Math.exp(-lambda);
+    let k = 0;
+    let p = 1;
+    do {
+      k++;
+      p *= rnd();
+    } while (p > l);
+    return k - 1;
+  };
+  return { gauss, poisson };
+}
+
 export interface Rng {
   uniform(): number;
   normal(): number;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { settingsFor } from '../../core/detector.js';
 import { detectHourly, hourlyVerdicts, toSlot, type HourCounts } from '../../core/hourly.js';
 import { addDays } from '../../core/segments.js';
-import { mulberry32 } from '../../core/simulate.js';
+import { mulberry32, quickSamplers } from '../../core/simulate.js';
 
 /** Traffic by hour of day (night low) and conversion by hour of day (night a third of the evening's). */
 const TRAFFIC = [
@@ -23,26 +23,10 @@ interface Gen {
   incident?: { day: number; hour: number; hours: number; loss: number };
 }
 
-function poissonFactory(rnd: () => number) {
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-  return (lambda: number): number => {
-    if (lambda <= 0) return 0;
-    if (lambda > 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gauss()));
-    const l = Math.exp(-lambda);
-    let k = 0;
-    let p = 1;
-    do {
-      k++;
-      p *= rnd();
-    } while (p > l);
-    return k - 1;
-  };
-}
-
 function hourlySeries(g: Gen = {}): HourCounts[] {
   const days = g.days ?? 56;
   const rnd = mulberry32(g.seed ?? 7);
-  const poisson = poissonFactory(rnd);
+  const { poisson } = quickSamplers(rnd);
   const out: HourCounts[] = [];
   for (let d = 0; d < days; d++) {
     const date = addDays('2025-01-06', d); // a Monday

@@ -12,6 +12,7 @@ import { AnalysisEngine } from '../../renderer/worker/engine.js';
 import { Dispatcher } from '../../renderer/worker/dispatcher.js';
 import { WorkerClient, type WorkerPort } from '../../renderer/worker/client.js';
 import type { FromWorker, ToWorker } from '../../renderer/worker/protocol.js';
+import { mulberry32 } from '../../core/simulate.js';
 
 const require = createRequire(import.meta.url);
 
@@ -79,24 +80,12 @@ export interface SyntheticCube {
   dates: string[];
 }
 
-/** deterministic pseudo-random numbers (mulberry32) */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `days` days from 2024-01-01 with a gap (days 20..26 absent, like the real data's missing weeks); from
  * `days - incidentDays` on, mobile × ios × safari converts at 30 % of its normal rate while its views grow 15 %.
  */
 export function syntheticCube(days = 84, incidentDays = 14, seed = 7): SyntheticCube {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const rows: SyntheticCube['rows'] = [];
   const dates: string[] = [];
   const start = Date.UTC(2024, 0, 1);
