@@ -7,10 +7,13 @@
  *  4. the same through the app's host (Live ▸ Connect): produce → tap in the host → batch added to the open
  *     dataset (Dataset.addFiles, the cached cube's affected days recomputed) → `liveData` event: latency =
  *     that event's visibleAt − send time, i.e. until the event is in the live aggregates the app reloads.
+ *  5. compaction: a folder of many small batch files (as 0.25 s batches leave it) written by the tap's own
+ *     writer: files, bytes and reopen time (openDataset + one cube) before and after BatchWriter.compact,
+ *     and the compaction's own time. `TAP_BENCH_ONLY=compaction` runs just this (no broker needed).
  * Targets (2 cores): ≥ 50,000 events/s, p95 < 1 s. Run alone: `npx tsx bench/tap.ts`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +28,9 @@ import { KafkaTap, type TapBatchEvent } from '../electron/services/live/tap.js';
 import { createHost, defaultServices } from '../electron/host/operations.js';
 import type { HostEvent, LiveDataEvent, LiveStatus, OpenDatasetResult } from '../core/contract.js';
 import { ensureTopic, newProducer } from '../electron/services/live/replay.js';
+import { BatchWriter, DEFAULT_COMPACTION, prepareOutFolder } from '../electron/services/live/files.js';
+import { normalizeObject, type LiveEvent } from '../electron/services/live/message.js';
+import { openDataset } from '../electron/services/dataset.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DEVICES = ['desktop', 'mobile', 'tablet'];
@@ -54,7 +60,94 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** Section 5: many small batch files vs compacted — files, bytes, reopen time, compaction time. */
+async function compactionBench(work: string): Promise<Record<string, unknown>> {
+  const files = Number(process.env.TAP_BENCH_SMALL_FILES ?? 2000);
+  const rowsPerFile = Number(process.env.TAP_BENCH_SMALL_ROWS ?? 250);
+  const partitions = 3;
+  const dir = join(work, 'compaction');
+  prepareOutFolder(dir);
+  const base = Date.UTC(2015, 8, 1);
+  const w = new BatchWriter(dir);
+  let t = performance.now();
+  for (let f = 0; f < files; f++) {
+    const p = f % partitions;
+    const k = Math.floor(f / partitions);
+    const events: LiveEvent[] = [];
+    const offsets: bigint[] = [];
+    for (let j = 0; j < rowsPerFile; j++) {
+      const i = f * rowsPerFile + j;
+      const r = normalizeObject(JSON.parse(message(i, base + i * 50).value));
+      if (!r.ok) throw new Error(r.reason);
+      events.push(r.event);
+      offsets.push(BigInt(k * rowsPerFile + j));
+    }
+    await w.write(
+      {
+        partition: p,
+        firstOffset: BigInt(k * rowsPerFile),
+        lastOffset: BigInt((k + 1) * rowsPerFile - 1),
+        events,
+        offsets,
+        quarantine: [],
+      },
+      'bench',
+    );
+  }
+  const writeSeconds = (performance.now() - t) / 1000;
+  const census = () => {
+    let n = 0;
+    let bytes = 0;
+    for (let p = 0; p < partitions; p++) {
+      const d = join(dir, 'live', `p=${p}`);
+      for (const f of readdirSync(d).filter((x) => x.endsWith('.parquet'))) {
+        n++;
+        bytes += statSync(join(d, f)).size;
+      }
+    }
+    return { files: n, MB: +(bytes / 1e6).toFixed(1) };
+  };
+  const reopen = async () => {
+    const t0 = performance.now();
+    const ds = await openDataset(dir, { threads: 2 });
+    const openMs = performance.now() - t0;
+    const t1 = performance.now();
+    await ds.cube({ dimensions: ['device', 'os', 'browser'], grain: 'day', visitors: false });
+    const cubeMs = performance.now() - t1;
+    const rows = (await ds.profile()).rows.read;
+    ds.close();
+    return { rows, openMs: Math.round(openMs), cubeMs: Math.round(cubeMs) };
+  };
+  const before = { ...census(), ...(await reopen()) };
+  t = performance.now();
+  let merges = 0;
+  for (let p = 0; p < partitions; p++)
+    merges += (await w.compact(p, { ...DEFAULT_COMPACTION, minFiles: 2 })).length;
+  const compactSeconds = (performance.now() - t) / 1000;
+  w.close();
+  const after = { ...census(), ...(await reopen()) };
+  return {
+    smallFiles: files,
+    rowsPerFile,
+    writeSeconds: +writeSeconds.toFixed(1),
+    before,
+    compaction: { merges, seconds: +compactSeconds.toFixed(2) },
+    after,
+    note: 'reopen = openDataset (footers, profile scan, duplicate search) + one device×os×browser day cube',
+  };
+}
+
 export async function runTapBench(): Promise<Record<string, unknown>> {
+  if (process.env.TAP_BENCH_ONLY === 'compaction') {
+    const work = mkdtempSync(join(tmpdir(), 'funnelscope-tap-bench-'));
+    try {
+      const out = { compaction: await compactionBench(work) };
+      process.stdout.write(`tap bench (compaction only)\n${JSON.stringify(out, null, 2)}\n`);
+      return out;
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
   if (!kafkaJarsPresent()) fetchKafkaJars();
   const N = Number(process.env.TAP_BENCH_EVENTS ?? 500_000);
   const work = mkdtempSync(join(tmpdir(), 'funnelscope-tap-bench-'));
@@ -168,8 +261,6 @@ export async function runTapBench(): Promise<Record<string, unknown>> {
     await inflight;
     const deadline = Date.now() + 30_000;
     while (files.reduce((s, f) => s + f.rows, 0) < total && Date.now() < deadline) await sleep(50);
-    await tap2.stop();
-    await producer.close();
     // latency of every event = its file's visibleAt − its send time (read back from the file)
     const inst = await DuckDBInstance.create(':memory:', {
       autoload_known_extensions: 'false',
@@ -185,6 +276,9 @@ export async function runTapBench(): Promise<Record<string, unknown>> {
     }
     con.closeSync();
     inst.closeSync();
+    // (stopped after reading the files back: the stop merges them)
+    await tap2.stop();
+    await producer.close();
     lat.sort((a, b) => a - b);
     out.latency = {
       rate,
@@ -199,6 +293,9 @@ export async function runTapBench(): Promise<Record<string, unknown>> {
 
     // ---- end-to-end through the host: produce → visible in the open dataset's aggregates
     out.hostLatency = await hostLatency(brokers, work, rate, seconds);
+
+    // ---- many small files vs compacted
+    out.compaction = await compactionBench(work);
   } finally {
     await broker.destroy();
     rmSync(work, { recursive: true, force: true });
@@ -269,7 +366,6 @@ async function hostLatency(
     const tCube = performance.now();
     await call('cube', cube); // what the renderer asks for on liveData (cache updated in place: a hit)
     const cubeMs = performance.now() - tCube;
-    await call('liveDisconnect', {});
     const inst = await DuckDBInstance.create(':memory:', {
       autoload_known_extensions: 'false',
       autoinstall_known_extensions: 'false',
@@ -285,6 +381,8 @@ async function hostLatency(
       }
     con.closeSync();
     inst.closeSync();
+    // (after reading the files back: disconnecting merges them)
+    await call('liveDisconnect', {});
     lat.sort((a, b) => a - b);
     return {
       rate,

@@ -99,6 +99,11 @@ export interface LiveStatus {
   lastErrorAt: string | null;
   /** Parquet batch files written since connect, and the latest one's time (epoch ms) */
   files: number;
+  /**
+   * compaction since connect: merged files written and the small batch files they replaced (the open datasets
+   * read the merged files instead; their numbers do not change)
+   */
+  compaction: { merges: number; filesMerged: number };
   lastBatchAt: number | null;
   /** latest event time of the batches added to the open datasets (ISO): "now" for the live view */
   latestEventAt: string | null;

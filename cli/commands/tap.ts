@@ -1,12 +1,14 @@
 /**
  * `funnelscope tap --brokers HOST:PORT[,…] --topic T [--group G] --out FOLDER [--mapping F] [--batch-rows N]
- *  [--batch-seconds S] [--json]` — Kafka topic → exactly-once Parquet batches in FOLDER/live (see
- * electron/services/live/tap.ts). Runs until SIGINT/SIGTERM, then flushes the partial batches and exits 0.
+ *  [--batch-seconds S] [--no-compact] [--compact-files N] [--compact-mb MB] [--compact-rows N] [--json]` — Kafka
+ * topic → exactly-once Parquet batches in FOLDER/live (see electron/services/live/tap.ts), small batch files
+ * merged as they pile up and on stop. Runs until SIGINT/SIGTERM, then flushes the partial batches and exits 0.
  * A status line goes to stderr every second (NDJSON status objects on stdout with --json).
  */
 import type { Command } from 'commander';
 import { InputError, UsageError, progress, progressDone } from '../common.js';
 import { KafkaTap, TapConfigError, type TapStatus } from '../../electron/services/live/tap.js';
+import { DEFAULT_COMPACTION, type CompactionPolicy } from '../../electron/services/live/files.js';
 import { loadMapping, type LiveMapping } from '../../electron/services/live/message.js';
 
 interface Opts {
@@ -17,6 +19,10 @@ interface Opts {
   mapping?: string;
   batchRows?: string;
   batchSeconds?: string;
+  compact: boolean;
+  compactFiles?: string;
+  compactMb?: string;
+  compactRows?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -48,8 +54,52 @@ export function statusLine(s: TapStatus): string {
   return (
     `tap ${s.topic} [${s.state}] ${s.eventsPerSecond.toLocaleString('en-US')} ev/s · lag ${lag} · ` +
     `${s.totals.events.toLocaleString('en-US')} events · ${s.totals.quarantined.toLocaleString('en-US')} quarantined · ` +
-    `${s.totals.batches} files${err}`
+    `${s.totals.batches} files${s.compaction.merges ? ` (${s.compaction.filesMerged} merged into ${s.compaction.merges})` : ''}${err}`
   );
+}
+
+/** The compaction options of `tap`: the policy, or false with --no-compact. */
+export function compactionOptions(
+  o: Pick<Opts, 'compact' | 'compactFiles' | 'compactMb' | 'compactRows'>,
+): false | CompactionPolicy {
+  if (!o.compact) return false;
+  const num = (
+    v: string | undefined,
+    flag: string,
+    ok: (n: number) => boolean,
+    rule: string,
+    def: number,
+  ) => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!ok(n)) throw new UsageError(`${flag} must be ${rule} (got "${v}")`);
+    return n;
+  };
+  return {
+    minFiles: num(
+      o.compactFiles,
+      '--compact-files',
+      (n) => Number.isInteger(n) && n >= 2,
+      'a whole number ≥ 2',
+      DEFAULT_COMPACTION.minFiles,
+    ),
+    maxBytes:
+      num(
+        o.compactMb,
+        '--compact-mb',
+        (n) => n > 0,
+        'a number of megabytes > 0',
+        DEFAULT_COMPACTION.maxBytes / 2 ** 20,
+      ) *
+      2 ** 20,
+    maxRows: num(
+      o.compactRows,
+      '--compact-rows',
+      (n) => Number.isInteger(n) && n >= 2,
+      'a whole number ≥ 2',
+      DEFAULT_COMPACTION.maxRows,
+    ),
+  };
 }
 
 export function register(program: Command): void {
@@ -68,7 +118,23 @@ export function register(program: Command): void {
     .option('--mapping <file>', 'mapping JSON for a custom message layout')
     .option('--batch-rows <n>', 'write a batch after this many messages (default 50000)')
     .option('--batch-seconds <s>', 'write a batch when its oldest message is this old (default 0.5)')
-    .option('--json', 'NDJSON on stdout: a status object every second and one per written batch')
+    .option('--no-compact', 'keep every batch file (default: merge small files as they pile up and on stop)')
+    .option(
+      '--compact-files <n>',
+      `merge a partition's small batch files once it has this many (default ${DEFAULT_COMPACTION.minFiles})`,
+    )
+    .option(
+      '--compact-mb <mb>',
+      `largest merged file in MB; files of half of it are left alone (default ${DEFAULT_COMPACTION.maxBytes / 2 ** 20})`,
+    )
+    .option(
+      '--compact-rows <n>',
+      `most rows in a merged file; files of half of it are left alone (default ${DEFAULT_COMPACTION.maxRows})`,
+    )
+    .option(
+      '--json',
+      'NDJSON on stdout: a status object every second, one per written batch and one per compaction merge',
+    )
     .option('-q, --quiet', 'no status line on stderr')
     .action(async (o: Opts) => {
       const brokers = parseBrokers(o.brokers);
@@ -78,6 +144,7 @@ export function register(program: Command): void {
       const batchSeconds = o.batchSeconds === undefined ? undefined : Number(o.batchSeconds);
       if (batchSeconds !== undefined && !(batchSeconds > 0))
         throw new UsageError(`--batch-seconds must be > 0 (got "${o.batchSeconds}")`);
+      const compaction = compactionOptions(o);
       const mapping = mappingOption(o.mapping);
       const tap = new KafkaTap({
         brokers,
@@ -87,13 +154,17 @@ export function register(program: Command): void {
         mapping,
         batchRows,
         batchSeconds,
+        compaction,
       });
       const emit = (obj: unknown) => process.stdout.write(JSON.stringify(obj) + '\n');
       tap.on('status', (s: TapStatus) => {
         if (o.json) emit({ type: 'status', ...s });
         if (!o.quiet) progress(statusLine(s));
       });
-      if (o.json) tap.on('batch', (b) => emit({ type: 'batch', ...b }));
+      if (o.json) {
+        tap.on('batch', (b) => emit({ type: 'batch', ...b }));
+        tap.on('compaction', (c) => emit({ type: 'compaction', ...c }));
+      }
       tap.on('error', () => undefined); // fatal errors are reported by the stop below
       try {
         await tap.start();

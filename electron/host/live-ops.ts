@@ -12,6 +12,13 @@
  *   next one. A dataset opened on the folder while the tap runs is caught up at the next status tick.
  * - liveDisconnect and the host's close() stop the tap, flushing the last partial batch into a file (which is
  *   then added to the open datasets too).
+ * - The tap compacts its small batch files (files.ts BatchWriter.compact). Each compaction runs under
+ *   `compactionLock`: pending additions are applied first (every dataset then reads every file about to be
+ *   merged) and no addition runs until it ends. After each merged file's rename and before the small files
+ *   are retired, `onCompaction` swaps them for the merged file in every open dataset that reads them
+ *   (Dataset.replaceFiles: same rows, so the cached cubes stay); a dataset that cannot swap keeps the small
+ *   files (the tap then keeps them too — they are covered, so readers skip them, and its next start deletes
+ *   them). A dataset opened meanwhile follows the session's merges in order at its catch-up (`follow`).
  */
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,7 +31,13 @@ import {
   type LiveStatus,
 } from '../../core/contract.js';
 import type { AddFilesResult, Dataset } from '../services/dataset.js';
-import { KafkaTap, TapConfigError, type TapBatchEvent, type TapStatus } from '../services/live/tap.js';
+import {
+  KafkaTap,
+  TapConfigError,
+  type TapBatchEvent,
+  type TapCompactionEvent,
+  type TapStatus,
+} from '../services/live/tap.js';
 import { mappingSchema as liveMappingSchema, type LiveMapping } from '../services/live/message.js';
 import { within, type HostExtension, type HostInternals, type OpenEntry } from './operations.js';
 
@@ -36,7 +49,14 @@ const CONNECT_TIMEOUT_MS = 8000;
  * Batch window of the app's tap: half the CLI's 0.5 s, because in the app a batch is only the first step towards
  * "visible in the open dataset" (addFiles follows); FUNNELSCOPE_LIVE_BATCH_SECONDS overrides it (bench).
  */
-const LIVE_BATCH_SECONDS = Number(process.env.FUNNELSCOPE_LIVE_BATCH_SECONDS) || 0.25;
+const liveBatchSeconds = () => Number(process.env.FUNNELSCOPE_LIVE_BATCH_SECONDS) || 0.25;
+/** FUNNELSCOPE_LIVE_COMPACT_FILES overrides the tap's compaction threshold (tests, bench); 0 turns it off */
+function liveCompaction(): KafkaTapCompaction | undefined {
+  const v = process.env.FUNNELSCOPE_LIVE_COMPACT_FILES;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  return n === 0 ? false : Number.isInteger(n) && n >= 2 ? { minFiles: n } : undefined;
+}
 
 export interface LiveExtensionOptions {
   /** override the tap's connect timeout (tests) */
@@ -44,7 +64,10 @@ export interface LiveExtensionOptions {
   /** batch limits of the tap (tests, bench) */
   batchRows?: number;
   batchSeconds?: number;
+  /** compaction policy of the tap (tests, bench; default the tap's, false: off) */
+  compaction?: KafkaTapCompaction;
 }
+type KafkaTapCompaction = ConstructorParameters<typeof KafkaTap>[0]['compaction'];
 
 const sanitize = (topic: string) => topic.replace(/[^A-Za-z0-9._-]/g, '_');
 
@@ -62,6 +85,13 @@ export function liveExtension(
   /** batch files waiting to be added to the open datasets */
   let pending: string[] = [];
   let adding: Promise<void> | null = null;
+  /** a compaction is running: additions wait (scheduleAdd is called again when it ends) */
+  let compacting = false;
+  let compactionChain: Promise<unknown> = Promise.resolve();
+  let merges = 0;
+  /** this session's merges, in order (a dataset that listed the folder before some follows them on catch-up) */
+  let mergeLog: TapCompactionEvent[] = [];
+  let filesMerged = 0;
   /** open datasets (by id) already caught up with the folder */
   const synced = new Set<string>();
   let connectChain: Promise<unknown> = Promise.resolve();
@@ -80,6 +110,7 @@ export function liveExtension(
       lastError: s?.lastError ?? null,
       lastErrorAt: s?.lastErrorAt ?? null,
       files,
+      compaction: { merges, filesMerged },
       lastBatchAt,
       latestEventAt: latestEventMs === null ? null : new Date(latestEventMs).toISOString(),
       history: [...history],
@@ -101,54 +132,134 @@ export function liveExtension(
       .map((e) => ({ entry: e, dataset: e.dataset as unknown as Dataset }));
   }
 
+  /** a `liveData` event for what an addition brought (none when nothing) */
+  function announce(entry: OpenEntry, r: AddFilesResult): void {
+    if (!r.added.length) return;
+    if (r.latestEventMs !== null && (latestEventMs === null || r.latestEventMs > latestEventMs))
+      latestEventMs = r.latestEventMs;
+    const event: LiveDataEvent = {
+      type: 'liveData',
+      datasetId: entry.id,
+      folder: entry.folder,
+      files: r.added.length,
+      addedFiles: r.added,
+      events: r.events,
+      days: r.days,
+      latestEventAt: latestEventMs === null ? null : new Date(latestEventMs).toISOString(),
+      visibleAt: Date.now(),
+      addMs: r.ms,
+    };
+    host.emit(event);
+  }
+
+  /**
+   * Make a dataset follow merges (in order): for each merge of files it reads, the files of the merge it has
+   * not read yet (written after it listed the folder; the tap keeps merged-away files for KEEP_REPLACED_MS)
+   * are added first, then all of them are swapped for the merged file — the rows stay exactly the same.
+   */
+  async function follow(entry: OpenEntry, dataset: Dataset, log: readonly TapCompactionEvent[]) {
+    for (const m of log) {
+      const read = new Set(dataset.files);
+      if (read.has(m.file) || !m.replaced.some((f) => read.has(f))) continue;
+      if (typeof (dataset as Partial<Dataset>).replaceFiles !== 'function')
+        throw new Error('this dataset cannot swap files');
+      const missing = m.replaced.filter((f) => !read.has(f));
+      if (missing.length) {
+        const r = await dataset.addFiles(missing);
+        if (r.skipped.length)
+          throw new Error(`cannot read ${r.skipped.map((x) => x.file).join(', ')}: ${r.skipped[0].reason}`);
+        announce(entry, r);
+      }
+      await dataset.replaceFiles(m.replaced, [m.file]);
+    }
+  }
+
+  /**
+   * One round of additions: the pending files to the datasets caught up, everything new to the others.
+   * Answers false when there was nothing to do.
+   */
+  async function addOnce(): Promise<boolean> {
+    const list = targets();
+    const batch = pending;
+    pending = [];
+    const unsynced = list.filter((t) => !synced.has(t.entry.id));
+    if (!batch.length && !unsynced.length) return false;
+    for (const { entry, dataset } of list) {
+      try {
+        if (synced.has(entry.id))
+          announce(entry, await dataset.addFiles(batch.filter((f) => within(entry.folder, f))));
+        else {
+          // a dataset not caught up follows the merges since it listed its folder, then lists it again
+          // (files written while it was being opened)
+          await follow(entry, dataset, mergeLog);
+          announce(entry, await dataset.addFiles());
+        }
+      } catch (e) {
+        // a closed dataset (the user opened another) is simply left out
+        if ((e as { code?: string }).code !== 'CLOSED')
+          console.warn(`live: adding batches to ${entry.folder} failed: ${(e as Error).message}`);
+      }
+      // (also after an error: retrying at once would fail again)
+      synced.add(entry.id);
+    }
+    return true;
+  }
+
   /** add the pending files (or, for datasets not caught up yet, everything new under their folder) */
   function scheduleAdd(): Promise<void> {
     if (adding) return adding;
+    if (compacting) return Promise.resolve();
     const run = async () => {
-      for (;;) {
-        const list = targets();
-        const batch = pending;
-        pending = [];
-        const unsynced = list.filter((t) => !synced.has(t.entry.id));
-        if (!batch.length && !unsynced.length) break;
-        for (const { entry, dataset } of list) {
-          let r: AddFilesResult;
-          try {
-            // a dataset not caught up lists its folder (files written while it was being opened)
-            r = synced.has(entry.id)
-              ? await dataset.addFiles(batch.filter((f) => within(entry.folder, f)))
-              : await dataset.addFiles();
-            synced.add(entry.id);
-          } catch (e) {
-            // a closed dataset (the user opened another) is simply left out
-            if ((e as { code?: string }).code !== 'CLOSED')
-              console.warn(`live: adding batches to ${entry.folder} failed: ${(e as Error).message}`);
-            continue;
-          }
-          if (!r.added.length) continue;
-          if (r.latestEventMs !== null && (latestEventMs === null || r.latestEventMs > latestEventMs))
-            latestEventMs = r.latestEventMs;
-          const event: LiveDataEvent = {
-            type: 'liveData',
-            datasetId: entry.id,
-            folder: entry.folder,
-            files: r.added.length,
-            addedFiles: r.added,
-            events: r.events,
-            days: r.days,
-            latestEventAt: latestEventMs === null ? null : new Date(latestEventMs).toISOString(),
-            visibleAt: Date.now(),
-            addMs: r.ms,
-          };
-          host.emit(event);
-        }
-      }
+      // a compaction waiting stops the rounds (it does the last one itself)
+      while (!compacting && (await addOnce()));
     };
     // (cleared after the assignment: a run that finishes synchronously must not leave `adding` set)
     adding = run().finally(() => {
       adding = null;
     });
     return adding;
+  }
+
+  /**
+   * The tap's compactionLock: no addition runs while a compaction does; the one in flight finishes its round,
+   * then one more round adds every batch announced so far (so each open dataset reads every file about to be
+   * merged) before the compaction starts.
+   */
+  function compactionLock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = compactionChain.then(async () => {
+      compacting = true;
+      try {
+        while (adding) await adding;
+        await addOnce();
+        return await fn();
+      } finally {
+        compacting = false;
+        void scheduleAdd();
+      }
+    });
+    compactionChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** a merged file is in place: every open dataset reading the files it replaces reads it instead */
+  async function onCompaction(c: TapCompactionEvent): Promise<void> {
+    const replaced = new Set(c.replaced);
+    pending = pending.filter((f) => !replaced.has(f));
+    mergeLog.push(c);
+    const failures: string[] = [];
+    // (a dataset not caught up yet follows the whole log, in order, at its catch-up)
+    for (const { entry, dataset } of targets().filter((t) => synced.has(t.entry.id))) {
+      try {
+        await follow(entry, dataset, [c]);
+      } catch (e) {
+        if ((e as { code?: string }).code === 'CLOSED') continue;
+        failures.push(`${entry.folder}: ${(e as Error).message}`);
+      }
+    }
+    // the tap keeps the small files when a dataset still reads them
+    if (failures.length) throw new Error(`open datasets could not follow the merge: ${failures.join('; ')}`);
+    merges++;
+    filesMerged += c.replaced.length;
   }
 
   function onBatch(b: TapBatchEvent): void {
@@ -227,10 +338,16 @@ export function liveExtension(
       mapping,
       connectTimeoutMs: opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
       batchRows: opts.batchRows,
-      batchSeconds: opts.batchSeconds ?? LIVE_BATCH_SECONDS,
+      batchSeconds: opts.batchSeconds ?? liveBatchSeconds(),
+      compaction: opts.compaction ?? liveCompaction(),
+      compactionLock,
+      onCompaction,
     });
     connection = { brokers: req.brokers, topic: req.topic, group: req.group ?? null, folder };
     files = 0;
+    merges = 0;
+    filesMerged = 0;
+    mergeLog = [];
     lastBatchAt = null;
     latestEventMs = null;
     history = [];

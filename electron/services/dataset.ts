@@ -48,6 +48,7 @@ import {
 import type { Cube, CubeRow } from '../../core/types.js';
 import type { SourceColumnsResult, SourceValuesResult } from '../../core/contract-mapping.js';
 import { AbortError, openDuckDB, type DuckDB } from './duckdb.js';
+import { dropCoveredBatches } from './live/covered.js';
 
 export { AbortError } from './duckdb.js';
 export type { CubeSpec } from '../../core/sql.js';
@@ -176,6 +177,19 @@ export interface Dataset {
    * Serialized with every other query, so a cube asked for afterwards includes the new files.
    */
   addFiles(files?: readonly string[], opts?: { signal?: AbortSignal }): Promise<AddFilesResult>;
+  /**
+   * Swap files the dataset reads for files holding exactly the same rows (the live tap's compaction merges
+   * small batch files into one): `removed` must all be read by the dataset, `added` must be new and have the
+   * same columns, and their row counts (from the footers) must add up to the removed files'. The views then
+   * read `added` instead; cached cubes, duplicates and the profile stay as they are (only `files.read`
+   * changes). Serialized with every other query, so no query in flight reads a removed file after this
+   * resolves. Throws DatasetError('BAD_REQUEST') — and changes nothing — when a condition does not hold.
+   */
+  replaceFiles(
+    removed: readonly string[],
+    added: readonly string[],
+    opts?: { signal?: AbortSignal },
+  ): Promise<{ removed: number; added: number; ms: number }>;
   /** Release the DuckDB instance. Idempotent. */
   close(): void;
 }
@@ -221,7 +235,11 @@ export async function loadMappingFile(file: string): Promise<MappingFile> {
   }
 }
 
-/** All *.parquet files under `dir` (recursive, sorted; hidden entries and *.tmp skipped). */
+/**
+ * All *.parquet files under `dir` (recursive, sorted; hidden entries and *.tmp skipped). Live batch files
+ * covered by a merged file of the same `p=<n>` folder (a compaction between its rename and its deletes) are
+ * left out, so a listing taken at any moment reads each row once (electron/services/live/covered.ts).
+ */
 async function listParquet(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string) => {
@@ -234,7 +252,7 @@ async function listParquet(dir: string): Promise<string[]> {
     }
   };
   await walk(dir);
-  return out.sort();
+  return dropCoveredBatches(out.sort());
 }
 
 const firstLine = (msg: string) =>
@@ -878,6 +896,57 @@ async function buildDataset(
       }
     });
 
+  const replaceFiles = (
+    removedIn: readonly string[],
+    addedIn: readonly string[],
+    o?: { signal?: AbortSignal },
+  ) =>
+    serial(async () => {
+      assertOpen();
+      const t0 = Date.now();
+      const removed = [...new Set(removedIn.map((f) => path.resolve(f)))];
+      const added = [...new Set(addedIn.map((f) => path.resolve(f)))];
+      const bad = (msg: string) => new DatasetError('BAD_REQUEST', `replaceFiles: ${msg}`);
+      const byFile = new Map(good.map((f) => [f.file, f]));
+      const notRead = removed.filter((f) => !byFile.has(f));
+      if (notRead.length) throw bad(`not read by this dataset: ${notRead.map(rel).join(', ')}`);
+      const already = added.filter((f) => byFile.has(f) || skippedAbs.has(f));
+      if (already.length) throw bad(`already known to this dataset: ${already.map(rel).join(', ')}`);
+      if (!removed.length || !added.length) throw bad('needs files to remove and files to add');
+      const infos: FileInfo[] = [];
+      for (const [i, info] of (await inspectFiles(db, added, override, o?.signal)).entries()) {
+        if ('reason' in info) throw bad(`${rel(added[i])}: ${info.reason}`);
+        infos.push(info);
+      }
+      const rowsRemoved = removed.reduce((a, f) => a + byFile.get(f)!.rows, 0);
+      const rowsAdded = infos.reduce((a, f) => a + f.rows, 0);
+      if (rowsAdded !== rowsRemoved)
+        throw bad(`the new files hold ${rowsAdded} rows, the files they replace ${rowsRemoved}`);
+      const gone = new Set(removed);
+      const nextGood = [...good.filter((f) => !gone.has(f.file)), ...infos];
+      const nextGroups = groupFiles(nextGood).groups;
+      const nextData: string[] = [];
+      for (const g of nextGroups)
+        for (const d of Object.keys(g.mapping.dimensions)) if (!nextData.includes(d)) nextData.push(d);
+      if (JSON.stringify(viewDimensions({ groups: nextGroups, dimensions: nextData })) !== dataDimsKey)
+        throw bad('the new files give other dimensions than the open dataset');
+      // the time range of a new file: that of the rows it took over (bounds where duplicates and days can be)
+      const old = ranges.filter((r) => gone.has(r.file));
+      const los = old.map((r) => r.lo).filter((v): v is number => v !== null);
+      const his = old.map((r) => r.hi).filter((v): v is number => v !== null);
+      const lo = los.length ? Math.min(...los) : null;
+      const hi = his.length ? Math.max(...his) : null;
+      good = nextGood;
+      groups = nextGroups;
+      ranges = [
+        ...ranges.filter((r) => !gone.has(r.file)),
+        ...infos.map((f) => ({ file: f.file, rows: f.rows, lo, hi })),
+      ];
+      await allViews();
+      profile = { ...profile, files: { ...profile.files, read: good.length } };
+      return { removed: removed.length, added: infos.length, ms: Date.now() - t0 };
+    });
+
   const mappedColumns = CANONICAL_COLUMNS.filter((c) => groups.some((g) => g.mapping[c]));
   const runQuery = (sql: string, signal?: AbortSignal) =>
     serial(async () => {
@@ -891,6 +960,7 @@ async function buildDataset(
       return good.map((f) => f.file);
     },
     addFiles,
+    replaceFiles,
     mappedColumns,
     async query<T>(sql: string, o?: { signal?: AbortSignal }) {
       const r = await runQuery(sql, o?.signal);

@@ -463,6 +463,8 @@ function StatusCard() {
         )}
         <div className="small muted" style={{ wordBreak: 'break-all' }}>
           {fmtInt(status.files)} batch files → <code>{c.folder}</code>
+          {status.compaction.merges > 0 &&
+            ` · ${fmtInt(status.compaction.filesMerged)} merged into ${fmtInt(status.compaction.merges)} larger files`}
           {status.totals.filesSkipped > 0 && ` · ${status.totals.filesSkipped} stale temp files removed`}
         </div>
         {status.lastError && status.state !== 'connected' && (

@@ -10,6 +10,14 @@
  * a `.tmp` name, fsynced, renamed and the directory fsynced; only then is the Kafka offset committed. On start,
  * `*.tmp` files and quarantine files without their Parquet file are deleted, and each partition resumes at the
  * highest `lastOffset` on disk + 1 — so a crash at any point neither loses nor duplicates a message.
+ *
+ * Compaction ({@link BatchWriter.compact}) merges runs of consecutive small Parquet files of a partition into one
+ * file named by the merged range (`.tmp` → fsync → rename → fsync dir), then deletes the files it merged. A file
+ * whose range lies inside another file's range is *covered*: readers skip it (covered.ts, used by the dataset's
+ * folder listing) and start-up recovery deletes it, so a crash between the rename and the last delete neither
+ * loses nor duplicates a row, and the resume point (the highest last offset) is the same before and after.
+ * Quarantine files are not merged (there is one only per batch that had malformed messages); a quarantine file
+ * belongs to the Parquet file whose range covers its own.
  */
 import {
   closeSync,
@@ -28,6 +36,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { coveredNames, parseBatchName } from './covered.js';
 import type { LiveEvent } from './message.js';
 
 export const LIVE_DIR = 'live';
@@ -106,14 +115,19 @@ export interface BatchFileInfo {
   lastOffset: bigint;
 }
 
-/** Parquet batch files of one partition, sorted by first offset. */
-export function listBatches(out: string, partition: number): BatchFileInfo[] {
+/**
+ * Parquet batch files of one partition, sorted by first offset. Files covered by a merged file (left by a
+ * compaction that has not deleted them yet) are left out unless `withCovered`.
+ */
+export function listBatches(out: string, partition: number, withCovered = false): BatchFileInfo[] {
   const dir = partitionDir(out, partition);
   if (!existsSync(dir)) return [];
   const res: BatchFileInfo[] = [];
-  for (const f of readdirSync(dir)) {
-    const m = NAME_RE.exec(f);
-    if (m && m[3] === 'parquet')
+  const names = readdirSync(dir).filter((f) => NAME_RE.exec(f)?.[3] === 'parquet');
+  const covered = withCovered ? new Set<string>() : coveredNames(names);
+  for (const f of names) {
+    const m = NAME_RE.exec(f)!;
+    if (!covered.has(f))
       res.push({ file: join(dir, f), partition, firstOffset: BigInt(m[1]), lastOffset: BigInt(m[2]) });
   }
   return res.sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
@@ -145,7 +159,9 @@ export function diskEndOffset(out: string, partition: number): bigint {
 
 /**
  * Make FOLDER usable and consistent: create it (clear error when not writable), delete `*.tmp` leftovers of a
- * crash, and delete quarantine files whose Parquet file was never renamed into place.
+ * crash, delete Parquet files covered by a merged file (a compaction interrupted before its deletes), and
+ * delete quarantine files whose range no Parquet file covers (their batch was never renamed into place).
+ * Everything deleted is returned in `removedTmp`.
  */
 export function prepareOutFolder(out: string): { removedTmp: string[] } {
   try {
@@ -174,21 +190,36 @@ export function prepareOutFolder(out: string): { removedTmp: string[] } {
         continue;
       }
       if (!/^p=\d+$/.test(d)) continue;
-      for (const f of readdirSync(dir)) {
+      const names = readdirSync(dir);
+      // Parquet files of the partition's range (what a quarantine file must lie inside)
+      const liveNames =
+        kind === LIVE_DIR
+          ? names
+          : existsSync(join(out, LIVE_DIR, d))
+            ? readdirSync(join(out, LIVE_DIR, d))
+            : [];
+      const ranges = liveNames
+        .map((f) => parseBatchName(f))
+        .filter((r) => r !== null && r.ext === 'parquet')
+        .map((r) => r!);
+      const covered = kind === LIVE_DIR ? coveredNames(names.filter((f) => f.endsWith('.parquet'))) : null;
+      let deleted = false;
+      for (const f of names) {
         const full = join(dir, f);
-        if (f.endsWith('.tmp')) {
-          if (!tmpOwnerAlive(f)) {
-            rmSync(full, { force: true });
-            removedTmp.push(full);
-          }
-        } else if (kind === QUARANTINE_DIR) {
-          const m = NAME_RE.exec(f);
-          if (m && !existsSync(join(out, LIVE_DIR, d, `${m[1]}-${m[2]}.parquet`))) {
-            rmSync(full, { force: true });
-            removedTmp.push(full);
-          }
+        let remove = false;
+        if (f.endsWith('.tmp')) remove = !tmpOwnerAlive(f);
+        else if (covered?.has(f)) remove = true;
+        else if (kind === QUARANTINE_DIR) {
+          const r = parseBatchName(f);
+          remove = r !== null && !ranges.some((p) => p.first <= r.first && r.last <= p.last);
+        }
+        if (remove) {
+          rmSync(full, { force: true });
+          removedTmp.push(full);
+          deleted = true;
         }
       }
+      if (deleted) fsyncPath(dir);
     }
   }
   return { removedTmp };
@@ -305,6 +336,53 @@ export interface WrittenBatch {
   quarantineFile: string | null;
 }
 
+/** When and how far a partition's batch files are merged (see {@link BatchWriter.compact}). */
+export interface CompactionPolicy {
+  /** merge when the partition has at least this many small files (≥ 2) */
+  minFiles: number;
+  /** a merged file stays under this many bytes (sum of the files it merges); files of half of it are not small */
+  maxBytes: number;
+  /** … and this many rows; files of half of it are not small */
+  maxRows: number;
+}
+
+export const DEFAULT_COMPACTION: CompactionPolicy = {
+  minFiles: 64,
+  maxBytes: 128 * 1024 * 1024,
+  maxRows: 2_000_000,
+};
+
+export interface CompactionHooks {
+  /** awaited after the merged file is in place, before the files it replaces are deleted */
+  onMerged?: (r: CompactionResult) => Promise<void>;
+  /**
+   * keep the merged-away files (covered, so every reader skips them) for the caller to delete later — a reader
+   * that listed the folder just before the merge can still read them meanwhile
+   */
+  keepReplaced?: boolean;
+  /** tests: throw here to simulate a crash at that step */
+  crashAt?: (step: 'tmp-written' | 'renamed' | 'half-deleted') => void;
+}
+
+export interface SmallFile extends BatchFileInfo {
+  bytes: number;
+  rows: number;
+}
+
+/** One merge: `file` now holds exactly the rows of `replaced` (deleted). */
+export interface CompactionResult {
+  partition: number;
+  file: string;
+  firstOffset: bigint;
+  lastOffset: bigint;
+  rows: number;
+  bytes: number;
+  replaced: string[];
+  replacedBytes: number;
+}
+
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
 const columnsSpec = LIVE_COLUMNS.map(([n, t]) => `'${n}': '${t === 'TIMESTAMP' ? 'BIGINT' : t}'`).join(', ');
 const selectList = LIVE_COLUMNS.map(([n, t]) =>
   t === 'TIMESTAMP' ? `make_timestamp(${n} * 1000) AS ${n}` : n,
@@ -410,6 +488,132 @@ export class BatchWriter {
       quarantined: quarantine.length,
       quarantineFile,
     };
+  }
+
+  /**
+   * Compact one partition (see {@link CompactionPolicy}): runs of consecutive small Parquet files are merged,
+   * each into one file named by the merged range. Holds the partition's directory lock, so it never runs
+   * while a batch of the partition is being written (by this tap or another of its group). Per merged file:
+   * native DuckDB reads the small files in offset order and COPYs them to a `.tmp`, the row count is checked
+   * against the footers, the file is fsynced and renamed into place and the directory fsynced; then
+   * `hooks.onMerged` is awaited (the host swaps its open datasets over) and the merged-away files are deleted
+   * (or, with `hooks.keepReplaced`, left to the caller).
+   * When the hook throws, the small files are kept (they are covered: readers skip them and the next start
+   * deletes them) and the error is passed on. Returns the merges done.
+   */
+  async compact(
+    partition: number,
+    policy: CompactionPolicy,
+    hooks: CompactionHooks = {},
+  ): Promise<CompactionResult[]> {
+    const dir = partitionDir(this.out, partition);
+    if (!existsSync(dir)) return [];
+    return withDirLock(dir, () => this.compactLocked(partition, policy, hooks));
+  }
+
+  /** Small files of a partition (candidates of a merge), with their sizes and row counts. */
+  async smallFiles(partition: number, policy: CompactionPolicy): Promise<SmallFile[]> {
+    const small: SmallFile[] = [];
+    for (const b of listBatches(this.out, partition)) {
+      let size: number;
+      try {
+        size = statSync(b.file).size;
+      } catch {
+        continue; // deleted meanwhile (another tap's compaction)
+      }
+      if (size < policy.maxBytes / 2) small.push({ ...b, bytes: size, rows: 0 });
+    }
+    if (!small.length) return small;
+    const con = await this.connection(partition);
+    const rows = new Map<string, number>();
+    const reader = await con.runAndReadAll(
+      `SELECT file_name, num_rows FROM parquet_file_metadata([${small.map((f) => sqlString(f.file)).join(', ')}])`,
+    );
+    for (const r of reader.getRowObjectsJS()) rows.set(String(r.file_name), Number(r.num_rows));
+    return small
+      .map((f) => ({ ...f, rows: rows.get(f.file) ?? 0 }))
+      .filter((f) => f.rows < policy.maxRows / 2);
+  }
+
+  private async compactLocked(
+    partition: number,
+    policy: CompactionPolicy,
+    hooks: CompactionHooks,
+  ): Promise<CompactionResult[]> {
+    const small = await this.smallFiles(partition, policy);
+    if (small.length < Math.max(2, policy.minFiles)) return [];
+    // runs of contiguous ranges, cut where the merged file would exceed the size or row limit
+    const chunks: SmallFile[][] = [];
+    let cur: SmallFile[] = [];
+    let bytes = 0;
+    let rows = 0;
+    for (const f of small) {
+      const prev = cur[cur.length - 1];
+      if (
+        prev &&
+        (f.firstOffset !== prev.lastOffset + 1n ||
+          bytes + f.bytes > policy.maxBytes ||
+          rows + f.rows > policy.maxRows)
+      ) {
+        chunks.push(cur);
+        cur = [];
+        bytes = 0;
+        rows = 0;
+      }
+      cur.push(f);
+      bytes += f.bytes;
+      rows += f.rows;
+    }
+    if (cur.length) chunks.push(cur);
+    const dir = partitionDir(this.out, partition);
+    const con = await this.connection(partition);
+    const done: CompactionResult[] = [];
+    for (const chunk of chunks) {
+      if (chunk.length < 2) continue;
+      const first = chunk[0].firstOffset;
+      const last = chunk[chunk.length - 1].lastOffset;
+      const file = join(dir, batchName(first, last, 'parquet'));
+      const tmp = tmpName(file, this.id);
+      const expected = chunk.reduce((a, f) => a + f.rows, 0);
+      try {
+        await con.run(
+          `COPY (SELECT * FROM read_parquet([${chunk.map((f) => sqlString(f.file)).join(', ')}])) ` +
+            `TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
+        );
+        const got = Number(
+          (
+            await con.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${sqlString(tmp)})`)
+          ).getRowsJS()[0][0],
+        );
+        if (got !== expected)
+          throw new Error(`merged file has ${got} rows, the ${chunk.length} files it replaces ${expected}`);
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw e;
+      }
+      hooks.crashAt?.('tmp-written');
+      durableRename(tmp, file, dir);
+      const result: CompactionResult = {
+        partition,
+        file,
+        firstOffset: first,
+        lastOffset: last,
+        rows: expected,
+        bytes: statSync(file).size,
+        replaced: chunk.map((f) => f.file),
+        replacedBytes: chunk.reduce((a, f) => a + f.bytes, 0),
+      };
+      hooks.crashAt?.('renamed');
+      await hooks.onMerged?.(result);
+      done.push(result);
+      if (hooks.keepReplaced) continue;
+      chunk.forEach((f, i) => {
+        if (i === Math.floor(chunk.length / 2)) hooks.crashAt?.('half-deleted');
+        rmSync(f.file, { force: true });
+      });
+      fsyncPath(dir);
+    }
+    return done;
   }
 
   close(): void {

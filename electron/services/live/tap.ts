@@ -15,12 +15,22 @@
  * offset; offsets are committed only after the batch file is durable. Without `group` the tap reads all
  * partitions (manual assignment, commits under `funnelscope-tap`); with `group` it joins that consumer group,
  * drops the unflushed buffers of revoked partitions and starts new ones from the files on disk.
+ *
+ * Compaction: after every `compaction.minFiles` batches of a partition, and for every owned partition on stop,
+ * runs of small batch files are merged (files.ts BatchWriter.compact) in the partition's write chain, so never
+ * while a batch of it is written. `onCompaction` is awaited between the merged file's rename and the deletes
+ * (the host swaps its open datasets over); `compactionLock` wraps each compaction (the host holds off its
+ * additions meanwhile). A 'compaction' event follows each merge.
  */
 import { EventEmitter } from 'node:events';
+import { rmSync } from 'node:fs';
 import { Admin, Consumer, ResponseError } from '@platformatic/kafka';
 import {
   BatchWriter,
+  DEFAULT_COMPACTION,
   diskEndOffset,
+  type CompactionPolicy,
+  type CompactionResult,
   prepareOutFolder,
   type PendingBatch,
   type QuarantineRecord,
@@ -46,6 +56,15 @@ export interface TapOptions {
   clientId?: string;
   /** give up start() when the brokers cannot be reached for this long (default 30 s); later outages are retried forever */
   connectTimeoutMs?: number;
+  /**
+   * merging of small batch files (default: on, files.ts DEFAULT_COMPACTION: ≥ 64 small files, merged files up to
+   * 128 MB / 2 M rows); false turns it off
+   */
+  compaction?: false | Partial<CompactionPolicy & { keepReplacedMs: number }>;
+  /** awaited after a merged file is in place, before the files it replaces are deleted (throw to keep them) */
+  onCompaction?: (c: TapCompactionEvent) => Promise<void>;
+  /** wraps every compaction run (e.g. to hold off readers that list the folder) */
+  compactionLock?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface TapPartitionStatus {
@@ -73,6 +92,8 @@ export interface TapStatus {
   /** messages consumed per second over the last interval */
   eventsPerSecond: number;
   totals: { messages: number; events: number; quarantined: number; batches: number; filesSkipped: number };
+  /** merges done since start and the batch files they replaced */
+  compaction: { merges: number; filesMerged: number; lastError: string | null };
   lastError: string | null;
   lastErrorAt: string | null;
   at: string;
@@ -90,6 +111,18 @@ export interface TapBatchEvent {
   visibleAt: number;
 }
 
+/** One compaction merge: `file` holds exactly the rows of `replaced` (deleted right after). */
+export interface TapCompactionEvent {
+  partition: number;
+  file: string;
+  firstOffset: string;
+  lastOffset: string;
+  rows: number;
+  bytes: number;
+  replaced: string[];
+  replacedBytes: number;
+}
+
 export interface TapQuarantineEvent {
   partition: number;
   offset: string;
@@ -97,6 +130,13 @@ export interface TapQuarantineEvent {
 }
 
 export class TapConfigError extends Error {}
+
+/**
+ * How long merged-away batch files stay (covered, so readers skip them) before the tap deletes them: a reader
+ * that listed the folder just before a merge — a dataset being opened — can still read them and then follow
+ * the merge (the host's live operations do).
+ */
+export const KEEP_REPLACED_MS = 60_000;
 
 interface PartState {
   partition: number;
@@ -124,9 +164,15 @@ const errMsg = (e: unknown) => {
 };
 
 export class KafkaTap extends EventEmitter {
-  readonly options: Required<Omit<TapOptions, 'mapping' | 'group'>> & {
+  readonly options: Required<
+    Omit<TapOptions, 'mapping' | 'group' | 'compaction' | 'onCompaction' | 'compactionLock'>
+  > & {
     group: string | null;
     mapping?: LiveMapping;
+    /** null: compaction off */
+    compaction: (CompactionPolicy & { keepReplacedMs: number }) | null;
+    onCompaction?: (c: TapCompactionEvent) => Promise<void>;
+    compactionLock?: <T>(fn: () => Promise<T>) => Promise<T>;
   };
   private consumer: Consumer | null = null;
   private writer: BatchWriter;
@@ -139,6 +185,10 @@ export class KafkaTap extends EventEmitter {
   private loopDone: Promise<void> | null = null;
   private writeChains = new Map<number, Promise<void>>();
   private pendingWrites = 0;
+  /** per partition: messages handed to the writer whose file is not durable yet */
+  private writing = new Map<number, number>();
+  /** write chains' tails not settled yet */
+  private inflight = new Set<Promise<void>>();
   private statusTimer: NodeJS.Timeout | null = null;
   private lastError: string | null = null;
   private lastErrorAt: string | null = null;
@@ -147,6 +197,11 @@ export class KafkaTap extends EventEmitter {
   private eventsPerSecond = 0;
   private generation = 0;
   private fatal: Error | null = null;
+  private compactionTotals = { merges: 0, filesMerged: 0, lastError: null as string | null };
+  /** merged-away files kept for a while (covered: readers skip them), deleted once `keepReplacedMs` old */
+  private retired: { files: string[]; at: number }[] = [];
+  /** batches written per partition since its last compaction check */
+  private sinceCheck = new Map<number, number>();
 
   constructor(options: TapOptions) {
     super();
@@ -158,6 +213,18 @@ export class KafkaTap extends EventEmitter {
     const batchSeconds = options.batchSeconds ?? 0.5;
     if (!(batchRows >= 1)) throw new TapConfigError('batchRows must be ≥ 1');
     if (!(batchSeconds > 0)) throw new TapConfigError('batchSeconds must be > 0');
+    const compaction =
+      options.compaction === false
+        ? null
+        : { ...DEFAULT_COMPACTION, keepReplacedMs: KEEP_REPLACED_MS, ...(options.compaction ?? {}) };
+    if (compaction) {
+      if (!(Number.isInteger(compaction.minFiles) && compaction.minFiles >= 2))
+        throw new TapConfigError('compaction.minFiles must be a whole number ≥ 2');
+      if (!(compaction.maxBytes > 0)) throw new TapConfigError('compaction.maxBytes must be > 0');
+      if (!(compaction.maxRows >= 2)) throw new TapConfigError('compaction.maxRows must be ≥ 2');
+      if (!(compaction.keepReplacedMs >= 0))
+        throw new TapConfigError('compaction.keepReplacedMs must be ≥ 0');
+    }
     this.options = {
       brokers: options.brokers,
       topic: options.topic,
@@ -169,6 +236,9 @@ export class KafkaTap extends EventEmitter {
       statusIntervalMs: options.statusIntervalMs ?? 1000,
       clientId: options.clientId ?? 'funnelscope-tap',
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
+      compaction,
+      onCompaction: options.onCompaction,
+      compactionLock: options.compactionLock,
     };
     this.writer = new BatchWriter(options.out);
   }
@@ -185,7 +255,7 @@ export class KafkaTap extends EventEmitter {
         nextOffset: p.nextOffset.toString(),
         highWatermark: p.highWatermark === null ? null : p.highWatermark.toString(),
         lag: p.highWatermark === null ? null : Math.max(0, Number(p.highWatermark - p.nextOffset)),
-        buffered: p.count,
+        buffered: p.count + (this.writing.get(p.partition) ?? 0),
       }));
     const lags = partitions.map((p) => p.lag);
     return {
@@ -198,6 +268,7 @@ export class KafkaTap extends EventEmitter {
       lag: lags.length && lags.every((l) => l !== null) ? lags.reduce((a, b) => a! + b!, 0) : null,
       eventsPerSecond: this.eventsPerSecond,
       totals: { ...this.totals },
+      compaction: { ...this.compactionTotals },
       lastError: this.lastError,
       lastErrorAt: this.lastErrorAt,
       at: new Date().toISOString(),
@@ -445,7 +516,9 @@ export class KafkaTap extends EventEmitter {
         if (this.state !== 'connected' && !this.stopping) this.setState('connected');
         backoff = 250;
         this.flushDue(false);
-        while (this.pendingWrites > 6 && !this.stopping) await Promise.race(this.writeChains.values());
+        // (raced over unsettled writes only: a settled chain would make this spin while another is slow)
+        while (this.pendingWrites > 6 && !this.stopping && this.inflight.size)
+          await Promise.race(this.inflight);
       } catch (e) {
         if (this.stopping) break;
         this.noteError(e);
@@ -566,6 +639,13 @@ export class KafkaTap extends EventEmitter {
       offsets: st.offsets,
       quarantine: st.quarantine,
     };
+    // counted as buffered until the file is durable (or the write is given up)
+    let count = st.count;
+    this.writing.set(st.partition, (this.writing.get(st.partition) ?? 0) + count);
+    const written = () => {
+      this.writing.set(batch.partition, (this.writing.get(batch.partition) ?? 0) - count);
+      count = 0;
+    };
     st.bufStart = null;
     st.events = [];
     st.offsets = [];
@@ -576,9 +656,9 @@ export class KafkaTap extends EventEmitter {
       .then(async () => {
         // Written even when the partition was revoked meanwhile: its offsets were read, and the per-partition
         // lock + trim in BatchWriter.write make sure a range the new owner already wrote is not written again.
-        let written: WrittenBatch | null;
+        let result: WrittenBatch | null;
         try {
-          written = await this.writer.write(batch, this.options.topic);
+          result = await this.writer.write(batch, this.options.topic);
         } catch (e) {
           // a batch that cannot be written must not be skipped: stop the tap with the reason
           this.fatal = new Error(
@@ -590,28 +670,91 @@ export class KafkaTap extends EventEmitter {
           this.setState('failed');
           return;
         }
-        if (!written) {
+        if (!result) {
           this.totals.filesSkipped++;
           return;
         }
+        const w = result;
         this.totals.batches++;
         const ev: TapBatchEvent = {
-          file: written.file,
-          partition: written.partition,
-          firstOffset: written.firstOffset.toString(),
-          lastOffset: written.lastOffset.toString(),
-          rows: written.rows,
-          quarantined: written.quarantined,
-          quarantineFile: written.quarantineFile,
+          file: w.file,
+          partition: w.partition,
+          firstOffset: w.firstOffset.toString(),
+          lastOffset: w.lastOffset.toString(),
+          rows: w.rows,
+          quarantined: w.quarantined,
+          quarantineFile: w.quarantineFile,
           visibleAt: Date.now(),
         };
+        written();
         this.emit('batch', ev);
-        await this.commit(written.partition, written.lastOffset + 1n);
+        await this.commit(w.partition, w.lastOffset + 1n);
+        const policy = this.options.compaction;
+        if (policy) {
+          this.deleteRetired(false);
+          const n = (this.sinceCheck.get(batch.partition) ?? 0) + 1;
+          this.sinceCheck.set(batch.partition, n);
+          if (n >= policy.minFiles) await this.compact(batch.partition, policy);
+        }
       })
       .finally(() => {
+        written(); // (a failed or skipped write too)
         this.pendingWrites--;
+        this.inflight.delete(chain);
       });
+    this.inflight.add(chain);
     this.writeChains.set(batch.partition, chain);
+  }
+
+  /**
+   * Merge the partition's small files (errors are reported in the status, never fatal: the small files stay
+   * valid). Called in the partition's write chain only.
+   */
+  private async compact(
+    partition: number,
+    policy: CompactionPolicy & { keepReplacedMs: number },
+  ): Promise<void> {
+    const run = () =>
+      this.writer.compact(partition, policy, {
+        keepReplaced: true,
+        onMerged: async (r: CompactionResult) => {
+          const ev: TapCompactionEvent = {
+            partition: r.partition,
+            file: r.file,
+            firstOffset: r.firstOffset.toString(),
+            lastOffset: r.lastOffset.toString(),
+            rows: r.rows,
+            bytes: r.bytes,
+            replaced: r.replaced,
+            replacedBytes: r.replacedBytes,
+          };
+          await this.options.onCompaction?.(ev);
+          // (kept for good when the hook throws: a reader still reads them; the next start deletes them)
+          this.retired.push({ files: r.replaced, at: Date.now() });
+          this.compactionTotals.merges++;
+          this.compactionTotals.filesMerged += r.replaced.length;
+          this.emit('compaction', ev);
+        },
+      });
+    try {
+      const lock = this.options.compactionLock;
+      await (lock ? lock(run) : run());
+      this.sinceCheck.set(partition, 0);
+    } catch (e) {
+      this.compactionTotals.lastError = `compaction of partition ${partition}: ${errMsg(e)}`;
+      this.noteError(new Error(this.compactionTotals.lastError));
+      this.sinceCheck.set(partition, 0);
+    }
+  }
+
+  /** Delete the merged-away files kept long enough (all of them with `all`). */
+  private deleteRetired(all: boolean): void {
+    const keep = this.options.compaction?.keepReplacedMs ?? 0;
+    const now = Date.now();
+    const due = this.retired.filter((r) => all || now - r.at >= keep);
+    if (!due.length) return;
+    this.retired = this.retired.filter((r) => !due.includes(r));
+    for (const r of due) for (const f of r.files) rmSync(f, { force: true });
   }
 
   private async commit(partition: number, offset: bigint): Promise<void> {
@@ -646,6 +789,12 @@ export class KafkaTap extends EventEmitter {
     await this.loopDone?.catch(() => undefined);
     if (!this.fatal) this.flushDue(true);
     await Promise.all(this.writeChains.values());
+    // on stop every owned partition is compacted, whatever the count of small files
+    const policy = this.options.compaction;
+    if (policy && !this.fatal)
+      for (const p of [...this.parts.keys()].sort((a, b) => a - b))
+        await this.compact(p, { ...policy, minFiles: 2 });
+    this.deleteRetired(true);
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = null;
     await this.shutdownClient();
