@@ -463,8 +463,13 @@ function StatusCard() {
         )}
         <div className="small muted" style={{ wordBreak: 'break-all' }}>
           {fmtInt(status.files)} batch files → <code>{c.folder}</code>
-          {status.compaction.merges > 0 &&
-            ` · ${fmtInt(status.compaction.filesMerged)} merged into ${fmtInt(status.compaction.merges)} larger files`}
+          {status.compaction.merges > 0 && (
+            <span style={{ wordBreak: 'normal' }} data-testid="live-compaction">
+              {' · '}
+              {fmtInt(status.compaction.filesMerged)} merged into {fmtInt(status.compaction.merges)} larger
+              files
+            </span>
+          )}
           {status.totals.filesSkipped > 0 && ` · ${status.totals.filesSkipped} stale temp files removed`}
         </div>
         {status.lastError && status.state !== 'connected' && (
