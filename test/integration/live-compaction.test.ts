@@ -6,7 +6,7 @@
  * the right offset; a folder listed between rename and deletes reads each row once; and an open dataset that
  * follows a merge with Dataset.replaceFiles keeps exactly its cubes, duplicates and profile.
  */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -330,6 +330,37 @@ describe('an open dataset follows a merge (Dataset.replaceFiles)', () => {
     open.push(fresh);
     for (const [i, s] of SPECS.entries()) expect(await fresh.cube(s)).toEqual(cubes[i]);
     expect(await fresh.profile()).toEqual(p2);
+  });
+
+  it('a dataset that listed the folder before files it never read were merged: add them, then swap', async () => {
+    // what the host does for a dataset opened while the tap ran (live-ops follow): the merged-away files are
+    // still on disk (the tap keeps them), so the ones it has not read are added first, then all are swapped
+    const out = mkdtempSync(join(tmpdir(), 'fs-compact-'));
+    prepareOutFolder(out);
+    await writeBatches(out, 0, 8, 15);
+    const ds = await openDataset(out, { threads: 2 });
+    open.push(ds);
+    for (const s of SPECS) await ds.cube(s); // cached before
+    await writeBatches(out, 0, 4, 15, 120); // written after its listing
+    const w = new BatchWriter(out);
+    let merged: { replaced: string[]; file: string } | null = null;
+    try {
+      [merged] = await w.compact(0, policy({ minFiles: 2 }), { keepReplaced: true });
+    } finally {
+      w.close();
+    }
+    expect(merged!.replaced).toHaveLength(12);
+    const read = new Set(ds.files);
+    const missing = merged!.replaced.filter((f) => !read.has(f));
+    expect(missing).toHaveLength(4);
+    await ds.addFiles(missing);
+    await ds.replaceFiles(merged!.replaced, [merged!.file]);
+    expect([...ds.files]).toEqual([merged!.file]);
+    for (const f of merged!.replaced) rmSync(f);
+    const fresh = await openDataset(out, { threads: 2 });
+    open.push(fresh);
+    for (const s of SPECS) expect(await ds.cube(s)).toEqual(await fresh.cube(s));
+    expect(await ds.profile()).toEqual(await fresh.profile());
   });
 
   it('refuses a swap that would change the rows, and changes nothing', async () => {
