@@ -100,10 +100,10 @@ export interface LiveStatus {
   /** Parquet batch files written since connect, and the latest one's time (epoch ms) */
   files: number;
   /**
-   * compaction since connect: merged files written and the small batch files they replaced (the open datasets
-   * read the merged files instead; their numbers do not change)
+   * compaction since connect: merges done, batch files merged away (a merged file merged again is not counted
+   * twice) and the merged files on disk now (the open datasets read them instead; their numbers do not change)
    */
-  compaction: { merges: number; filesMerged: number };
+  compaction: { merges: number; filesMerged: number; mergedFiles: number };
   lastBatchAt: number | null;
   /** latest event time of the batches added to the open datasets (ISO): "now" for the live view */
   latestEventAt: string | null;

@@ -54,7 +54,7 @@ export function statusLine(s: TapStatus): string {
   return (
     `tap ${s.topic} [${s.state}] ${s.eventsPerSecond.toLocaleString('en-US')} ev/s · lag ${lag} · ` +
     `${s.totals.events.toLocaleString('en-US')} events · ${s.totals.quarantined.toLocaleString('en-US')} quarantined · ` +
-    `${s.totals.batches} files${s.compaction.merges ? ` (${s.compaction.filesMerged} merged into ${s.compaction.merges})` : ''}${err}`
+    `${s.totals.batches} files${s.compaction.merges ? ` (${s.compaction.filesMerged} merged into ${s.compaction.mergedFiles})` : ''}${err}`
   );
 }
 

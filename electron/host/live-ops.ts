@@ -92,16 +92,24 @@ export function liveExtension(
   /** this session's merges, in order (a dataset that listed the folder before some follows them on catch-up) */
   let mergeLog: TapCompactionEvent[] = [];
   let filesMerged = 0;
+  const mergedOutputs = new Set<string>();
   /** open datasets (by id) already caught up with the folder */
   const synced = new Set<string>();
   let connectChain: Promise<unknown> = Promise.resolve();
+  let stopping = false;
 
   const remembered = (): LiveSettings | null => host.settings?.liveSettings() ?? null;
 
   function status(): LiveStatus {
     const s = lastTapStatus;
     return {
-      state: tap ? (s?.state ?? 'starting') : s?.state === 'failed' ? 'failed' : 'stopped',
+      state: tap
+        ? (s?.state ?? 'starting')
+        : stopping
+          ? 'stopping'
+          : s?.state === 'failed'
+            ? 'failed'
+            : 'stopped',
       connection,
       partitions: (s?.partitions ?? []).map((p) => ({ ...p })),
       lag: s?.lag ?? null,
@@ -110,7 +118,7 @@ export function liveExtension(
       lastError: s?.lastError ?? null,
       lastErrorAt: s?.lastErrorAt ?? null,
       files,
-      compaction: { merges, filesMerged },
+      compaction: { merges, filesMerged, mergedFiles: mergedOutputs.size },
       lastBatchAt,
       latestEventAt: latestEventMs === null ? null : new Date(latestEventMs).toISOString(),
       history: [...history],
@@ -259,7 +267,9 @@ export function liveExtension(
     // the tap keeps the small files when a dataset still reads them
     if (failures.length) throw new Error(`open datasets could not follow the merge: ${failures.join('; ')}`);
     merges++;
-    filesMerged += c.replaced.length;
+    // batch files merged away (a merged file merged again is not counted twice) and merged files on disk
+    for (const f of c.replaced) if (!mergedOutputs.delete(f)) filesMerged++;
+    mergedOutputs.add(c.file);
   }
 
   function onBatch(b: TapBatchEvent): void {
@@ -305,10 +315,13 @@ export function liveExtension(
     const t = tap;
     if (!t) return;
     tap = null;
+    // (the stop flushes, and merges what is left: the status says "stopping" until it is done)
+    stopping = true;
     try {
       await t.stop();
       lastTapStatus = t.status();
     } finally {
+      stopping = false;
       t.removeAllListeners();
       t.on('error', () => undefined);
     }
@@ -347,6 +360,7 @@ export function liveExtension(
     files = 0;
     merges = 0;
     filesMerged = 0;
+    mergedOutputs.clear();
     mergeLog = [];
     lastBatchAt = null;
     latestEventMs = null;

@@ -466,8 +466,8 @@ function StatusCard() {
           {status.compaction.merges > 0 && (
             <span style={{ wordBreak: 'normal' }} data-testid="live-compaction">
               {' · '}
-              {fmtInt(status.compaction.filesMerged)} merged into {fmtInt(status.compaction.merges)} larger
-              files
+              {fmtInt(status.compaction.filesMerged)} merged into {fmtInt(status.compaction.mergedFiles)}{' '}
+              larger files
             </span>
           )}
           {status.totals.filesSkipped > 0 && ` · ${status.totals.filesSkipped} stale temp files removed`}

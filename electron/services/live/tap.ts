@@ -92,8 +92,11 @@ export interface TapStatus {
   /** messages consumed per second over the last interval */
   eventsPerSecond: number;
   totals: { messages: number; events: number; quarantined: number; batches: number; filesSkipped: number };
-  /** merges done since start and the batch files they replaced */
-  compaction: { merges: number; filesMerged: number; lastError: string | null };
+  /**
+   * since start: merges done, batch files merged away (a merged file merged again is not counted twice) and
+   * merged files still on disk
+   */
+  compaction: { merges: number; filesMerged: number; mergedFiles: number; lastError: string | null };
   lastError: string | null;
   lastErrorAt: string | null;
   at: string;
@@ -197,7 +200,9 @@ export class KafkaTap extends EventEmitter {
   private eventsPerSecond = 0;
   private generation = 0;
   private fatal: Error | null = null;
-  private compactionTotals = { merges: 0, filesMerged: 0, lastError: null as string | null };
+  private compactionTotals = { merges: 0, filesMerged: 0, mergedFiles: 0, lastError: null as string | null };
+  /** merged files of this run still on disk */
+  private mergedOutputs = new Set<string>();
   /** merged-away files kept for a while (covered: readers skip them), deleted once `keepReplacedMs` old */
   private retired: { files: string[]; at: number }[] = [];
   /** batches written per partition since its last compaction check */
@@ -732,7 +737,9 @@ export class KafkaTap extends EventEmitter {
           // (kept for good when the hook throws: a reader still reads them; the next start deletes them)
           this.retired.push({ files: r.replaced, at: Date.now() });
           this.compactionTotals.merges++;
-          this.compactionTotals.filesMerged += r.replaced.length;
+          for (const f of r.replaced) if (!this.mergedOutputs.delete(f)) this.compactionTotals.filesMerged++;
+          this.mergedOutputs.add(r.file);
+          this.compactionTotals.mergedFiles = this.mergedOutputs.size;
           this.emit('compaction', ev);
         },
       });
