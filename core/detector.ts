@@ -46,12 +46,13 @@ export const ROBUST_PARAMS = {
   onsetExtraDays: 1,
   /**
    * CUSUM (Page 1954) of the daily deviations beyond `cusumAllowance` σ, S = max(0, S + min(|z|, zCap) − k) in the
-   * drop (spike) direction: a run of ≥ streak days each ≥ runDaySigma low is also CRITICAL when S reaches the
-   * CRITICAL bar + cusumMargin — evidence of an incident too mild for 3–4 consecutive days, accumulated over its
-   * earlier, intermittently low days
+   * drop (spike) direction: a run of ≥ max(streak, cusumMinRun) days each ≥ runDaySigma low is also CRITICAL when
+   * S reaches the CRITICAL bar + cusumMargin — evidence of an incident too mild for 3–4 consecutive days,
+   * accumulated over its earlier, intermittently low days (never a single mild day, even with streak 1 or 2)
    */
   cusumAllowance: 1,
   cusumMargin: 1,
+  cusumMinRun: 3,
   /**
    * |z| of one day counts at most this much inside a run's sum, so one or two extreme days (a natural one-day dip)
    * cannot carry a "sustained" drop; raised to 1.25·bar/√streak when a high sigma would make the bar unreachable
@@ -334,6 +335,7 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
   let cusumDrop = 0;
   let cusumSpike = 0;
   const cusumBar = critBar + P.cusumMargin;
+  const cusumRun = Math.max(s.streak, P.cusumMinRun);
 
   for (let i = 0; i < n; i++) {
     v.bdIdx[i] = EMPTY_IDX;
@@ -531,11 +533,12 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
     const critDrop =
       dropDay &&
       runDrop >= s.streak &&
-      (cusumDrop >= cusumBar || sustained(z, i, s.streak, critBar, zCap, prevCrit === -1, sumDrop, runDrop));
+      ((cusumDrop >= cusumBar && runDrop >= cusumRun) ||
+        sustained(z, i, s.streak, critBar, zCap, prevCrit === -1, sumDrop, runDrop));
     const critSpike =
       spikeDay &&
       runSpike >= s.streak &&
-      (cusumSpike >= cusumBar ||
+      ((cusumSpike >= cusumBar && runSpike >= cusumRun) ||
         sustained(z, i, s.streak, critBar, zCap, prevCrit === 1, sumSpike, runSpike));
     const anomDrop = wantDrop && zi <= -s.sigma;
     const anomSpike = wantSpike && zi >= s.sigma;

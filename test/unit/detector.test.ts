@@ -380,6 +380,17 @@ describe('robust profile specifics', () => {
       direction: 'drop',
       streak: { start: dayString(d0 + 62), length: 3 },
     });
+    // with streak 1 the accumulated evidence still needs three low days in a row: a single day at −2σ (not even an
+    // ANOMALY) after the intermittent ones is not CRITICAL, the third low day is
+    const one = detectSeries(
+      [...hist, ...tail([150, 190, 150, 190, 150, 185, 160, 160, 160])],
+      settingsFor('robust', { streak: 1 }),
+      {},
+      { from },
+    );
+    expect(one[6].deviationSigma!).toBeGreaterThan(-3);
+    expect(one.slice(0, 8).map((r) => r.status)).not.toContain('CRITICAL');
+    expect(one[8]).toMatchObject({ status: 'CRITICAL', streak: { length: 3 } });
     // the same three days without the earlier evidence: not CRITICAL
     const alone = detectSeries(
       [...hist, ...tail([199, 195, 200, 198, 201, 197, 160, 160, 160])],
