@@ -470,7 +470,11 @@ function StatusCard() {
               larger files
             </span>
           )}
-          {status.totals.filesSkipped > 0 && ` · ${status.totals.filesSkipped} stale temp files removed`}
+          {status.totals.filesSkipped > 0 && (
+            <span title="temporary or merged-away files an earlier run left behind (removed at start), and batches whose offsets were already on disk (not written twice)">
+              {` · ${fmtInt(status.totals.filesSkipped)} leftover or already-written files skipped`}
+            </span>
+          )}
         </div>
         {status.lastError && status.state !== 'connected' && (
           <ErrorBox title="Last error" message={status.lastError} testId="live-last-error" />
