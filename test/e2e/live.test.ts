@@ -174,6 +174,12 @@ describe.skipIf(!!skip)('Live view with a real broker', () => {
 
     await page.getByTestId('live-disconnect-button').click();
     await expect.poll(() => page.getByTestId('live-state').innerText(), { timeout: 30_000 }).toBe('stopped');
+    // the tap merged its small batch files (at the latest on stop) and the view says so: one file per partition
+    const merged = /([\d,]+) merged into ([\d,]+) larger files/.exec(
+      await page.getByTestId('live-compaction').innerText(),
+    );
+    expect(merged).not.toBeNull();
+    expect(Number(merged![1].replace(/,/g, ''))).toBeGreaterThan(Number(merged![2].replace(/,/g, '')));
     await lightAndDark(page, 'live-disconnected', 1);
     // the only failed request is the refused connect to 127.0.0.1:1 (the host answers it with HTTP 400)
     expect(errors.filter((e) => /status of 400/.test(e))).toHaveLength(1);
