@@ -542,6 +542,10 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
         sustained(z, i, s.streak, critBar, zCap, prevCrit === 1, sumSpike, runSpike));
     const anomDrop = wantDrop && zi <= -s.sigma;
     const anomSpike = wantSpike && zi >= s.sigma;
+    // a CRITICAL period that ends has spent its evidence: the CUSUM starts again from 0 (else a mild dip weeks
+    // later would ride on the incident's evidence)
+    if (prevCrit === -1 && !critDrop) cusumDrop = 0;
+    if (prevCrit === 1 && !critSpike) cusumSpike = 0;
     prevCrit = 0;
     if (critDrop || (anomDrop && !critSpike)) {
       v.status[i] = critDrop ? ST_CRITICAL : ST_ANOMALY;

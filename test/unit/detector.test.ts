@@ -402,6 +402,38 @@ describe('robust profile specifics', () => {
     expect(alone.map((r) => r.status)).not.toContain('CRITICAL');
   });
 
+  it('CUSUM: the evidence of an incident is spent when its CRITICAL period ends (a mild dip later is not CRITICAL)', () => {
+    const d0 = dayNumber('2025-01-06');
+    const hist: DayCounts[] = [];
+    for (let i = 0; i < 56; i++) hist.push(day(dayString(d0 + i), 10_000, 200 + ((i * 7) % 11) - 5));
+    for (const gap of [7, 14]) {
+      for (const dir of ['drop', 'spike'] as const) {
+        const k = (x: number) => (dir === 'drop' ? 200 - x : 200 + x);
+        const counts = [
+          ...Array.from({ length: 10 }, () => k(80)), // the incident
+          ...Array.from({ length: gap }, (_, j) => 200 + ((j * 7) % 11) - 5), // recovery
+          k(25),
+          k(25),
+          k(25), // three days at about 1.3σ
+        ];
+        const series = [...hist, ...counts.map((c, j) => day(dayString(d0 + 56 + j), 10_000, c))];
+        const settings = settingsFor('robust', { directions: [dir] });
+        const res = detectSeries(series, settings);
+        const inc = res.slice(56, 66);
+        expect(
+          inc.some((r) => r.status === 'CRITICAL'),
+          `${dir}: the incident is CRITICAL`,
+        ).toBe(true);
+        const dip = res.slice(-3);
+        for (const r of dip) expect(Math.abs(r.deviationSigma!), `${dir} gap ${gap}`).toBeGreaterThan(1);
+        expect(
+          dip.map((r) => r.status),
+          `${dir}, ${gap} days after`,
+        ).not.toContain('CRITICAL');
+      }
+    }
+  });
+
   it('a long incident stays CRITICAL: anomalous days are kept out of the baseline', () => {
     const series = [...normal('2015-06-01', '2015-08-31')];
     for (let d = dayNumber('2015-09-01'); d <= dayNumber('2015-09-30'); d++)
