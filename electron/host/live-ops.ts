@@ -32,6 +32,7 @@ import {
 } from '../../core/contract.js';
 import type { AddFilesResult, Dataset } from '../services/dataset.js';
 import {
+  KEEP_REPLACED_MS,
   KafkaTap,
   TapConfigError,
   type TapBatchEvent,
@@ -89,8 +90,13 @@ export function liveExtension(
   let compacting = false;
   let compactionChain: Promise<unknown> = Promise.resolve();
   let merges = 0;
-  /** this session's merges, in order (a dataset that listed the folder before some follows them on catch-up) */
+  /**
+   * this session's recent merges, in order (a dataset that listed the folder before some follows them on
+   * catch-up); entries go after twice the time the tap keeps merged-away files — a dataset that listed the folder
+   * earlier could not read those files any more anyway — so the log stays small in long sessions
+   */
   let mergeLog: TapCompactionEvent[] = [];
+  const mergeAt = new WeakMap<TapCompactionEvent, number>();
   let filesMerged = 0;
   const mergedOutputs = new Set<string>();
   /** open datasets (by id) already caught up with the folder */
@@ -253,6 +259,9 @@ export function liveExtension(
   async function onCompaction(c: TapCompactionEvent): Promise<void> {
     const replaced = new Set(c.replaced);
     pending = pending.filter((f) => !replaced.has(f));
+    const now = Date.now();
+    mergeAt.set(c, now);
+    mergeLog = mergeLog.filter((m) => now - (mergeAt.get(m) ?? now) <= 2 * KEEP_REPLACED_MS);
     mergeLog.push(c);
     const failures: string[] = [];
     // (a dataset not caught up yet follows the whole log, in order, at its catch-up)

@@ -702,6 +702,9 @@ export class KafkaTap extends EventEmitter {
           if (n >= policy.minFiles) await this.compact(batch.partition, policy);
         }
       })
+      // a link of the partition's chain never rejects: a failure after the file is durable (a 'batch' listener,
+      // a delete) is reported, and the next batches of the partition are still written
+      .catch((e: unknown) => this.noteError(e))
       .finally(() => {
         written(); // (a failed or skipped write too)
         this.pendingWrites--;
@@ -754,14 +757,30 @@ export class KafkaTap extends EventEmitter {
     }
   }
 
-  /** Delete the merged-away files kept long enough (all of them with `all`). */
+  /**
+   * Delete the merged-away files kept long enough (all of them with `all`). A file that cannot be deleted (held
+   * open by another program, e.g. on Windows) stays listed and is tried again later; it is covered, so readers
+   * skip it, and the next start deletes it. Never throws.
+   */
   private deleteRetired(all: boolean): void {
     const keep = this.options.compaction?.keepReplacedMs ?? 0;
     const now = Date.now();
     const due = this.retired.filter((r) => all || now - r.at >= keep);
     if (!due.length) return;
     this.retired = this.retired.filter((r) => !due.includes(r));
-    for (const r of due) for (const f of r.files) rmSync(f, { force: true });
+    for (const r of due) {
+      const failed: string[] = [];
+      for (const f of r.files) {
+        try {
+          rmSync(f, { force: true });
+        } catch (e) {
+          failed.push(f);
+          this.compactionTotals.lastError = `cannot delete merged-away file ${f} (kept; readers skip it): ${errMsg(e)}`;
+          this.noteError(new Error(this.compactionTotals.lastError));
+        }
+      }
+      if (failed.length) this.retired.push({ ...r, files: failed });
+    }
   }
 
   private async commit(partition: number, offset: bigint): Promise<void> {
@@ -801,7 +820,13 @@ export class KafkaTap extends EventEmitter {
     if (policy && !this.fatal)
       for (const p of [...this.parts.keys()].sort((a, b) => a - b))
         await this.compact(p, { ...policy, minFiles: 2 });
-    this.deleteRetired(true);
+    // with a host following the merges (onCompaction), a dataset being opened may have listed the merged-away
+    // files a moment ago: they go after the usual delay (covered meanwhile; the next start deletes them anyway)
+    this.deleteRetired(!this.options.onCompaction);
+    if (this.retired.length && policy) {
+      const t = setTimeout(() => this.deleteRetired(true), policy.keepReplacedMs);
+      t.unref?.();
+    }
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.statusTimer = null;
     await this.shutdownClient();

@@ -1,0 +1,80 @@
+/**
+ * The tap's per-partition write chain survives a failure after a batch is durable: a merged-away file that
+ * cannot be deleted (held open by another program on Windows; here a non-empty directory, which rmSync refuses)
+ * is reported and kept, and the partition's later batches are still written — no silent stop, no unhandled
+ * rejection. White-box: the writer is replaced by a recorder (no broker, no DuckDB).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KafkaTap } from '../../electron/services/live/tap.js';
+
+const work = mkdtempSync(path.join(tmpdir(), 'funnelscope-tap-chain-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('tap write chain', () => {
+  it('a merged-away file that cannot be deleted does not stop the partition’s writes', async () => {
+    const stuck = path.join(work, 'stuck');
+    mkdirSync(stuck);
+    writeFileSync(path.join(stuck, 'x'), 'x');
+    const tap = new KafkaTap({
+      brokers: ['127.0.0.1:1'],
+      topic: 't',
+      out: path.join(work, 'out'),
+      compaction: { keepReplacedMs: 0, minFiles: 1000 },
+    });
+    // internals: the writer and the retired list (see tap.ts)
+    const t = tap as unknown as {
+      writer: { write(b: { firstOffset: bigint; lastOffset: bigint }): Promise<unknown>; close(): void };
+      retired: { files: string[]; at: number }[];
+      flush(st: unknown): void;
+      writeChains: Map<number, Promise<void>>;
+    };
+    const writes: string[] = [];
+    t.writer = {
+      write: async (b) => {
+        writes.push(`${b.firstOffset}-${b.lastOffset}`);
+        return {
+          file: path.join(work, `${b.firstOffset}.parquet`),
+          partition: 0,
+          firstOffset: b.firstOffset,
+          lastOffset: b.lastOffset,
+          rows: 10,
+          quarantined: 0,
+          quarantineFile: null,
+        };
+      },
+      close() {},
+    };
+    t.retired.push({ files: [stuck], at: 0 });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for (const first of [0n, 10n, 20n]) {
+        t.flush({
+          partition: 0,
+          nextOffset: first + 10n,
+          bufStart: first,
+          bufFirstAt: 0,
+          events: [],
+          offsets: [],
+          quarantine: [],
+          count: 10,
+        });
+        await t.writeChains.get(0);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(writes).toEqual(['0-9', '10-19', '20-29']);
+    expect(unhandled).toEqual([]);
+    const status = tap.status();
+    expect(status.lastError).toMatch(/cannot delete merged-away file .*stuck \(kept; readers skip it\)/);
+    expect(status.compaction.lastError).toMatch(/cannot delete merged-away file/);
+    // still listed, tried again later
+    expect(t.retired.flatMap((r) => r.files)).toEqual([stuck]);
+  });
+});
