@@ -138,6 +138,8 @@ class Listeners {
     cancel: (id: string) => Promise<boolean>,
     start: (requestId: string) => Promise<T>,
   ): Promise<T> {
+    // aborted before it started: the host never sees the request
+    if (options.signal?.aborted) return Promise.reject(cancelledError(op));
     const requestId = options.requestId ?? newRequestId();
     if (options.onProgress) this.perRequest.set(requestId, options.onProgress);
     const run = start(requestId).finally(() => this.perRequest.delete(requestId));

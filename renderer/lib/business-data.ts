@@ -67,7 +67,7 @@ export function useBizTables(tables: readonly BusinessTable[]): { key: string | 
     return () => {
       live = false;
     };
-  }, [want]);
+  }, [want, host, worker]);
   return { key: state.readyFor === want ? key : null, error: state.error };
 }
 
@@ -101,10 +101,12 @@ export function useBizAnalysis<K extends BizRequest>(
   // (TS cannot see that BizParams<K> plus key and period is the request of K for a generic K)
   const payload = t.key ? ({ ...params, key: t.key, period } as unknown as Omit<RequestOf<K>, 'type'>) : null;
   const res = useAnalysis(type, payload, `biz:${type}`);
+  const error = t.error ?? res.error;
   return {
     data: res.data,
-    error: t.error ?? res.error,
-    busy: res.loading || !res.data,
+    error,
+    // (an error ends the wait: the tab shows it instead of loading forever)
+    busy: res.loading || (!res.data && !error),
     version: res.version,
   };
 }

@@ -183,7 +183,8 @@ function TabState<T>({
     >
       {res.error && <ErrorBox title="This view could not be computed" message={res.error} />}
       {res.data ? (
-        <div className="stack" style={{ opacity: res.busy ? 0.6 : 1 }}>
+        // dimmed while the next period computes, and when it failed (the numbers are the previous period's)
+        <div className="stack" style={{ opacity: res.busy || res.error ? 0.6 : 1 }}>
           {children(res.data)}
         </div>
       ) : (

@@ -375,4 +375,19 @@ describe('renderer client over the Electron bridge', () => {
     client.close();
     delete (globalThis as { funnelscope?: unknown }).funnelscope;
   });
+
+  it('a signal aborted before the call rejects with CANCELLED and sends nothing to the host', async () => {
+    const bridge = fakeBridge(() => new Promise(() => undefined));
+    const client = createHostClient();
+    const controller = new AbortController();
+    controller.abort();
+    const err = await client
+      .invoke('cube', { datasetId: 'ds-1', dimensions: [], grain: 'day' }, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect((err as HostError).code).toBe('CANCELLED');
+    await Promise.resolve();
+    expect(bridge.calls).toEqual([]);
+    client.close();
+    delete (globalThis as { funnelscope?: unknown }).funnelscope;
+  });
 });
