@@ -256,9 +256,10 @@ export function suggestMapping(
       if (used.has(c.name) || c.types.some((t) => fieldTypeProblem(f.key, c.name, t))) continue;
       const everywhere = c.files >= readable;
       if (!f.required && !everywhere) continue;
+      // a column every file has beats a better name some files lack (those files would be skipped)
       const s = score(f.key, c.name);
-      if (s > 0 && (!best || s + (everywhere ? 0.5 : 0) > best.s))
-        best = { name: c.name, s: s + (everywhere ? 0.5 : 0) };
+      if (s > 0 && (!best || s + (everywhere ? 2 : 0) > best.s))
+        best = { name: c.name, s: s + (everywhere ? 2 : 0) };
     }
     if (best) {
       used.add(best.name);

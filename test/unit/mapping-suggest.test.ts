@@ -100,6 +100,18 @@ describe('mapping suggestions', () => {
     );
     expect(s.mapping.ts).toBe('ts');
     expect(s.mapping.price).toBeNull();
+    // … even over a better name: the exact `visitor_id` is in one file of two, `customer_ref` (a token match) in both
+    expect(
+      suggestMapping(
+        [
+          col('ts', 'BIGINT'),
+          col('visitor_id', 'VARCHAR', 1),
+          col('customer_ref', 'VARCHAR'),
+          col('type', 'VARCHAR'),
+        ],
+        2,
+      ).mapping.visitor_id,
+    ).toBe('customer_ref');
     // a required field with no full-coverage candidate still gets one
     expect(
       suggestMapping([col('ts', 'BIGINT', 1), col('user', 'VARCHAR'), col('type', 'VARCHAR')], 2).mapping.ts,
