@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KafkaTap } from '../../electron/services/live/tap.js';
+import { mergeSuffixStart } from '../../electron/services/live/files.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'funnelscope-tap-chain-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -76,5 +77,41 @@ describe('tap write chain', () => {
     expect(status.compaction.lastError).toMatch(/cannot delete merged-away file/);
     // still listed, tried again later
     expect(t.retired.flatMap((r) => r.files)).toEqual([stuck]);
+  });
+});
+
+describe('compaction: which files a merge takes', () => {
+  it('ordinary batches merge whole; a big merged file waits until 1/4 of its rows has come', () => {
+    // small files (under 100k rows) always go in, whatever their sizes
+    expect(mergeSuffixStart([5000, 100, 100, 100])).toBe(0);
+    // a 900k-row merged file and 109k rows of new batches: the batches merge, the big file stays
+    expect(mergeSuffixStart([900_000, ...Array<number>(64).fill(1700)])).toBe(1);
+    // … until the newer files hold at least a quarter of it
+    expect(mergeSuffixStart([900_000, 120_000, 50_000, 40_000])).toBe(1); // 210k < 900k / 4
+    expect(mergeSuffixStart([900_000, 120_000, 50_000, 40_000, 20_000])).toBe(0); // 230k ≥ 900k / 4
+    // older big files are left as soon as one is too big for the newer data
+    expect(mergeSuffixStart([2_000_000, 300_000, 200_000, 10_000])).toBe(3); // 200k waits: nothing to merge yet
+    expect(mergeSuffixStart([2_000_000, 150_000, 200_000, 60_000])).toBe(1); // 410k < 2M / 4
+    expect(mergeSuffixStart([2_000_000, 300_000, 200_000, 60_000])).toBe(0); // 560k ≥ 2M / 4
+    expect(mergeSuffixStart([])).toBe(0);
+    expect(mergeSuffixStart([7])).toBe(0);
+  });
+
+  it('over a long session each row is rewritten a few times, not at every cycle', () => {
+    // simulate 400 cycles of 64 batches of 1,700 rows: a run of files, merged with the rule after every cycle
+    let files: number[] = [];
+    let rewritten = 0;
+    let arrived = 0;
+    for (let cycle = 0; cycle < 400; cycle++) {
+      files.push(...Array<number>(64).fill(1700));
+      arrived += 64 * 1700;
+      const i = mergeSuffixStart(files);
+      const merged = files.slice(i).reduce((a, b) => a + b, 0);
+      rewritten += merged;
+      files = [...files.slice(0, i), merged];
+    }
+    // without the rule every cycle rewrites everything: ~200 × the data; with it a handful of times
+    expect(rewritten / arrived).toBeLessThan(12);
+    expect(files.reduce((a, b) => a + b, 0)).toBe(arrived);
   });
 });

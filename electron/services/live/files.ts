@@ -346,6 +346,21 @@ export interface CompactionPolicy {
   maxRows: number;
 }
 
+/**
+ * Which files of a run of contiguous small files (oldest first, by rows) a merge takes: the newest suffix in which
+ * no older file of at least `minRows` rows holds more than `factor` × the rows of all newer files together. So a
+ * big merged file is rewritten only once enough new data has come (each row is rewritten O(log n) times over a
+ * long session instead of at every cycle), while runs of ordinary batches merge whole. Returns the index where
+ * the suffix starts.
+ */
+export function mergeSuffixStart(rows: readonly number[], factor = 4, minRows = 100_000): number {
+  if (rows.length === 0) return 0;
+  let i = rows.length - 1;
+  let newer = rows[i];
+  while (i > 0 && (rows[i - 1] < minRows || rows[i - 1] <= factor * newer)) newer += rows[--i];
+  return i;
+}
+
 export const DEFAULT_COMPACTION: CompactionPolicy = {
   minFiles: 64,
   maxBytes: 128 * 1024 * 1024,
@@ -565,6 +580,9 @@ export class BatchWriter {
       rows += f.rows;
     }
     if (cur.length) chunks.push(cur);
+    // a big merged file waits until enough new data has come (no rewriting it at every cycle)
+    for (let c = 0; c < chunks.length; c++)
+      chunks[c] = chunks[c].slice(mergeSuffixStart(chunks[c].map((f) => f.rows)));
     const dir = partitionDir(this.out, partition);
     const con = await this.connection(partition);
     const done: CompactionResult[] = [];
