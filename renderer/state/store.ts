@@ -192,6 +192,11 @@ export interface DatasetState {
   summary: CubeSummary | null;
   /** ms: host open (scan + profile), cube, worker load; total until the cube is in the worker */
   timings: { open: number; cube: number; load: number; total: number } | null;
+  /**
+   * a new mapping for the open dataset that the host refused (applyMapping): the dataset stays as it was (the
+   * host keeps it open too) and the editor reopens with this mapping and the reason
+   */
+  rejectedMapping: { mapping: Record<string, unknown>; error: string } | null;
 }
 
 export type ComparisonSource = 'preset' | 'brush' | 'suggested' | 'custom';
@@ -243,7 +248,8 @@ export interface AppState {
   openSample(): Promise<void>;
   chooseFolder(): Promise<void>;
   cancelOpen(): void;
-  applyMapping(mapping: Record<string, unknown>): Promise<void>;
+  /** reopen the dataset with `mapping`; false (and the dataset as it was, with `rejectedMapping`) when refused */
+  applyMapping(mapping: Record<string, unknown>): Promise<boolean>;
   refreshRecent(): Promise<void>;
   forgetRecent(folder: string): Promise<void>;
   setPeriod(period: Period | null): void;
@@ -307,6 +313,7 @@ const EMPTY_DATASET: DatasetState = {
   previewError: null,
   summary: null,
   timings: null,
+  rejectedMapping: null,
 };
 
 /** The cube's dimensions for a profile: the data's own dimensions (and category/price roll-ups), not time parts. */
@@ -591,14 +598,25 @@ export function createAppStore(deps: StoreDeps): AppStore {
       },
 
       applyMapping: async (mapping) => {
-        const opened = get().dataset.opened;
-        if (!opened) return;
+        const before = get().dataset;
+        const opened = before.opened;
+        if (!opened) return false;
         await open(
           opened.folder,
           (host, signal, onProgress) =>
             host.invoke('setMapping', { datasetId: opened.datasetId, mapping }, { signal, onProgress }),
           mapping,
         );
+        const after = get().dataset;
+        if (after.status !== 'error') return after.status === 'ready';
+        // refused: the host still has the dataset open as it was, and so has the worker — show it again
+        set({
+          dataset: {
+            ...before,
+            rejectedMapping: { mapping, error: after.error ?? 'the mapping could not be applied' },
+          },
+        });
+        return false;
       },
 
       refreshRecent: async () => {

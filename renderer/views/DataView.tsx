@@ -1037,12 +1037,15 @@ function EventValues({
 function EditMapping({
   folder,
   base,
+  applyError,
   busy,
   onApply,
   onDiscard,
 }: {
   folder: string;
   base: Record<string, unknown>;
+  /** why the host refused the mapping last applied (shown above the editor) */
+  applyError: string | null;
   busy: boolean;
   onApply(mapping: Record<string, unknown>): void;
   onDiscard(): void;
@@ -1068,7 +1071,7 @@ function EditMapping({
       src={source.data}
       base={base}
       mode="edit"
-      applyError={null}
+      applyError={applyError}
       busy={busy}
       onApply={onApply}
       onDiscard={onDiscard}
@@ -1083,7 +1086,9 @@ function MappingCard() {
   const opened = dataset.opened!;
   const mapping = opened.profile.mapping as unknown as Record<string, unknown>;
   const current = useMemo(() => toForm(mapping ?? {}), [mapping]);
-  const [editing, setEditing] = useState(false);
+  const rejected = dataset.rejectedMapping;
+  // a mapping the host refused brings the editor back with it and the reason
+  const [editing, setEditing] = useState(Boolean(rejected));
   const busy = dataset.status !== 'ready' && dataset.status !== 'error';
   // editing needs the room of both columns of the grid it sits in (next to Data quality)
   return (
@@ -1113,7 +1118,8 @@ function MappingCard() {
         {editing ? (
           <EditMapping
             folder={opened.folder}
-            base={mapping}
+            base={rejected?.mapping ?? mapping}
+            applyError={rejected?.error ?? null}
             busy={busy}
             onApply={(m) => {
               setEditing(false);

@@ -72,6 +72,15 @@ function fakeHost(opts: { skipped?: { file: string; reason: string }[]; hang?: b
           }
           return opened(folder) as never;
         }
+        case 'setMapping': {
+          const m = (request as { mapping: Record<string, unknown> }).mapping;
+          if (m.ts === 'nope')
+            throw new HostError(
+              'DATASET_ERROR',
+              'no usable Parquet file in /data/a — a.parquet: incompatible schema: column "nope" is missing',
+            );
+          return opened('sample') as never;
+        }
         case 'preview':
           return { columns: [{ name: 'timestamp', type: 'BIGINT' }], rows: [{ timestamp: 1 }] } as never;
         case 'cube':
@@ -102,6 +111,29 @@ async function openedStore(
   await store.getState().openSample();
   return { store, calls };
 }
+
+describe('applying a mapping', () => {
+  it('a mapping the host refuses leaves the open dataset as it was and keeps the mapping with the reason', async () => {
+    const { store, calls } = await openedStore();
+    const before = store.getState().dataset;
+    expect(before.status).toBe('ready');
+    const ok = await store.getState().applyMapping({ ts: 'nope', visitor_id: 'v', event_type: 'e' });
+    expect(ok).toBe(false);
+    expect(calls.filter((c) => c.op === 'setMapping')).toHaveLength(1);
+    const after = store.getState().dataset;
+    expect(after.status).toBe('ready');
+    expect(after.opened).toEqual(before.opened);
+    expect(after.summary).toEqual(before.summary);
+    expect(after.rejectedMapping).toEqual({
+      mapping: { ts: 'nope', visitor_id: 'v', event_type: 'e' },
+      error: expect.stringMatching(/column "nope" is missing/),
+    });
+    // a mapping the host accepts reopens the dataset and clears the rejection
+    expect(await store.getState().applyMapping({ ts: 'timestamp' })).toBe(true);
+    expect(store.getState().dataset.rejectedMapping).toBeNull();
+    expect(store.getState().dataset.status).toBe('ready');
+  });
+});
 
 describe('opening data', () => {
   it('opens the sample: profile, cube into the worker, Overview, preset comparison, recent folders', async () => {
