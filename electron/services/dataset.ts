@@ -529,6 +529,14 @@ function assessFile(
   return { file, rows, layout: resolved.layout, mapping: resolved.mapping, types: mappedTypes };
 }
 
+/** The events view's spec for these file groups: their data dimensions in first-seen order. */
+function viewSpec(groups: FileGroup[]): { groups: FileGroup[]; dimensions: string[] } {
+  const dimensions: string[] = [];
+  for (const g of groups)
+    for (const d of Object.keys(g.mapping.dimensions)) if (!dimensions.includes(d)) dimensions.push(d);
+  return { groups, dimensions };
+}
+
 /** Group files that share a mapping and the types of their mapped columns (one read_parquet each). */
 function groupFiles(files: FileInfo[]): { groups: (FileGroup & { layout: string })[] } {
   const byKey = new Map<string, FileGroup & { layout: string }>();
@@ -565,10 +573,7 @@ async function buildDataset(
       throw new DatasetError('NO_USABLE_FILES', `no usable Parquet file in ${root} — ${list}`, skipped);
     }
     groups = groupFiles(good).groups;
-    const dataDims: string[] = [];
-    for (const g of groups)
-      for (const d of Object.keys(g.mapping.dimensions)) if (!dataDims.includes(d)) dataDims.push(d);
-    const spec = { groups, dimensions: dataDims };
+    const spec = viewSpec(groups);
     dims = viewDimensions(spec);
     for (const s of eventsViewSql(spec)) await db.exec(s);
     const rowsTotal = good.reduce((a, f) => a + f.rows, 0);
@@ -601,7 +606,7 @@ async function buildDataset(
         await db.withProgress(
           () =>
             db.exec(
-              `INSERT INTO dup_hashes ${duplicateCandidatesSql({ groups: batchGroups, dimensions: dataDims })}`,
+              `INSERT INTO dup_hashes ${duplicateCandidatesSql({ groups: batchGroups, dimensions: spec.dimensions })}`,
             ),
           (p) =>
             report(
@@ -776,13 +781,7 @@ async function buildDataset(
       // the views' columns must stay the same (the cached cubes, `dups` and the worker's cube depend on them)
       const nextGood = [...good, ...fresh];
       const nextGroups = groupFiles(nextGood).groups;
-      const nextData: string[] = [];
-      for (const g of nextGroups)
-        for (const d of Object.keys(g.mapping.dimensions)) if (!nextData.includes(d)) nextData.push(d);
-      if (
-        fresh.length &&
-        JSON.stringify(viewDimensions({ groups: nextGroups, dimensions: nextData })) !== dataDimsKey
-      ) {
+      if (fresh.length && JSON.stringify(viewDimensions(viewSpec(nextGroups))) !== dataDimsKey) {
         for (const f of fresh)
           result.skipped.push({
             file: rel(f.file),
@@ -925,10 +924,7 @@ async function buildDataset(
       const gone = new Set(removed);
       const nextGood = [...good.filter((f) => !gone.has(f.file)), ...infos];
       const nextGroups = groupFiles(nextGood).groups;
-      const nextData: string[] = [];
-      for (const g of nextGroups)
-        for (const d of Object.keys(g.mapping.dimensions)) if (!nextData.includes(d)) nextData.push(d);
-      if (JSON.stringify(viewDimensions({ groups: nextGroups, dimensions: nextData })) !== dataDimsKey)
+      if (JSON.stringify(viewDimensions(viewSpec(nextGroups))) !== dataDimsKey)
         throw bad('the new files give other dimensions than the open dataset');
       // the time range of a new file: that of the rows it took over (bounds where duplicates and days can be)
       const old = ranges.filter((r) => gone.has(r.file));
