@@ -89,7 +89,6 @@ export function liveExtension(
   /** a compaction is running: additions wait (scheduleAdd is called again when it ends) */
   let compacting = false;
   let compactionChain: Promise<unknown> = Promise.resolve();
-  let merges = 0;
   /**
    * this session's recent merges, in order (a dataset that listed the folder before some follows them on
    * catch-up); entries go after twice the time the tap keeps merged-away files — a dataset that listed the folder
@@ -97,8 +96,6 @@ export function liveExtension(
    */
   let mergeLog: TapCompactionEvent[] = [];
   const mergeAt = new WeakMap<TapCompactionEvent, number>();
-  let filesMerged = 0;
-  const mergedOutputs = new Set<string>();
   /** open datasets (by id) already caught up with the folder */
   const synced = new Set<string>();
   let connectChain: Promise<unknown> = Promise.resolve();
@@ -124,7 +121,12 @@ export function liveExtension(
       lastError: s?.lastError ?? null,
       lastErrorAt: s?.lastErrorAt ?? null,
       files,
-      compaction: { merges, filesMerged, mergedFiles: mergedOutputs.size },
+      // (the tap counts a merge once every open dataset followed it)
+      compaction: {
+        merges: s?.compaction.merges ?? 0,
+        filesMerged: s?.compaction.filesMerged ?? 0,
+        mergedFiles: s?.compaction.mergedFiles ?? 0,
+      },
       lastBatchAt,
       latestEventAt: latestEventMs === null ? null : new Date(latestEventMs).toISOString(),
       history: [...history],
@@ -275,10 +277,6 @@ export function liveExtension(
     }
     // the tap keeps the small files when a dataset still reads them
     if (failures.length) throw new Error(`open datasets could not follow the merge: ${failures.join('; ')}`);
-    merges++;
-    // batch files merged away (a merged file merged again is not counted twice) and merged files on disk
-    for (const f of c.replaced) if (!mergedOutputs.delete(f)) filesMerged++;
-    mergedOutputs.add(c.file);
   }
 
   function onBatch(b: TapBatchEvent): void {
@@ -367,9 +365,6 @@ export function liveExtension(
     });
     connection = { brokers: req.brokers, topic: req.topic, group: req.group ?? null, folder };
     files = 0;
-    merges = 0;
-    filesMerged = 0;
-    mergedOutputs.clear();
     mergeLog = [];
     lastBatchAt = null;
     latestEventMs = null;
