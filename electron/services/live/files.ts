@@ -36,6 +36,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { literal, listLiteral } from '../../../core/sql.js';
 import { coveredNames, parseBatchName } from './covered.js';
 import type { LiveEvent } from './message.js';
 
@@ -396,8 +397,6 @@ export interface CompactionResult {
   replacedBytes: number;
 }
 
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
 const columnsSpec = LIVE_COLUMNS.map(([n, t]) => `'${n}': '${t === 'TIMESTAMP' ? 'BIGINT' : t}'`).join(', ');
 const selectList = LIVE_COLUMNS.map(([n, t]) =>
   t === 'TIMESTAMP' ? `make_timestamp(${n} * 1000) AS ${n}` : n,
@@ -484,11 +483,10 @@ export class BatchWriter {
     for (let i = 0; i < events.length; i++) lines[i] = eventLine(events[i], b.partition, offsets[i]);
     writeFileSync(staging, lines.join('\n'));
     const con = await this.connection(b.partition);
-    const q = (s: string) => s.replace(/'/g, "''");
     try {
       await con.run(
-        `COPY (SELECT ${selectList} FROM read_csv('${q(staging)}', columns = {${columnsSpec}}, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', auto_detect = false)) ` +
-          `TO '${q(tmp)}' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
+        `COPY (SELECT ${selectList} FROM read_csv(${literal(staging)}, columns = {${columnsSpec}}, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n', auto_detect = false)) ` +
+          `TO ${literal(tmp)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
       );
     } finally {
       rmSync(staging, { force: true });
@@ -542,7 +540,7 @@ export class BatchWriter {
     const con = await this.connection(partition);
     const rows = new Map<string, number>();
     const reader = await con.runAndReadAll(
-      `SELECT file_name, num_rows FROM parquet_file_metadata([${small.map((f) => sqlString(f.file)).join(', ')}])`,
+      `SELECT file_name, num_rows FROM parquet_file_metadata(${listLiteral(small.map((f) => f.file))})`,
     );
     for (const r of reader.getRowObjectsJS()) rows.set(String(r.file_name), Number(r.num_rows));
     return small
@@ -595,12 +593,12 @@ export class BatchWriter {
       const expected = chunk.reduce((a, f) => a + f.rows, 0);
       try {
         await con.run(
-          `COPY (SELECT * FROM read_parquet([${chunk.map((f) => sqlString(f.file)).join(', ')}])) ` +
-            `TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
+          `COPY (SELECT * FROM read_parquet(${listLiteral(chunk.map((f) => f.file))})) ` +
+            `TO ${literal(tmp)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
         );
         const got = Number(
           (
-            await con.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${sqlString(tmp)})`)
+            await con.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${literal(tmp)})`)
           ).getRowsJS()[0][0],
         );
         if (got !== expected)
