@@ -187,10 +187,9 @@ export class KafkaTap extends EventEmitter {
   private stopping = false;
   private loopDone: Promise<void> | null = null;
   private writeChains = new Map<number, Promise<void>>();
-  private pendingWrites = 0;
   /** per partition: messages handed to the writer whose file is not durable yet */
   private writing = new Map<number, number>();
-  /** write chains' tails not settled yet */
+  /** batches handed to the writer and not settled yet (backpressure: at most 6 before fetching more) */
   private inflight = new Set<Promise<void>>();
   private statusTimer: NodeJS.Timeout | null = null;
   private lastError: string | null = null;
@@ -522,8 +521,7 @@ export class KafkaTap extends EventEmitter {
         backoff = 250;
         this.flushDue(false);
         // (raced over unsettled writes only: a settled chain would make this spin while another is slow)
-        while (this.pendingWrites > 6 && !this.stopping && this.inflight.size)
-          await Promise.race(this.inflight);
+        while (this.inflight.size > 6 && !this.stopping) await Promise.race(this.inflight);
       } catch (e) {
         if (this.stopping) break;
         this.noteError(e);
@@ -656,7 +654,6 @@ export class KafkaTap extends EventEmitter {
     st.offsets = [];
     st.quarantine = [];
     st.count = 0;
-    this.pendingWrites++;
     const chain = (this.writeChains.get(batch.partition) ?? Promise.resolve())
       .then(async () => {
         // Written even when the partition was revoked meanwhile: its offsets were read, and the per-partition
@@ -707,7 +704,6 @@ export class KafkaTap extends EventEmitter {
       .catch((e: unknown) => this.noteError(e))
       .finally(() => {
         written(); // (a failed or skipped write too)
-        this.pendingWrites--;
         this.inflight.delete(chain);
       });
     this.inflight.add(chain);
