@@ -336,6 +336,8 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
   let cusumSpike = 0;
   const cusumBar = critBar + P.cusumMargin;
   const cusumRun = Math.max(s.streak, P.cusumMinRun);
+  // (a day adds at most zCap, and never more than the bar itself: finite even when zCap is not)
+  const cuCap = Math.min(zCap, cusumBar);
 
   for (let i = 0; i < n; i++) {
     v.bdIdx[i] = EMPTY_IDX;
@@ -526,8 +528,6 @@ function runRobust(g: Grid, s: DetectorSettings, upto: number): Verdicts {
       runSpike = 0;
       sumSpike = 0;
     }
-    // (a day adds at most zCap, and never more than the bar itself: finite even when zCap is not)
-    const cuCap = Math.min(zCap, cusumBar);
     cusumDrop = Math.max(0, cusumDrop + Math.min(-zi, cuCap) - P.cusumAllowance);
     cusumSpike = Math.max(0, cusumSpike + Math.min(zi, cuCap) - P.cusumAllowance);
     const critDrop =
